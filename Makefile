@@ -1,0 +1,50 @@
+# Two commands on a fresh machine: `make demo` (the main job on real data) and `make test` (every test).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# the [gpu] extra (CuPy) only where an NVIDIA GPU answers
+comma   := ,
+HAS_GPU := $(shell nvidia-smi -L >/dev/null 2>&1 && echo 1)
+EXTRAS  := dev$(if $(HAS_GPU),$(comma)gpu)
+
+.PHONY: demo test install sync-check nbtest pytest gpu-check gpu-wheels clean
+
+$(BIN)/.installed: settings.ini setup.py
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[$(EXTRAS)]"
+	$(BIN)/python -m pip check
+	touch $@
+
+install: $(BIN)/.installed
+
+demo: install
+	$(BIN)/trainfer demo
+
+# nbdev_export and nbdev_clean must leave the tree as it was: the library and the notebooks agree
+sync-check: install
+	@before="$$(git status --porcelain; git diff)"; \
+	$(BIN)/nbdev_export && $(BIN)/nbdev_clean || exit 1; \
+	after="$$(git status --porcelain; git diff)"; \
+	if [ "$$before" != "$$after" ]; then \
+	  echo "nbdev_export / nbdev_clean changed files: export and clean the notebooks, then commit"; git status --short; exit 1; \
+	fi; echo "sync-check: nbdev_export and nbdev_clean leave no diff"
+
+nbtest: install
+	$(BIN)/nbdev_test --flags slow --n_workers 2 --timing
+
+pytest: install
+	$(BIN)/pytest -q tests
+
+test: sync-check nbtest pytest
+
+# On a machine with an NVIDIA GPU: the `#| gpu` cells and the demo on the GPU (see README)
+gpu-check:
+	tools/gpu-check
+
+# Wheels the lent GPU machine lacks (it has no network); carried there in .whl/
+gpu-wheels:
+	tools/gpu-wheels
+
+clean:
+	rm -rf $(VENV) *.egg-info _proc _docs

@@ -1,0 +1,53 @@
+"The `trainfer` console script, driven from outside in a subprocess as a user runs it."
+import re, subprocess, sys
+from pathlib import Path
+import pytest
+
+TRAINFER = str(Path(sys.executable).parent / 'trainfer')
+
+def run(*args, timeout=600):
+    return subprocess.run([TRAINFER, *args], capture_output=True, text=True, timeout=timeout)
+
+def test_info_lists_versions_and_backends():
+    r = run('info')
+    assert r.returncode == 0, r.stderr
+    assert re.search(r'^xgboost\s+\d+\.\d+', r.stdout, re.M)
+    assert re.search(r'^backends\s+xgboost trains on cpu', r.stdout, re.M)
+    assert re.search(r'^\s+lightgbm trains on cpu', r.stdout, re.M)
+
+def _has_gpu():
+    from trainfer_nb.core import cuda_gpus
+    return bool(cuda_gpus())
+
+@pytest.mark.skipif(_has_gpu(), reason='this machine has a GPU')
+def test_info_says_no_gpu():
+    r = run('info')
+    assert re.search(r'^GPUs\s+none found$', r.stdout, re.M), r.stdout
+
+def test_demo_prints_a_row_per_model():
+    r = run('demo', '--rounds', '10')
+    assert r.returncode == 0, r.stderr
+    rows = {l.split()[0]: l.split() for l in r.stdout.splitlines()[2:]}
+    assert set(rows) == {'xgboost', 'lightgbm'}, r.stdout
+    header = r.stdout.splitlines()[0].split()
+    for model, cells in rows.items():
+        row = dict(zip(header, cells[1:]))
+        assert row['rows'] == '229,142' and row['features'] == '11'
+        assert 0.85 < float(row['test_auc']) < 1, row
+        assert float(row['p50_us_per_row']) > 0 and float(row['rows_per_s'].replace(',', '')) > 0
+
+@pytest.mark.parametrize('args, message', [
+    (('demo', '--device', 'tpu'), "trainfer demo: error: device 'tpu' is not one of: 'auto', 'cpu', 'cuda'"),
+    (('demo', '--backends', 'catboost'), "trainfer demo: error: backend 'catboost' is not one of: 'xgboost', 'lightgbm'"),
+    (('fit',), "trainfer: error: unknown command 'fit'; choose one of: info, demo"),
+])
+def test_bad_input_is_one_clear_line(args, message):
+    r = run(*args)
+    assert r.returncode == 2
+    assert message in r.stderr and 'Traceback' not in r.stderr, r.stderr
+
+@pytest.mark.skipif(_has_gpu(), reason='this machine has a GPU')
+def test_cuda_without_gpu_says_why():
+    r = run('demo', '--device', 'cuda')
+    assert r.returncode == 2 and 'Traceback' not in r.stderr
+    assert "device 'cuda' was asked for but no CUDA GPU is available" in r.stderr

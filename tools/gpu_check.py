@@ -1,0 +1,62 @@
+"""Run the notebooks' test cells with the `gpu` flag on, then the demo on the GPU beside the CPU.
+
+The lent GPU machine has no nbdev, IPython or network, so this runs each notebook's code cells in order in one
+namespace, as `nbdev_test` does: cells flagged with a `tst_flags` flag run only when that flag is asked for
+(`--flags gpu` by default), lines that import nbdev are left out. Notebook cells here are plain Python.
+"""
+import argparse, json, re, sys, time, traceback
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TST_FLAGS = {'notest', 'slow', 'gpu'}
+NBDEV_LINE = re.compile(r'^\s*(from nbdev\b|import nbdev\b|show_doc\()')
+
+def cell_flags(src:str) -> set:
+    "The `#| word` flags of a cell (single-word directives such as gpu, slow, hide, export)."
+    return {l[2:].strip() for l in src.splitlines() if l.startswith('#|') and len(l[2:].split()) == 1}
+
+def run_notebook(path:Path, flags:set) -> dict:
+    "Run the test cells of notebook `path`; cells flagged with a test flag not in `flags` are skipped."
+    cells = [''.join(c['source']) for c in json.loads(path.read_text())['cells'] if c['cell_type'] == 'code']
+    ns, ran, flagged, t0 = {'__name__': '__main__'}, 0, 0, time.perf_counter()
+    for i, src in enumerate(cells):
+        fl = cell_flags(src) & TST_FLAGS
+        if fl - flags: continue
+        code = '\n'.join(l for l in src.splitlines() if not NBDEV_LINE.match(l))
+        try: exec(compile(code, f'{path.name}[cell {i}]', 'exec'), ns)
+        except Exception:
+            return dict(notebook=path.name, ok=False, cells=ran, flagged=flagged, seconds=time.perf_counter() - t0,
+                        error=traceback.format_exc(limit=-3))
+        ran += 1; flagged += bool(fl)
+    return dict(notebook=path.name, ok=True, cells=ran, flagged=flagged, seconds=time.perf_counter() - t0)
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--flags', default='gpu', help="test flags to run, space-separated ('' for none)")
+    ap.add_argument('--nbs', default='nbs/[0-9]*.ipynb', help='notebooks to run (glob under the repo)')
+    ap.add_argument('--rounds', type=int, default=200, help='boosting rounds in the demo; 0 skips it')
+    ap.add_argument('--out', default='bench/out', help='folder for the JSON and Markdown results')
+    a = ap.parse_args()
+    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    sys.path.insert(0, str(ROOT))
+    from trainfer_nb.cli import system_info, format_info, run_demo, format_demo
+    print(format_info(system_info()), flush=True)
+    results = []
+    for nb in sorted(ROOT.glob(a.nbs)):
+        r = run_notebook(nb, set(a.flags.split()))
+        results.append(r)
+        print(f"{'ok  ' if r['ok'] else 'FAIL'} {r['notebook']:<20} {r['cells']:>3} cells ({r['flagged']} flagged) {r['seconds']:6.1f} s", flush=True)
+        if not r['ok']: print(r['error'], flush=True)
+    report = dict(info=system_info(), notebooks=results, demo={})
+    if a.rounds:
+        for dev in ('auto', 'cpu'):
+            df = run_demo(rounds=a.rounds, device=dev)
+            print(f"\ndemo, {a.rounds} rounds, device={dev!r}:\n{format_demo(df)}", flush=True)
+            report['demo'][dev] = df.reset_index().to_dict(orient='records')
+            (out/f'demo-{dev}.txt').write_text(format_demo(df) + '\n')
+    (out/'gpu-check.json').write_text(json.dumps(report, indent=1, default=str))
+    failed = [r['notebook'] for r in results if not r['ok']]
+    print(f"\n{len(results) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+if __name__ == '__main__': sys.exit(main())
