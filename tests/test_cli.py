@@ -39,7 +39,7 @@ def test_demo_prints_a_row_per_model():
 @pytest.mark.parametrize('args, message', [
     (('demo', '--device', 'tpu'), "trainfer demo: error: device 'tpu' is not one of: 'auto', 'cpu', 'cuda'"),
     (('demo', '--backends', 'catboost'), "trainfer demo: error: backend 'catboost' is not one of: 'xgboost', 'lightgbm'"),
-    (('fit',), "trainfer: error: unknown command 'fit'; choose one of: info, demo"),
+    (('fit',), "trainfer: error: unknown command 'fit'; choose one of: info, demo, datasets"),
 ])
 def test_bad_input_is_one_clear_line(args, message):
     r = run(*args)
@@ -51,3 +51,11 @@ def test_cuda_without_gpu_says_why():
     r = run('demo', '--device', 'cuda')
     assert r.returncode == 2 and 'Traceback' not in r.stderr
     assert "device 'cuda' was asked for but no CUDA GPU is available" in r.stderr
+
+def test_datasets_lists_every_builtin_set():
+    r = run('datasets')
+    assert r.returncode == 0, r.stderr
+    rows = {l.split()[0]: l.split()[1:5] for l in r.stdout.splitlines()[2:]}
+    assert rows['flights'] == ['327,346', '11', 'binary', 'auc']
+    assert rows['tweets'] == ['8,614', '4099', 'binary', 'auc']
+    assert set(rows) == {'flights', 'diamonds', 'movielens', 'tweets', 'speech', 'digits', 'breast_cancer'}
