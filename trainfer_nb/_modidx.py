@@ -227,4 +227,8 @@ d = { 'settings': { 'branch': 'main',
                                    'trainfer_nb.train.prepare': ('train.html#prepare', 'trainfer_nb/train.py'),
                                    'trainfer_nb.train.read_metadata': ('train.html#read_metadata', 'trainfer_nb/train.py'),
                                    'trainfer_nb.train.test_scores': ('train.html#test_scores', 'trainfer_nb/train.py'),
-                                   'trainfer_nb.train.train': ('train.html#train', 'trainfer_nb/train.py')}}}
+                                   'trainfer_nb.train.train': ('train.html#train', 'trainfer_nb/train.py')},
+            'trainfer_nb.tune': { 'trainfer_nb.tune.TuneResult': ('tune.html#tuneresult', 'trainfer_nb/tune.py'),
+                                  'trainfer_nb.tune.TuneResult.__repr__': ('tune.html#tuneresult.__repr__', 'trainfer_nb/tune.py'),
+                                  'trainfer_nb.tune.default_space': ('tune.html#default_space', 'trainfer_nb/tune.py'),
+                                  'trainfer_nb.tune.tune': ('tune.html#tune', 'trainfer_nb/tune.py')}}}
