@@ -15,6 +15,9 @@ def cell_flags(src:str) -> set:
     "The `#| word` flags of a cell (single-word directives such as gpu, slow, hide, export)."
     return {l[2:].strip() for l in src.splitlines() if l.startswith('#|') and len(l[2:].split()) == 1}
 
+def has_gpu_cell(path:Path) -> bool:
+    return any('gpu' in cell_flags(''.join(c['source'])) for c in json.loads(path.read_text())['cells'] if c['cell_type'] == 'code')
+
 def run_notebook(path:Path, flags:set) -> dict:
     "Run the test cells of notebook `path`; cells flagged with a test flag not in `flags` are skipped."
     cells = [''.join(c['source']) for c in json.loads(path.read_text())['cells'] if c['cell_type'] == 'code']
@@ -33,7 +36,7 @@ def run_notebook(path:Path, flags:set) -> dict:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--flags', default='gpu', help="test flags to run, space-separated ('' for none)")
-    ap.add_argument('--nbs', default='nbs/[0-9]*.ipynb', help='notebooks to run (glob under the repo)')
+    ap.add_argument('--nbs', default='', help='notebooks to run (glob under the repo); default: those with a `gpu` cell')
     ap.add_argument('--rounds', type=int, default=200, help='boosting rounds in the demo; 0 skips it')
     ap.add_argument('--out', default='bench/out', help='folder for the JSON and Markdown results')
     a = ap.parse_args()
@@ -42,7 +45,8 @@ def main():
     from trainfer_nb.cli import system_info, format_info, run_demo, format_demo
     print(format_info(system_info()), flush=True)
     results = []
-    for nb in sorted(ROOT.glob(a.nbs)):
+    nbs = sorted(ROOT.glob(a.nbs)) if a.nbs else [nb for nb in sorted(ROOT.glob('nbs/[0-9]*.ipynb')) if has_gpu_cell(nb)]
+    for nb in nbs:
         r = run_notebook(nb, set(a.flags.split()))
         results.append(r)
         print(f"{'ok  ' if r['ok'] else 'FAIL'} {r['notebook']:<20} {r['cells']:>3} cells ({r['flagged']} flagged) {r['seconds']:6.1f} s", flush=True)
