@@ -31,7 +31,8 @@ sync-check: install
 	fi; echo "sync-check: nbdev_export and nbdev_clean leave no diff"
 
 nbtest: install
-	$(BIN)/nbdev_test --flags slow --n_workers 2 --timing
+	# one thread per notebook: two workers of OpenMP libraries spinning on two cores slow each other down many times over
+	OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1 $(BIN)/nbdev_test --flags slow --n_workers 2 --timing
 
 pytest: install
 	$(BIN)/pytest -q tests

@@ -84,7 +84,7 @@ def main():
         print(rows[-1], flush=True)
     machine = f"{psutil.cpu_count()} CPUs, {psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}"
     md = [f"# train() against xgboost.train / lightgbm.train: flights, {a.rounds} rounds, CPU\n",
-          f"Measured {time.strftime('%Y-%m-%d')} on {machine}; median of {a.repeats} alternating runs; peak RSS sampled during the call (flights already loaded and, for direct, its matrices prepared), a fresh process per variant.\n",
+          f"Measured {time.strftime('%Y-%m-%d')} on {machine}; median of {a.repeats} alternating runs; peak RSS during the call, from the kernel's high-water mark (flights already loaded and, for direct, its matrices prepared), a fresh process per variant.\n",
           "| backend | direct (s) | train() training (s) | ratio | train() whole call (s) | direct peak RSS (MiB) | train() peak RSS (MiB) | RSS ratio |",
           "|---|---|---|---|---|---|---|---|"]
     for r in rows:
