@@ -1,0 +1,202 @@
+"""The compiled forest (`Predictor` engines) against every peer predictor, side by side in one process.
+
+Models: trained on flights (categoricals as their integer codes, so every peer can read the model), two sizes:
+100 trees of depth 6 and 500 trees of depth 8, one model per library. Peers, all with the same thread count:
+XGBoost `predict` (DMatrix) and `inplace_predict`, LightGBM `predict`, scikit-learn `predict_proba`,
+ONNX Runtime on the XGBoost model converted by onnxmltools, Treelite + TL2cgen compiled to a shared library.
+Ours: `Predictor(engine='cpu')` and `engine='auto'` on each library's model.
+
+Measured: single-row latency (p50, p99 over many calls of a (1, n_features) float32 array), throughput on a
+65,536-row batch, a latency sweep over batch sizes for the plot, and the first prediction after loading a saved
+model in a fresh process (JIT cache warm). Writes bench/results/infer.md, infer.json and infer.png.
+
+    python bench/infer.py              # both sizes
+    python bench/infer.py --quick      # 30 trees depth 4, a smoke run
+"""
+import argparse, json, os, platform, subprocess, sys, tempfile, time, traceback
+from pathlib import Path
+import numpy as np
+from trainfer_nb.data import load_dataset, as_matrix
+from trainfer_nb.infer import Predictor, latency, throughput
+
+THREADS = os.cpu_count()
+SIZES = (1, 16, 256, 4096, 65536)
+ROOT = Path(__file__).parent
+
+def train_models(X, y, trees, depth):
+    import xgboost as xgb, lightgbm as lgb
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    t = time.perf_counter()
+    xb = xgb.train(dict(objective='binary:logistic', max_depth=depth, learning_rate=0.1, nthread=THREADS, tree_method='hist'),
+                   xgb.DMatrix(X, y), trees)
+    lb = lgb.train(dict(objective='binary', num_leaves=2 ** depth, max_depth=depth, learning_rate=0.1, num_threads=THREADS,
+                        verbose=-1, min_data_in_leaf=20), lgb.Dataset(X, y), trees)
+    sk = HistGradientBoostingClassifier(max_iter=trees, max_depth=depth, max_leaf_nodes=2 ** depth, learning_rate=0.1,
+                                        early_stopping=False, random_state=0).fit(X, y)
+    print(f'  trained in {time.perf_counter() - t:.0f} s', flush=True)
+    return dict(xgboost=xb, lightgbm=lb, sklearn=sk)
+
+def n_trees(model):
+    "Boosting rounds of an XGBoost, LightGBM or scikit-learn model."
+    if hasattr(model, 'num_boosted_rounds'): return model.num_boosted_rounds()
+    if hasattr(model, 'current_iteration'): return model.current_iteration()
+    return model.n_iter_
+
+def ours(backend, model, names, engine):
+    return Predictor(backend, model, "binary", names, {}, n_trees(model) - 1,
+                     [0, 1], device='cpu', engine=engine)
+
+def peers(models, n_features, work):
+    "name -> predict callable on a float32 matrix (or the reason it could not be built)."
+    import xgboost as xgb
+    xb, lb, sk = models['xgboost'], models['lightgbm'], models['sklearn']
+    out = {'xgboost predict': lambda X: xb.predict(xgb.DMatrix(X, nthread=THREADS)),
+           'xgboost inplace_predict': lambda X: xb.inplace_predict(X),
+           'lightgbm predict': lambda X: lb.predict(X, num_threads=THREADS),
+           'sklearn predict_proba': lambda X: sk.predict_proba(X)}
+    try:
+        import onnxmltools, onnxruntime as ort
+        from onnxmltools.convert.common.data_types import FloatTensorType
+        onx = onnxmltools.convert_xgboost(xb, initial_types=[('input', FloatTensorType([None, n_features]))], target_opset=15)
+        so = ort.SessionOptions(); so.intra_op_num_threads = THREADS; so.inter_op_num_threads = 1
+        sess = ort.InferenceSession(onx.SerializeToString(), so, providers=['CPUExecutionProvider'])
+        name, outs = sess.get_inputs()[0].name, [o.name for o in sess.get_outputs()]
+        out['onnxruntime (xgboost model)'] = lambda X: sess.run(outs[1:], {name: X})[0]
+    except Exception as e: out['onnxruntime (xgboost model)'] = f'{type(e).__name__}: {e}'.splitlines()[0][:120]
+    try:
+        import treelite, tl2cgen
+        tm = treelite.frontend.from_xgboost(xb)
+        lib = work / 'tl2cgen.so'
+        t = time.perf_counter()
+        tl2cgen.export_lib(tm, toolchain='gcc', libpath=str(lib), params=dict(parallel_comp=THREADS))
+        print(f'  tl2cgen compiled in {time.perf_counter() - t:.0f} s', flush=True)
+        pr = tl2cgen.Predictor(str(lib), nthread=THREADS)
+        out['treelite+tl2cgen (xgboost model)'] = lambda X: pr.predict(tl2cgen.DMatrix(X))
+    except Exception as e: out['treelite+tl2cgen (xgboost model)'] = f'{type(e).__name__}: {e}'.splitlines()[0][:120]
+    return out
+
+def sweep(predict, X):
+    "Seconds per call at each batch size (best of a few)."
+    res = {}
+    for n in SIZES:
+        Xn = np.ascontiguousarray(X[:n]); predict(Xn)
+        reps = max(3, min(200, int(20_000 / n)))
+        ts = []
+        for _ in range(reps):
+            t = time.perf_counter(); predict(Xn); ts.append(time.perf_counter() - t)
+        res[n] = float(np.median(ts))
+    return res
+
+FIRST = '''
+import sys, time, json, numpy as np
+from trainfer_nb.infer import Predictor
+t = time.perf_counter()
+p = Predictor.load(sys.argv[1], engine=sys.argv[2])
+x = np.zeros((1, p.n_features), np.float32)
+p.predict_score(x)
+t1 = time.perf_counter()
+p.predict_score(np.zeros((1000, p.n_features), np.float32))
+print(json.dumps(dict(first_s=t1 - t, first_batch_s=time.perf_counter() - t1)))
+'''
+
+def first_predict(backend, model, names, work, engine):
+    "Load a saved model in a fresh process and time its first prediction (second process: JIT cache warm)."
+    from trainfer_nb.train import TrainResult
+    import dataclasses
+    fields = {f.name: None for f in dataclasses.fields(TrainResult)}
+    r = TrainResult(**{**fields, 'backend': backend, 'model': model, 'task': 'binary', 'feature_names': names,
+                       'feature_types': ['q'] * len(names), 'categories': {}, 'classes': [0, 1], 'history': {},
+                       'best_iteration': n_trees(model) - 1, 'params': {}, 'test_metrics': {}, 'device': 'cpu',
+                       'resources': {}, 'fingerprint': ''})
+    path = r.save(work / f'{backend}-model')
+    runs = [json.loads(subprocess.run([sys.executable, '-c', FIRST, str(path), engine], capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]) for _ in range(2)]
+    return runs[1]
+
+def bench_size(X, y, Xb, trees, depth, names, work):
+    print(f'{trees} trees, depth {depth}', flush=True)
+    models = train_models(X, y, trees, depth)
+    preds = peers(models, X.shape[1], work)
+    for b, m in models.items():
+        for e in ('cpu', 'auto'): preds[f'trainfer {e} ({b} model)'] = ours(b, m, names, e).predict_score
+    ref = {b: (models['xgboost'].inplace_predict(Xb) if b == 'xgboost' else models['lightgbm'].predict(Xb) if b == 'lightgbm'
+               else models['sklearn'].predict_proba(Xb)[:, 1]) for b in models}
+    rows = {}
+    for name, p in preds.items():
+        if isinstance(p, str): rows[name] = dict(error=p); print(f'  {name}: {p}'); continue
+        model = next((b for b in ('xgboost', 'lightgbm', 'sklearn') if f'({b} model)' in name or name.startswith(b)), None)
+        out = np.asarray(p(Xb[:4096]))
+        out = out[:, 1] if out.ndim == 2 else out
+        diff = float(np.abs(out.ravel() - ref[model][:4096]).max())
+        lat = latency(p, Xb, n_calls=2000, warmup=100)
+        thr = throughput(p, Xb, min_seconds=1.5)
+        rows[name] = dict(model=model, p50_us=lat['p50_us'], p99_us=lat['p99_us'], rows_per_s=thr['rows_per_s'],
+                          max_abs_diff=diff, sweep=sweep(p, Xb))
+        print(f"  {name:40s} p50 {lat['p50_us']:8.1f} us  p99 {lat['p99_us']:8.1f} us  {thr['rows_per_s']:12,.0f} rows/s  diff {diff:.1e}", flush=True)
+    first = {f'{b} {e}': first_predict(b, models[b], names, work, e) for b in ('xgboost', 'lightgbm') for e in ('cpu', 'auto')}
+    return dict(trees=trees, depth=depth, results=rows, first_predict=first)
+
+def report(out, runs):
+    lines = [f"# Inference: the compiled forest against the peers\n",
+             f"Machine: {platform.processor() or platform.machine()}, {THREADS} threads for every predictor; {out['when']}; "
+             f"flights test rows, batch {SIZES[-1]:,} rows. Ratios are ours over the best peer in the same run.\n"]
+    for r in runs:
+        res = {k: v for k, v in r['results'].items() if 'error' not in v}
+        peers_ = {k: v for k, v in res.items() if not k.startswith('trainfer')}
+        mine = {k: v for k, v in res.items() if k.startswith('trainfer')}
+        best_lat = min(peers_.items(), key=lambda kv: kv[1]['p50_us'])
+        best_thr = max(peers_.items(), key=lambda kv: kv[1]['rows_per_s'])
+        lines += [f"\n## {r['trees']} trees, depth {r['depth']}\n",
+                  "| predictor | single row p50 (us) | p99 (us) | rows/s (65,536-row batch) | max abs diff vs its library |",
+                  "|---|---:|---:|---:|---:|"]
+        for k, v in sorted(res.items(), key=lambda kv: kv[1]['p50_us']):
+            lines.append(f"| {k} | {v['p50_us']:.1f} | {v['p99_us']:.1f} | {v['rows_per_s']:,.0f} | {v['max_abs_diff']:.1e} |")
+        for k, v in r['results'].items():
+            if 'error' in v: lines.append(f"| {k} | failed: {v['error']} | | | |")
+        lines.append(f"\nBest peer single row: {best_lat[0]} ({best_lat[1]['p50_us']:.1f} us); best peer batch: {best_thr[0]} "
+                     f"({best_thr[1]['rows_per_s']:,.0f} rows/s).\n")
+        lines += ["| ours | p50 / best peer p50 (target <= 0.5) | rows/s / best peer rows/s (target >= 1.5) |", "|---|---:|---:|"]
+        for k, v in mine.items():
+            lines.append(f"| {k} | {v['p50_us'] / best_lat[1]['p50_us']:.2f} | {v['rows_per_s'] / best_thr[1]['rows_per_s']:.2f} |")
+        lines += ["\nFirst prediction after `Predictor.load` in a fresh process (JIT cache warm; target < 0.5 s):\n",
+                  "| model, engine | load + first row (s) | next 1,000 rows (s) |", "|---|---:|---:|"]
+        for k, v in r['first_predict'].items(): lines.append(f"| {k} | {v['first_s']:.3f} | {v['first_batch_s']:.3f} |")
+    lines.append("\n![latency per call against batch size](infer.png)\n")
+    return '\n'.join(lines)
+
+def plot(runs, path):
+    import matplotlib; matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, len(runs), figsize=(7 * len(runs), 5), squeeze=False)
+    for ax, r in zip(axes[0], runs):
+        for k, v in r['results'].items():
+            if 'error' in v: continue
+            s = v['sweep']
+            ax.plot(list(map(int, s)), [t * 1e6 for t in s.values()], marker='o', lw=2.5 if k.startswith('trainfer') else 1,
+                    ls='-' if k.startswith('trainfer') else '--', label=k)
+        ax.set(xscale='log', yscale='log', xlabel='rows per call', ylabel='microseconds per call',
+               title=f"{r['trees']} trees, depth {r['depth']}")
+        ax.grid(True, which='both', alpha=0.3); ax.legend(fontsize=7)
+    fig.tight_layout(); fig.savefig(path, dpi=110)
+    return fig
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--quick', action='store_true'); ap.add_argument('--train-rows', type=int, default=100_000)
+    a = ap.parse_args()
+    d = load_dataset('flights')
+    names = d.feature_names
+    X = as_matrix(d.train.X, d.categories)[:a.train_rows]; y = d.train.y[:a.train_rows].astype(np.float32)
+    Xt = as_matrix(d.test.X, d.categories)
+    Xb = np.ascontiguousarray(np.resize(Xt, (SIZES[-1], Xt.shape[1])))
+    sizes = [(30, 4)] if a.quick else [(100, 6), (500, 8)]
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = [bench_size(X, y, Xb, t, dep, names, Path(tmp)) for t, dep in sizes]
+    out = dict(when=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), threads=THREADS, runs=runs)
+    res = ROOT / 'results'; res.mkdir(exist_ok=True)
+    stem = 'infer-quick' if a.quick else 'infer'
+    (res / f'{stem}.json').write_text(json.dumps(out, indent=1))
+    plot(runs, res / f'{stem}.png')
+    (res / f'{stem}.md').write_text(report(out, runs).replace('infer.png', f'{stem}.png'))
+    print((res / f'{stem}.md').read_text())
+
+if __name__ == '__main__': main()
