@@ -14,7 +14,8 @@ __all__ = ['XGB_TRANSFORMS', 'L', 'R', 'KIND', 'MISS', 'DLEFT', 'COFF', 'CLEN', 
            'FEATURE_BITS', 'BLOCK', 'TRANSFORM_CODES', 'CUDA_SOURCE', 'CUDA_THREADS', 'Forest', 'ubjson',
            'from_xgboost', 'from_lightgbm', 'from_sklearn', 'forest_of', 'compile_forest', 'save_forest', 'load_forest',
            'node_rules', 'Packed', 'pack_forest', 'plain_row_args', 'scores', 'as_float32_rows', 'packed_args',
-           'predict_margin', 'transform', 'predict', 'cuda_launch_shape', 'cuda_args', 'cuda_margins']
+           'predict_margin', 'transform', 'predict', 'Deep', 'pack_deep', 'deep_args', 'cuda_launch_shape', 'cuda_args',
+           'cuda_margins']
 
 # %% ../nbs/03_forest.ipynb #091208ea
 @dataclass
@@ -319,7 +320,7 @@ def _margins(X, feature, g, threshold, value, bits, roots, group, base):
             out[r, group[t]] += value[i]
     return out
 
-# %% ../nbs/03_forest.ipynb #92e4575f
+# %% ../nbs/03_forest.ipynb #c4fd7fa8
 @dataclass
 class Packed:
     "A forest as perfect trees of depth `depth` in heap order (see above), plus the general rules for special nodes."
@@ -357,23 +358,24 @@ def pack_forest(forest:Forest, max_depth:int=10) -> Packed|None:
     D = max(1, int(dep.max()))
     if D > max_depth or f.n_features > FEATURE_BITS: return None
     NI, T = 2 ** D - 1, f.n_trees
-    feature, info = np.zeros(T * NI, np.uint32), np.zeros(T * NI, np.uint8)
-    threshold, orig = np.full(T * NI, np.nan, np.float32), np.zeros(T * NI, np.uint32)  # padding: NaN threshold, NaN left: always left
     inner = np.flatnonzero(f.left >= 0)
     j = tree[inner] * NI + pos[inner]
-    feature[j], orig[j] = f.feature[inner], inner
-    thr = _right_threshold(f, inner)
-    nan_right = np.where(f.missing[inner] == 1, np.float32(0) >= thr, ~f.default_left[inner])   # LightGBM None: NaN is 0
-    special = (f.kind[inner] == 2) | (f.missing[inner] == 2)
-    threshold[j] = np.where(special, np.float32(np.nan), thr)
-    info[j] = nan_right.astype(np.uint8) | (special.astype(np.uint8) << 1)
+    nodes = np.zeros((T * NI, 2), np.uint32)   # one 8-byte record per node: a step reads one cache line, not three
+    nodes[:, 1] = np.float32(np.nan).view(np.uint32)   # padding: NaN threshold, feature 0, NaN left: always left
+    nodes[j, 0], nodes[j, 1], special = _split_words(f, inner)
+    orig = np.zeros(T * NI, np.uint32); orig[j] = inner
     leaves = np.zeros((T, NI + 1), np.float64)
     lf = np.flatnonzero(f.left < 0)
     leaves[tree[lf], (pos[lf] + 1) * 2 ** (D - dep[lf]) - 1 - NI] = f.value[lf]
-    nodes = np.empty((T * NI, 2), np.uint32)   # one 8-byte record per node: a step reads one cache line, not three
-    nodes[:, 0] = feature | np.where(info & 2, SPECIAL, 0) | np.where(info & 1, NAN_RIGHT, 0)
-    nodes[:, 1] = threshold.view(np.uint32)
     return Packed(D, bool(special.any()), nodes, orig, leaves, f.group.astype(np.uint32), node_rules(f), f)
+
+def _split_words(f:Forest, inner):
+    "For internal nodes `inner`: the feature word (feature | flags), the threshold's float32 bits, and which are special."
+    thr = _right_threshold(f, inner)
+    nan_right = np.where(f.missing[inner] == 1, np.float32(0) >= thr, ~f.default_left[inner])   # LightGBM None: NaN is 0
+    special = (f.kind[inner] == 2) | (f.missing[inner] == 2)
+    word = f.feature[inner].astype(np.uint32) | np.where(special, SPECIAL, 0) | np.where(nan_right, NAN_RIGHT, 0)
+    return word.astype(np.uint32), np.where(special, np.float32(np.nan), thr).astype(np.float32).view(np.uint32), special
 
 # %% ../nbs/03_forest.ipynb #2731a122
 BLOCK = 64   # rows that descend together
@@ -512,7 +514,7 @@ def scores(m, code:int, scale:float):
     for r in range(m.shape[0]): _score(m[r], code, scale)
     return m
 
-# %% ../nbs/03_forest.ipynb #039a643d
+# %% ../nbs/03_forest.ipynb #ff97c770
 def as_float32_rows(X, n_features:int) -> np.ndarray:
     "`X` as a C-ordered float32 matrix of `n_features` columns (no copy when it already is one)."
     if not (isinstance(X, np.ndarray) and X.dtype == np.float32 and X.flags.c_contiguous): X = np.ascontiguousarray(X, dtype=np.float32)
@@ -523,15 +525,17 @@ def packed_args(p:Packed) -> tuple:
     "The arrays the packed kernels take after `X` (and `out`)."
     return (p.depth, p.special, p.nodes, p.thresholds, p.orig, p.leaves, p.group, p.forest.base, p.rules, p.forest.threshold, p.forest.bits)
 
-def predict_margin(forest:Forest|Packed, X, threads:bool=True) -> np.ndarray:
-    "Raw margins, shape (rows, outputs), of `forest` on matrix `X` (columns in training order), read as float32."
-    if isinstance(forest, Packed):
-        X = as_float32_rows(X, forest.forest.n_features)
-        out = np.empty((len(X), forest.forest.n_outputs))
-        return (_batch_parallel if threads else _batch_serial)(X, out, *packed_args(forest))
-    X = as_float32_rows(X, forest.n_features)
-    f = forest
-    return _margins(X, f.feature, node_rules(f), f.threshold, f.value, f.bits, f.roots, f.group, f.base)
+def predict_margin(forest, # a `Forest`, `Packed` or `Deep`
+                   X, threads:bool=True) -> np.ndarray:
+    "Raw margins, shape (rows, outputs), of `forest` (any layout) on matrix `X` (columns in training order), read as float32."
+    if isinstance(forest, Forest):
+        f = forest
+        X = as_float32_rows(X, f.n_features)
+        return _margins(X, f.feature, node_rules(f), f.threshold, f.value, f.bits, f.roots, f.group, f.base)
+    X = as_float32_rows(X, forest.forest.n_features)
+    out = np.empty((len(X), forest.forest.n_outputs))
+    if isinstance(forest, Packed): return (_batch_parallel if threads else _batch_serial)(X, out, *packed_args(forest))
+    return (_deep_parallel if threads else _deep_serial)(X, out, *deep_args(forest))
 
 def transform(forest:Forest, m:np.ndarray) -> np.ndarray:
     "Margins `m` (rows, outputs) as the library reports predictions: probability, class probabilities or value."
@@ -541,9 +545,117 @@ def transform(forest:Forest, m:np.ndarray) -> np.ndarray:
         return e / e.sum(axis=1, keepdims=True)
     return m[:, 0] if m.shape[1] == 1 else m
 
-def predict(forest:Forest|Packed, X, threads:bool=True) -> np.ndarray:
+def predict(forest, # a `Forest`, `Packed` or `Deep`
+            X, threads:bool=True) -> np.ndarray:
     "Predictions as the library gives them: a probability (sigmoid), class probabilities (softmax) or the margin."
-    return transform(forest.forest if isinstance(forest, Packed) else forest, predict_margin(forest, X, threads))
+    return transform(forest if isinstance(forest, Forest) else forest.forest, predict_margin(forest, X, threads))
+
+# %% ../nbs/03_forest.ipynb #6361235d
+@dataclass
+class Deep:
+    "A forest of any depth: sibling-adjacent node records (feature word, threshold bits, first child), leaves their own child."
+    depth:np.ndarray; special:bool; nodes:np.ndarray; orig:np.ndarray; value:np.ndarray; group:np.ndarray; rules:np.ndarray; forest:Forest
+    @property
+    def thresholds(self): return self.nodes.view(np.float32)
+    def __repr__(self): return f"Deep({self.forest.n_trees} trees, depth up to {self.depth.max()}, {int((self.nodes[:, 0] >= SPECIAL).sum())} special nodes)"
+
+def _sibling_slots(f:Forest):
+    "Each node's slot (roots first, then each level's children in pairs), its depth and its tree."
+    n = f.n_nodes
+    slot, dep, tree = np.empty(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64)
+    fr = f.roots.astype(np.int64); slot[fr] = tree[fr] = np.arange(len(fr))
+    nxt = len(fr)
+    while fr.size:
+        inner = fr[f.left[fr] >= 0]
+        l, r = f.left[inner].astype(np.int64), f.right[inner].astype(np.int64)
+        slot[l] = nxt + 2 * np.arange(len(inner)); slot[r] = slot[l] + 1; nxt += 2 * len(inner)
+        dep[l] = dep[r] = dep[inner] + 1
+        tree[l] = tree[r] = tree[inner]
+        fr = np.concatenate([l, r])
+    return slot, dep, tree
+
+def pack_deep(forest:Forest) -> Deep:
+    "`forest` in the `Deep` layout."
+    f = forest
+    slot, dep, tree = _sibling_slots(f)
+    inner = np.flatnonzero(f.left >= 0)
+    nodes = np.zeros((f.n_nodes, 3), np.uint32)
+    nodes[:, 1] = np.float32(np.nan).view(np.uint32)   # leaves: x >= NaN is false, so a row stays on its leaf
+    nodes[slot, 2] = slot                                # ... its own child
+    s = slot[inner]
+    nodes[s, 0], nodes[s, 1], special = _split_words(f, inner)
+    nodes[s, 2] = slot[f.left[inner]]
+    orig, value = np.empty(f.n_nodes, np.uint32), np.zeros(f.n_nodes)
+    orig[slot] = np.arange(f.n_nodes); value[slot] = np.where(f.left < 0, f.value, 0.0)
+    depth = np.zeros(f.n_trees, np.int64); np.maximum.at(depth, tree, dep)
+    return Deep(depth, bool(special.any()), nodes, orig, value, f.group.astype(np.uint32), node_rules(f), f)
+
+def deep_args(d:Deep) -> tuple:
+    "The arrays the deep kernels take after `X` (and `out`)."
+    return (d.special, d.depth, d.nodes, d.thresholds, d.orig, d.value, d.group, d.forest.base, d.rules, d.forest.threshold, d.forest.bits)
+
+@nb.njit(cache=_CACHE, inline='always')
+def _deep_block(X, r0, m, out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits):
+    idx = np.empty(BLOCK, np.uint64)
+    acc = np.zeros((BLOCK, base.shape[0]))
+    plain = not special and _plain(X, r0, m)
+    for t in range(depth.shape[0]):
+        for r in range(m): idx[r] = t
+        for _ in range(depth[t]):
+            moved = 0
+            if plain:
+                for r in range(m):
+                    i = idx[r]
+                    nx = np.uint64(nodes[i, 2]) + np.uint64(X[np.uint64(r0 + r), nodes[i, 0] & FEATURE_BITS] >= thresholds[i, 1])
+                    moved += nx != i; idx[r] = nx
+            else:
+                for r in range(m):
+                    i = idx[r]; w = nodes[i, 0]; v = X[np.uint64(r0 + r), w & FEATURE_BITS]
+                    if w >= SPECIAL: right = np.uint64(0) if _goes_left(np.float64(v), orig[i], g, gthr, bits) else np.uint64(1)
+                    elif v != v: right = np.uint64((w & NAN_RIGHT) != 0)
+                    else: right = np.uint64(v >= thresholds[i, 1])
+                    nx = np.uint64(nodes[i, 2]) + right
+                    moved += nx != i; idx[r] = nx
+            if moved == 0: break
+        k = group[t]
+        for r in range(m): acc[r, k] += value[idx[r]]
+    for r in range(m):
+        for k in range(base.shape[0]): out[r0 + r, k] = acc[r, k] + base[k]
+
+@nb.njit(cache=_CACHE)
+def _deep_serial(X, out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits):
+    n = X.shape[0]
+    for b in range((n + BLOCK - 1) // BLOCK):
+        _deep_block(X, b * BLOCK, min(n - b * BLOCK, BLOCK), out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits)
+    return out
+
+@nb.njit(cache=_CACHE, parallel=True)
+def _deep_parallel(X, out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits):
+    n = X.shape[0]
+    for b in nb.prange((n + BLOCK - 1) // BLOCK):
+        _deep_block(X, b * BLOCK, min(n - b * BLOCK, BLOCK), out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits)
+    return out
+
+@nb.njit(cache=_CACHE)
+def _deep_row_score(x, code, scale, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits):
+    "One row's scores: every tree one level down per step, until no tree moves; summed as the batch kernels sum."
+    T = depth.shape[0]
+    idx = np.arange(T).astype(np.uint64)
+    for _ in range(depth.max()):
+        moved = 0
+        for t in range(T):
+            i = idx[t]; w = nodes[i, 0]; v = x[w & FEATURE_BITS]
+            if w >= SPECIAL: right = np.uint64(0) if _goes_left(np.float64(v), orig[i], g, gthr, bits) else np.uint64(1)
+            elif v != v: right = np.uint64((w & NAN_RIGHT) != 0)
+            else: right = np.uint64(v >= thresholds[i, 1])
+            nx = np.uint64(nodes[i, 2]) + right
+            moved += nx != i; idx[t] = nx
+        if moved == 0: break
+    m = np.zeros(base.shape[0])
+    for t in range(T): m[group[t]] += value[idx[t]]
+    m = m + base
+    _score(m, code, scale)
+    return m
 
 # %% ../nbs/03_forest.ipynb #b97c4ed2
 CUDA_SOURCE = r'''
