@@ -377,8 +377,21 @@ def _split_words(f:Forest, inner):
     word = f.feature[inner].astype(np.uint32) | np.where(special, SPECIAL, 0) | np.where(nan_right, NAN_RIGHT, 0)
     return word.astype(np.uint32), np.where(special, np.float32(np.nan), thr).astype(np.float32).view(np.uint32), special
 
-# %% ../nbs/03_forest.ipynb #2731a122
+# %% ../nbs/03_forest.ipynb #1fb18cd2
 BLOCK = 64   # rows that descend together
+
+@nb.njit(cache=_CACHE, inline='always')
+def _finish_block(out, acc, r0, m, base):
+    "Margins of a block: its trees' sums `acc` plus the base, summed in that order by every kernel."
+    for r in range(m):
+        for k in range(base.shape[0]): out[r0 + r, k] = acc[r, k] + base[k]
+
+@nb.njit(cache=_CACHE, inline='always')
+def _has_nan(x):
+    "Whether row `x` holds a NaN."
+    for c in range(x.shape[0]):
+        if x[c] != x[c]: return True
+    return False
 
 @nb.njit(cache=_CACHE, inline='always')
 def _plain(X, r0, m):
@@ -404,8 +417,7 @@ def _block_plain(X, r0, m, out, D, nodes, thresholds, leaves, group, base):
                 idx[r] = i + i + one + np.uint64(X[np.uint64(r0 + r), nodes[j, 0] & FEATURE_BITS] >= thresholds[j, 1])
         k = group[t]
         for r in range(m): acc[r, k] += leaves[t, idx[r] - NI]
-    for r in range(m):
-        for k in range(base.shape[0]): out[r0 + r, k] = acc[r, k] + base[k]
+    _finish_block(out, acc, r0, m, base)
 
 @nb.njit(cache=_CACHE, inline='always')
 def _block(X, r0, m, out, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, bits):
@@ -427,8 +439,7 @@ def _block(X, r0, m, out, D, special, nodes, thresholds, orig, leaves, group, ba
                 idx[r] = i + i + one + right
         k = group[t]
         for r in range(m): acc[r, k] += leaves[t, idx[r] - NI]
-    for r in range(m):
-        for k in range(base.shape[0]): out[r0 + r, k] = acc[r, k] + base[k]
+    _finish_block(out, acc, r0, m, base)
 
 @nb.njit(cache=_CACHE)
 def _batch_serial(X, out, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, bits):
@@ -459,10 +470,7 @@ def _row_plain(x, D, nodes, thresholds, leaves, group, base):
 
 @nb.njit(cache=_CACHE)
 def _row(x, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, bits):
-    plain = not special
-    for c in range(x.shape[0]):
-        if x[c] != x[c]: plain = False
-    if plain: return _row_plain(x, D, nodes, thresholds, leaves, group, base)
+    if not special and not _has_nan(x): return _row_plain(x, D, nodes, thresholds, leaves, group, base)
     T, NI = leaves.shape[0], np.uint64(leaves.shape[1] - 1)
     one = np.uint64(1)
     idx = np.zeros(T, np.uint64)
@@ -478,7 +486,7 @@ def _row(x, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, b
     for t in range(T): acc[group[t]] += leaves[t, idx[t] - NI]
     return acc + base   # summed in the order the batch kernels use: bit for bit the same margins
 
-# %% ../nbs/03_forest.ipynb #2da7e861
+# %% ../nbs/03_forest.ipynb #db633b13
 TRANSFORM_CODES = {'identity': 0, 'sigmoid': 1, 'softmax': 2}
 
 @nb.njit(cache=_CACHE, inline='always')
@@ -498,8 +506,7 @@ def _row_score(x, code, scale, D, special, nodes, thresholds, orig, leaves, grou
 @nb.njit(cache=_CACHE)
 def _row_score_plain(x, code, scale, D, nodes, thresholds, leaves, group, base):
     "`_row_score` for a forest without special nodes, on fewer arguments (each costs the call ~0.1 us); empty if `x` holds a NaN."
-    for c in range(x.shape[0]):
-        if x[c] != x[c]: return np.empty(0)
+    if _has_nan(x): return np.empty(0)
     m = _row_plain(x, D, nodes, thresholds, leaves, group, base)
     _score(m, code, scale)
     return m
@@ -550,7 +557,7 @@ def predict(forest, # a `Forest`, `Packed` or `Deep`
     "Predictions as the library gives them: a probability (sigmoid), class probabilities (softmax) or the margin."
     return transform(forest if isinstance(forest, Forest) else forest.forest, predict_margin(forest, X, threads))
 
-# %% ../nbs/03_forest.ipynb #6361235d
+# %% ../nbs/03_forest.ipynb #8e015c78
 @dataclass
 class Deep:
     "A forest of any depth: sibling-adjacent node records (feature word, threshold bits, first child), leaves their own child."
@@ -619,8 +626,7 @@ def _deep_block(X, r0, m, out, special, depth, nodes, thresholds, orig, value, g
             if moved == 0: break
         k = group[t]
         for r in range(m): acc[r, k] += value[idx[r]]
-    for r in range(m):
-        for k in range(base.shape[0]): out[r0 + r, k] = acc[r, k] + base[k]
+    _finish_block(out, acc, r0, m, base)
 
 @nb.njit(cache=_CACHE)
 def _deep_serial(X, out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits):
