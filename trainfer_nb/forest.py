@@ -11,11 +11,11 @@ from .train import TrainResult
 
 # %% auto #0
 __all__ = ['XGB_TRANSFORMS', 'L', 'R', 'KIND', 'MISS', 'DLEFT', 'COFF', 'CLEN', 'KOFF', 'KLEN', 'SPECIAL', 'NAN_RIGHT',
-           'FEATURE_BITS', 'BLOCK', 'TRANSFORM_CODES', 'CUDA_SOURCE', 'CUDA_THREADS', 'Forest', 'ubjson',
-           'from_xgboost', 'from_lightgbm', 'from_sklearn', 'forest_of', 'compile_forest', 'save_forest', 'load_forest',
-           'node_rules', 'Packed', 'pack_forest', 'plain_row_args', 'scores', 'as_float32_rows', 'packed_args',
-           'predict_margin', 'transform', 'predict', 'Deep', 'pack_deep', 'deep_args', 'cuda_launch_shape', 'cuda_args',
-           'cuda_margins']
+           'FEATURE_BITS', 'BLOCK', 'DENSE_LEVELS', 'TRANSFORM_CODES', 'CUDA_SOURCE', 'CUDA_THREADS', 'Forest',
+           'ubjson', 'from_xgboost', 'from_lightgbm', 'from_sklearn', 'forest_of', 'compile_forest', 'save_forest',
+           'load_forest', 'node_rules', 'Packed', 'pack_forest', 'plain_row_args', 'scores', 'as_float32_rows',
+           'packed_args', 'predict_margin', 'transform', 'predict', 'Deep', 'pack_deep', 'deep_args',
+           'cuda_launch_shape', 'cuda_args', 'cuda_margins']
 
 # %% ../nbs/03_forest.ipynb #091208ea
 @dataclass
@@ -272,8 +272,11 @@ def load_forest(path) -> Forest:
     with np.load(path, allow_pickle=False) as z:
         return Forest(**{k: z[k] for k in z.files if k != 'fields'}, **json.loads(str(z['fields'])))
 
-# %% ../nbs/03_forest.ipynb #fc949d81
+# %% ../nbs/03_forest.ipynb #711afc12
 import numba as nb
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 _CACHE = '__file__' in globals()   # numba caches functions of a module file; a notebook has none
 L, R, KIND, MISS, DLEFT, COFF, CLEN, KOFF, KLEN = range(9)   # columns of a forest's node-rule table
@@ -377,7 +380,7 @@ def _split_words(f:Forest, inner):
     word = f.feature[inner].astype(np.uint32) | np.where(special, SPECIAL, 0) | np.where(nan_right, NAN_RIGHT, 0)
     return word.astype(np.uint32), np.where(special, np.float32(np.nan), thr).astype(np.float32).view(np.uint32), special
 
-# %% ../nbs/03_forest.ipynb #1fb18cd2
+# %% ../nbs/03_forest.ipynb #138c4de0
 BLOCK = 64   # rows that descend together
 
 @nb.njit(cache=_CACHE, inline='always')
@@ -401,22 +404,48 @@ def _plain(X, r0, m):
             if X[r0 + r, c] != X[r0 + r, c]: return False
     return True
 
+@intrinsic
+def _stack_u32(typingctx, n):
+    "A pointer to `n` uint32 in the calling function's stack frame (allocated once per call, however often reached)."
+    def impl(context, builder, sig, args):
+        return cgutils.alloca_once(builder, context.get_value_type(types.uint32), size=args[0])
+    return types.CPointer(types.uint32)(n), impl
+
+DENSE_LEVELS = 3   # top levels checked node by node against the whole block (1 + 2 + 4 nodes)
+
+@nb.njit(cache=_CACHE, inline='always')
+def _transposed(X, r0, m):
+    "Rows `r0`..`r0 + m` of `X` by feature: feature `c` of row `r` at `c * BLOCK + r`, so a column is one vector."
+    xt = np.empty(X.shape[1] * BLOCK, np.float32)
+    for r in range(m):
+        for c in range(X.shape[1]): xt[c * BLOCK + r] = X[r0 + r, c]
+    return xt
+
 @nb.njit(cache=_CACHE, inline='always')
 def _block_plain(X, r0, m, out, D, nodes, thresholds, leaves, group, base):
-    "`_block` for a forest without special nodes and rows without NaN: every step one comparison."
-    T, NI = leaves.shape[0], np.uint64(leaves.shape[1] - 1)
-    one = np.uint64(1)
-    idx = np.empty(BLOCK, np.uint64)
+    "`_block` for a forest without special nodes and rows without NaN: every step one comparison, in vector registers."
+    T, NI = leaves.shape[0], leaves.shape[1] - 1
+    idx = nb.carray(_stack_u32(BLOCK), BLOCK)   # on the stack: LLVM sees no load below can alias it, so it vectorizes
+    bit = nb.carray(_stack_u32(BLOCK), BLOCK)
+    one = np.uint32(1)
+    xt = _transposed(X, r0, m)
     acc = np.zeros((BLOCK, base.shape[0]))
     for t in range(T):
-        bt = np.uint64(t) * NI
+        bt = t * NI
         for r in range(m): idx[r] = 0
-        for _ in range(D):
+        for lev in range(min(DENSE_LEVELS, D)):   # few nodes: each against every row, contiguous loads, no gathers
+            first = (1 << lev) - 1
+            for r in range(m): bit[r] = 0
+            for q in range(first, 2 * first + 1):
+                fq = np.int64(nodes[bt + q, 0] & FEATURE_BITS) * BLOCK; tq = thresholds[bt + q, 1]
+                for r in range(m): bit[r] |= np.uint32(idx[r] == q) & np.uint32(xt[fq + r] >= tq)
+            for r in range(m): idx[r] = idx[r] + idx[r] + one + bit[r]
+        for _ in range(DENSE_LEVELS, D):   # many nodes: each row its own, three gathers a step
             for r in range(m):
-                i = idx[r]; j = bt + i
-                idx[r] = i + i + one + np.uint64(X[np.uint64(r0 + r), nodes[j, 0] & FEATURE_BITS] >= thresholds[j, 1])
+                i = idx[r]; j = bt + np.int64(i)
+                idx[r] = i + i + one + np.uint32(xt[np.int64(nodes[j, 0] & FEATURE_BITS) * BLOCK + r] >= thresholds[j, 1])
         k = group[t]
-        for r in range(m): acc[r, k] += leaves[t, idx[r] - NI]
+        for r in range(m): acc[r, k] += leaves[t, np.int64(idx[r]) - NI]
     _finish_block(out, acc, r0, m, base)
 
 @nb.njit(cache=_CACHE, inline='always')
