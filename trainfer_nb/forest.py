@@ -10,12 +10,12 @@ import numpy as np
 from .train import TrainResult
 
 # %% auto #0
-__all__ = ['XGB_TRANSFORMS', 'L', 'R', 'KIND', 'MISS', 'DLEFT', 'COFF', 'CLEN', 'KOFF', 'KLEN', 'SPECIAL', 'NAN_RIGHT',
-           'FEATURE_BITS', 'BLOCK', 'DENSE_LEVELS', 'TRANSFORM_CODES', 'CUDA_SOURCE', 'CUDA_THREADS', 'Forest',
-           'ubjson', 'from_xgboost', 'from_lightgbm', 'from_sklearn', 'forest_of', 'compile_forest', 'save_forest',
-           'load_forest', 'node_rules', 'Packed', 'pack_forest', 'plain_row_args', 'scores', 'as_float32_rows',
-           'packed_args', 'predict_margin', 'transform', 'predict', 'Deep', 'pack_deep', 'deep_args',
-           'cuda_launch_shape', 'cuda_args', 'cuda_margins']
+__all__ = ['XGB_TRANSFORMS', 'FOREST_FORMAT', 'L', 'R', 'KIND', 'MISS', 'DLEFT', 'COFF', 'CLEN', 'KOFF', 'KLEN', 'SPECIAL',
+           'NAN_RIGHT', 'FEATURE_BITS', 'CATEGORY', 'TRUNCATE', 'BLOCK', 'DENSE_LEVELS', 'TRANSFORM_CODES',
+           'CUDA_SOURCE', 'CUDA_THREADS', 'Forest', 'ubjson', 'from_xgboost', 'from_lightgbm', 'from_sklearn',
+           'forest_of', 'compile_forest', 'save_forest', 'load_forest', 'node_rules', 'Packed', 'pack_forest',
+           'plain_row_args', 'scores', 'as_float32_rows', 'packed_args', 'predict_margin', 'transform', 'predict',
+           'Deep', 'pack_deep', 'deep_args', 'cuda_launch_shape', 'cuda_args', 'cuda_margins']
 
 # %% ../nbs/03_forest.ipynb #091208ea
 @dataclass
@@ -151,7 +151,7 @@ def from_xgboost(booster, best_iteration:int|None=None) -> Forest:
                default_left=np.where(cat, ~dleft, dleft) & ~leaf, cat_off=cat_off, cat_len=cat_len)
     return b.build(base, transform, int(mp['num_feature']), source=f'xgboost {obj}')
 
-# %% ../nbs/03_forest.ipynb #6dcac0df
+# %% ../nbs/03_forest.ipynb #7ae6be50
 def _lgb_objective(obj:str):
     name, *args = obj.split()
     kw = dict(a.split(':') for a in args if ':' in a)
@@ -196,7 +196,7 @@ def from_lightgbm(booster, # a `lightgbm.Booster`, or the text of a saved LightG
         # LightGBM sends NaN and negative values right at categorical splits
         b.tree(t % k, pad(left, -1), pad(right, -1), feature=pad(arr(f['split_feature'], np.int32), -1),
                threshold=pad(np.where(cat, 0.0, thr), 0.0), value=np.concatenate([np.zeros(n_in), values]),
-               kind=pad(np.where(cat, 2, 1).astype(np.uint8), 0),
+               kind=pad(np.where(cat, 3, 1).astype(np.uint8), 0),
                missing=pad(np.where(cat, 0, _LGB_MISSING[(dt >> 2) & 3]).astype(np.uint8), 0),
                default_left=pad(~cat & ((dt & 2) == 2), False), cat_off=pad(cat_off, 0), cat_len=pad(cat_len, 0))
     return b.build(np.zeros(k), transform, int(h['max_feature_idx']) + 1, scale, source=f"lightgbm {h['objective']}")
@@ -257,22 +257,29 @@ def compile_forest(result:TrainResult) -> Forest:
     "The forest of a trained model, up to its best round."
     return forest_of(result.backend, result.model, result.best_iteration)
 
-# %% ../nbs/03_forest.ipynb #9ea00ab7
+# %% ../nbs/03_forest.ipynb #9807cc74
+FOREST_FORMAT = 2   # 2: LightGBM's categorical nodes are kind 3
+
 def save_forest(forest:Forest, path):
     "Write `forest` to `path` (.npz, no pickle), atomically."
     from trainfer_nb.data import atomic_path
     arrays = {k: v for k, v in vars(forest).items() if isinstance(v, np.ndarray)}
     fields = json.dumps(dict(transform=forest.transform, n_features=forest.n_features, sigmoid_scale=forest.sigmoid_scale,
-                             source=forest.source))
+                             source=forest.source, format=FOREST_FORMAT))
     with atomic_path(path) as tmp:
         with open(tmp, 'wb') as fh: np.savez(fh, fields=np.array(fields), **arrays)
 
 def load_forest(path) -> Forest:
     "The forest `save_forest` wrote to `path`."
     with np.load(path, allow_pickle=False) as z:
-        return Forest(**{k: z[k] for k in z.files if k != 'fields'}, **json.loads(str(z['fields'])))
+        fields = json.loads(str(z['fields'])); fmt = fields.pop('format', 1)
+        if fmt > FOREST_FORMAT:
+            raise ValueError(f"{path} holds a forest of format {fmt}; this trainfer_nb reads up to {FOREST_FORMAT}: upgrade it")
+        f = Forest(**{k: z[k] for k in z.files if k != 'fields'}, **fields)
+    if fmt < 2 and f.source.startswith('lightgbm'): f.kind[f.kind == 2] = 3
+    return f
 
-# %% ../nbs/03_forest.ipynb #711afc12
+# %% ../nbs/03_forest.ipynb #5d9c8339
 import numba as nb
 from numba import types
 from numba.core import cgutils
@@ -295,9 +302,10 @@ def _in_bits(bits, off, n, c):
 @nb.njit(cache=_CACHE)
 def _goes_left(x, i, g, threshold, bits):
     "Whether value `x` goes left at node `i` (rules table `g`)."
-    if g[i, KIND] == 2:
+    if g[i, KIND] >= 2:
         if np.isnan(x): return g[i, DLEFT] == 1
-        if x < 0: return g[i, KLEN] >= 0 and g[i, DLEFT] == 1   # not a category: LightGBM, XGBoost right; sklearn the missing way
+        if (x <= -1.0 if g[i, KIND] == 3 else x < 0):   # no category: LightGBM, XGBoost right; sklearn the missing way
+            return g[i, KLEN] >= 0 and g[i, DLEFT] == 1
         c = np.int64(min(x, 2147483648.0))
         if _in_bits(bits, g[i, COFF], g[i, CLEN], c): return True
         if g[i, KLEN] < 0 or _in_bits(bits, g[i, KOFF], g[i, KLEN], c): return False
@@ -323,7 +331,7 @@ def _margins(X, feature, g, threshold, value, bits, roots, group, base):
             out[r, group[t]] += value[i]
     return out
 
-# %% ../nbs/03_forest.ipynb #c4fd7fa8
+# %% ../nbs/03_forest.ipynb #a4ed2ace
 @dataclass
 class Packed:
     "A forest as perfect trees of depth `depth` in heap order (see above), plus the general rules for special nodes."
@@ -353,6 +361,8 @@ def _right_threshold(f:Forest, inner) -> np.ndarray:
     return np.where(f.kind[inner] == 1, up, t32)
 
 SPECIAL, NAN_RIGHT, FEATURE_BITS = np.uint32(1 << 30), np.uint32(1 << 29), np.uint32((1 << 24) - 1)
+CATEGORY = np.uint32(1 << 28)   # a special node whose threshold word holds its category bitset: offset << 8 | words
+TRUNCATE = np.uint32(1 << 27)   # ... reading the value truncated toward zero (LightGBM)
 
 def pack_forest(forest:Forest, max_depth:int=10) -> Packed|None:
     "`forest` as perfect trees, or `None` when it is deeper than `max_depth` (or has over 16M features)."
@@ -373,15 +383,30 @@ def pack_forest(forest:Forest, max_depth:int=10) -> Packed|None:
     return Packed(D, bool(special.any()), nodes, orig, leaves, f.group.astype(np.uint32), node_rules(f), f)
 
 def _split_words(f:Forest, inner):
-    "For internal nodes `inner`: the feature word (feature | flags), the threshold's float32 bits, and which are special."
+    "For internal nodes `inner`: the feature word (feature | flags), the threshold word, and which are special."
     thr = _right_threshold(f, inner)
-    nan_right = np.where(f.missing[inner] == 1, np.float32(0) >= thr, ~f.default_left[inner])   # LightGBM None: NaN is 0
-    special = (f.kind[inner] == 2) | (f.missing[inner] == 2)
-    word = f.feature[inner].astype(np.uint32) | np.where(special, SPECIAL, 0) | np.where(nan_right, NAN_RIGHT, 0)
-    return word.astype(np.uint32), np.where(special, np.float32(np.nan), thr).astype(np.float32).view(np.uint32), special
+    cat = f.kind[inner] >= 2
+    nan_right = np.where(cat | (f.missing[inner] != 1), ~f.default_left[inner], np.float32(0) >= thr)   # LightGBM None: NaN is 0
+    special = cat | (f.missing[inner] == 2)
+    inline = cat & (f.known_len[inner] < 0) & (f.cat_off[inner] < 1 << 24) & (f.cat_len[inner] < 256)   # the kernels' own rule
+    word = (f.feature[inner].astype(np.uint32) | np.where(special, SPECIAL, 0) | np.where(nan_right, NAN_RIGHT, 0)
+            | np.where(inline, CATEGORY, 0) | np.where(f.kind[inner] == 3, TRUNCATE, 0))
+    tw = np.where(special, np.float32(np.nan), thr).astype(np.float32).view(np.uint32)
+    tw = np.where(inline, (f.cat_off[inner].astype(np.uint32) << 8) | f.cat_len[inner].astype(np.uint32), tw)
+    return word.astype(np.uint32), tw.astype(np.uint32), special
 
-# %% ../nbs/03_forest.ipynb #138c4de0
+# %% ../nbs/03_forest.ipynb #8c592821
 BLOCK = 64   # rows that descend together
+
+@nb.njit(cache=_CACHE, inline='always')
+def _category_right(v, w, cw, bits):
+    "Whether float32 `v` goes right at a `CATEGORY` node (feature word `w`, category word `cw`): `_goes_left`'s rule, inline."
+    if v != v: return (w & NAN_RIGHT) != 0
+    if (v <= -1 if w & TRUNCATE else v < 0): return True   # no category
+    c = np.int64(min(v, np.float32(2147483648.0)))
+    k = c >> 5
+    if k >= np.int64(cw & np.uint32(255)): return True
+    return (bits[np.int64(cw >> np.uint32(8)) + k] >> np.uint32(c & 31)) & np.uint32(1) == np.uint32(0)
 
 @nb.njit(cache=_CACHE, inline='always')
 def _finish_block(out, acc, r0, m, base):
@@ -462,7 +487,7 @@ def _block(X, r0, m, out, D, special, nodes, thresholds, orig, leaves, group, ba
             for r in range(m):
                 i = idx[r]; j = bt + i
                 w = nodes[j, 0]; v = X[np.uint64(r0 + r), w & FEATURE_BITS]
-                if w >= SPECIAL: right = np.uint64(0) if _goes_left(np.float64(v), orig[j], g, gthr, bits) else one
+                if w >= SPECIAL: right = np.uint64(_category_right(v, w, nodes[j, 1], bits)) if w & CATEGORY else np.uint64(0) if _goes_left(np.float64(v), orig[j], g, gthr, bits) else one
                 elif v != v: right = np.uint64((w & NAN_RIGHT) != 0)
                 else: right = np.uint64(v >= thresholds[j, 1])
                 idx[r] = i + i + one + right
@@ -507,7 +532,7 @@ def _row(x, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, b
         for t in range(T):   # every tree one level down: T independent steps
             i = idx[t]; j = np.uint64(t) * NI + i
             w = nodes[j, 0]; v = x[w & FEATURE_BITS]
-            if w >= SPECIAL: right = np.uint64(0) if _goes_left(np.float64(v), orig[j], g, gthr, bits) else one
+            if w >= SPECIAL: right = np.uint64(_category_right(v, w, nodes[j, 1], bits)) if w & CATEGORY else np.uint64(0) if _goes_left(np.float64(v), orig[j], g, gthr, bits) else one
             elif v != v: right = np.uint64((w & NAN_RIGHT) != 0)
             else: right = np.uint64(v >= thresholds[j, 1])
             idx[t] = i + i + one + right
@@ -586,7 +611,7 @@ def predict(forest, # a `Forest`, `Packed` or `Deep`
     "Predictions as the library gives them: a probability (sigmoid), class probabilities (softmax) or the margin."
     return transform(forest if isinstance(forest, Forest) else forest.forest, predict_margin(forest, X, threads))
 
-# %% ../nbs/03_forest.ipynb #8e015c78
+# %% ../nbs/03_forest.ipynb #94e4f9eb
 @dataclass
 class Deep:
     "A forest of any depth: sibling-adjacent node records (feature word, threshold bits, first child), leaves their own child."
@@ -647,7 +672,7 @@ def _deep_block(X, r0, m, out, special, depth, nodes, thresholds, orig, value, g
             else:
                 for r in range(m):
                     i = idx[r]; w = nodes[i, 0]; v = X[np.uint64(r0 + r), w & FEATURE_BITS]
-                    if w >= SPECIAL: right = np.uint64(0) if _goes_left(np.float64(v), orig[i], g, gthr, bits) else np.uint64(1)
+                    if w >= SPECIAL: right = np.uint64(_category_right(v, w, nodes[i, 1], bits)) if w & CATEGORY else np.uint64(0) if _goes_left(np.float64(v), orig[i], g, gthr, bits) else np.uint64(1)
                     elif v != v: right = np.uint64((w & NAN_RIGHT) != 0)
                     else: right = np.uint64(v >= thresholds[i, 1])
                     nx = np.uint64(nodes[i, 2]) + right
@@ -680,7 +705,7 @@ def _deep_row_score(x, code, scale, special, depth, nodes, thresholds, orig, val
         moved = 0
         for t in range(T):
             i = idx[t]; w = nodes[i, 0]; v = x[w & FEATURE_BITS]
-            if w >= SPECIAL: right = np.uint64(0) if _goes_left(np.float64(v), orig[i], g, gthr, bits) else np.uint64(1)
+            if w >= SPECIAL: right = np.uint64(_category_right(v, w, nodes[i, 1], bits)) if w & CATEGORY else np.uint64(0) if _goes_left(np.float64(v), orig[i], g, gthr, bits) else np.uint64(1)
             elif v != v: right = np.uint64((w & NAN_RIGHT) != 0)
             else: right = np.uint64(v >= thresholds[i, 1])
             nx = np.uint64(nodes[i, 2]) + right
@@ -692,7 +717,7 @@ def _deep_row_score(x, code, scale, special, depth, nodes, thresholds, orig, val
     _score(m, code, scale)
     return m
 
-# %% ../nbs/03_forest.ipynb #b97c4ed2
+# %% ../nbs/03_forest.ipynb #89b2ac2c
 CUDA_SOURCE = r'''
 #define L 0
 #define R 1
@@ -711,9 +736,9 @@ __device__ inline bool in_bits(const unsigned int* bits, int off, int n, long lo
 
 __device__ inline bool goes_left(double x, long long i, const int* g, const double* threshold, const unsigned int* bits) {
     const int* n = g + 9 * i;
-    if (n[KIND] == 2) {
+    if (n[KIND] >= 2) {
         if (isnan(x)) return n[DLEFT] == 1;
-        if (x < 0) return n[KLEN] >= 0 && n[DLEFT] == 1;
+        if (n[KIND] == 3 ? x <= -1.0 : x < 0) return n[KLEN] >= 0 && n[DLEFT] == 1;
         long long c = (long long)fmin(x, 2147483648.0);
         if (in_bits(bits, n[COFF], n[CLEN], c)) return true;
         if (n[KLEN] < 0 || in_bits(bits, n[KOFF], n[KLEN], c)) return false;

@@ -197,7 +197,7 @@ def _run(self:Predictor, engine:str, X):
     s = scores(self._cpu(X, threads=engine == 'cpu'), self._transform, self.forest.sigmoid_scale)
     return s[:, 0] if s.shape[1] == 1 else s
 
-# %% ../nbs/04_infer.ipynb #48f50e12
+# %% ../nbs/04_infer.ipynb #2e09ff0d
 CALIBRATION_SIZES = (1, 16, 256, 4096, 65536)
 
 def calibration_rows(forest:Forest, n:int, seed:int=0) -> np.ndarray:
@@ -208,7 +208,7 @@ def calibration_rows(forest:Forest, n:int, seed:int=0) -> np.ndarray:
     for j in range(forest.n_features):
         at = inner & (forest.feature == j)
         if not at.any(): continue
-        cat = at & (forest.kind == 2)
+        cat = at & (forest.kind >= 2)
         vals = forest.threshold[at & ~cat]
         if cat.any(): vals = np.concatenate([vals, np.arange(32, dtype=np.float64)])
         X[:, j] = rng.choice(vals, n) + rng.choice([-1e-3, 1e-3], n)
