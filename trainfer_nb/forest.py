@@ -395,7 +395,7 @@ def _split_words(f:Forest, inner):
     tw = np.where(inline, (f.cat_off[inner].astype(np.uint32) << 8) | f.cat_len[inner].astype(np.uint32), tw)
     return word.astype(np.uint32), tw.astype(np.uint32), special
 
-# %% ../nbs/03_forest.ipynb #e77c2334
+# %% ../nbs/03_forest.ipynb #42c2b596
 BLOCK = 64   # rows that descend together
 
 @nb.njit(cache=_CACHE, inline='always')
@@ -487,7 +487,8 @@ def _block(X, r0, m, out, D, special, nodes, thresholds, orig, leaves, group, ba
             for r in range(m):
                 i = idx[r]; j = bt + i
                 w = nodes[j, 0]; v = X[np.uint64(r0 + r), w & FEATURE_BITS]
-                if w >= SPECIAL: right = np.uint64(_category_right(v, w, nodes[j, 1], bits)) if w & CATEGORY else np.uint64(0) if _goes_left(np.float64(v), orig[j], g, gthr, bits) else one
+                if w >= SPECIAL:   # categories inline (a shared helper for this branch made numba 2x slower), the rest by the rule table
+                    right = np.uint64(_category_right(v, w, nodes[j, 1], bits)) if w & CATEGORY else np.uint64(0) if _goes_left(np.float64(v), orig[j], g, gthr, bits) else one
                 elif v != v: right = np.uint64((w & NAN_RIGHT) != 0)
                 else: right = np.uint64(v >= thresholds[j, 1])
                 idx[r] = i + i + one + right
@@ -533,7 +534,8 @@ def _row(x, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, b
         for t in range(T):   # every tree one level down: T independent steps
             i = idx[t]; j = np.uint64(t) * NI + i
             w = nodes[j, 0]; v = x[w & FEATURE_BITS]
-            if w >= SPECIAL: right = np.uint64(_category_right(v, w, nodes[j, 1], bits)) if w & CATEGORY else np.uint64(0) if _goes_left(np.float64(v), orig[j], g, gthr, bits) else one
+            if w >= SPECIAL:   # categories inline (a shared helper for this branch made numba 2x slower), the rest by the rule table
+                right = np.uint64(_category_right(v, w, nodes[j, 1], bits)) if w & CATEGORY else np.uint64(0) if _goes_left(np.float64(v), orig[j], g, gthr, bits) else one
             elif v != v: right = np.uint64((w & NAN_RIGHT) != 0)
             else: right = np.uint64(v >= thresholds[j, 1])
             idx[t] = i + i + one + right
@@ -612,7 +614,7 @@ def predict(forest, # a `Forest`, `Packed` or `Deep`
     "Predictions as the library gives them: a probability (sigmoid), class probabilities (softmax) or the margin."
     return transform(forest if isinstance(forest, Forest) else forest.forest, predict_margin(forest, X, threads))
 
-# %% ../nbs/03_forest.ipynb #94e4f9eb
+# %% ../nbs/03_forest.ipynb #9d479028
 @dataclass
 class Deep:
     "A forest of any depth: sibling-adjacent node records (feature word, threshold bits, first child), leaves their own child."
@@ -673,7 +675,8 @@ def _deep_block(X, r0, m, out, special, depth, nodes, thresholds, orig, value, g
             else:
                 for r in range(m):
                     i = idx[r]; w = nodes[i, 0]; v = X[np.uint64(r0 + r), w & FEATURE_BITS]
-                    if w >= SPECIAL: right = np.uint64(_category_right(v, w, nodes[i, 1], bits)) if w & CATEGORY else np.uint64(0) if _goes_left(np.float64(v), orig[i], g, gthr, bits) else np.uint64(1)
+                    if w >= SPECIAL:   # categories inline (a shared helper for this branch made numba 2x slower), the rest by the rule table
+                        right = np.uint64(_category_right(v, w, nodes[i, 1], bits)) if w & CATEGORY else np.uint64(0) if _goes_left(np.float64(v), orig[i], g, gthr, bits) else np.uint64(1)
                     elif v != v: right = np.uint64((w & NAN_RIGHT) != 0)
                     else: right = np.uint64(v >= thresholds[i, 1])
                     nx = np.uint64(nodes[i, 2]) + right
@@ -706,7 +709,8 @@ def _deep_row_score(x, code, scale, special, depth, nodes, thresholds, orig, val
         moved = 0
         for t in range(T):
             i = idx[t]; w = nodes[i, 0]; v = x[w & FEATURE_BITS]
-            if w >= SPECIAL: right = np.uint64(_category_right(v, w, nodes[i, 1], bits)) if w & CATEGORY else np.uint64(0) if _goes_left(np.float64(v), orig[i], g, gthr, bits) else np.uint64(1)
+            if w >= SPECIAL:   # categories inline (a shared helper for this branch made numba 2x slower), the rest by the rule table
+                right = np.uint64(_category_right(v, w, nodes[i, 1], bits)) if w & CATEGORY else np.uint64(0) if _goes_left(np.float64(v), orig[i], g, gthr, bits) else np.uint64(1)
             elif v != v: right = np.uint64((w & NAN_RIGHT) != 0)
             else: right = np.uint64(v >= thresholds[i, 1])
             nx = np.uint64(nodes[i, 2]) + right
