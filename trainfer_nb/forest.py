@@ -151,7 +151,7 @@ def from_xgboost(booster, best_iteration:int|None=None) -> Forest:
                default_left=np.where(cat, ~dleft, dleft) & ~leaf, cat_off=cat_off, cat_len=cat_len)
     return b.build(base, transform, int(mp['num_feature']), source=f'xgboost {obj}')
 
-# %% ../nbs/03_forest.ipynb #7ae6be50
+# %% ../nbs/03_forest.ipynb #7fc71adf
 def _lgb_objective(obj:str):
     name, *args = obj.split()
     kw = dict(a.split(':') for a in args if ':' in a)
@@ -193,7 +193,7 @@ def from_lightgbm(booster, # a `lightgbm.Booster`, or the text of a saved LightG
             for j in np.flatnonzero(cat):
                 c = int(thr[j]); cat_off[j], cat_len[j] = b.bitset(words=words[bounds[c]:bounds[c + 1]])
         pad = lambda a, v: np.concatenate([a, np.full(n_in + 1, v, a.dtype)])
-        # LightGBM sends NaN and negative values right at categorical splits
+        # at categorical splits LightGBM sends NaN and values <= -1 right, and reads -0.5 as category 0 (kind 3)
         b.tree(t % k, pad(left, -1), pad(right, -1), feature=pad(arr(f['split_feature'], np.int32), -1),
                threshold=pad(np.where(cat, 0.0, thr), 0.0), value=np.concatenate([np.zeros(n_in), values]),
                kind=pad(np.where(cat, 3, 1).astype(np.uint8), 0),

@@ -199,7 +199,7 @@ def _run(self:Predictor, engine:str, X):
     s = scores(self._cpu(X, threads=engine == 'cpu'), self._transform, self.forest.sigmoid_scale)
     return s[:, 0] if s.shape[1] == 1 else s
 
-# %% ../nbs/04_infer.ipynb #9813e261
+# %% ../nbs/04_infer.ipynb #4a01ac6e
 CALIBRATION_SIZES = (1, 16, 256, 4096, 65536)
 
 def calibration_rows(forest:Forest, n:int, seed:int=0) -> np.ndarray:
@@ -235,9 +235,8 @@ def _plan_key(self:Predictor) -> str:
     h = hashlib.sha256(json.dumps([platform.node(), platform.machine(), os.cpu_count(), nb.config.NUMBA_NUM_THREADS,
                                    self.device, self.candidates(), self.backend, md.version('trainfer_nb'), nb.__version__,
                                    md.version(lib)]).encode())
-    f = self.forest
-    for a in (f.feature, f.threshold, f.left, f.right, f.value, f.kind, f.missing, f.default_left, f.bits, f.roots, f.group, f.base):
-        h.update(np.ascontiguousarray(a).tobytes())
+    for a in vars(self.forest).values():   # every array of the forest, as `save_forest` writes them
+        if isinstance(a, np.ndarray): h.update(np.ascontiguousarray(a).tobytes())
     return h.hexdigest()[:32]
 
 @patch
@@ -289,9 +288,10 @@ def calibrate(self:Predictor, X=None, # rows to time on (default: `calibration_r
         for e in alive: self._run(e, rows[:1])   # compile and load first: the budget is for measuring
         spent = 0.0
         for n in sizes:
-            if timings:   # this size's cost, scaled from the last: past what the budget has left, larger sizes follow the last
-                last = max(timings)
-                if sum(timings[last][e] for e in alive) * n / last > budget_s - spent: break
+            if len(timings) >= 2:   # this size's cost, on the line through the last two: past what the budget has left,
+                prev, last = sorted(timings)[-2:]   # larger sizes follow the last measured
+                t = timings
+                if sum(t[last][e] + (t[last][e] - t[prev][e]) * (n - last) / (last - prev) for e in alive) > budget_s - spent: break
             Xn = np.ascontiguousarray(rows[:n])
             best = {}
             for e in alive:
