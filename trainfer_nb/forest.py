@@ -257,7 +257,7 @@ def compile_forest(result:TrainResult) -> Forest:
     "The forest of a trained model, up to its best round."
     return forest_of(result.backend, result.model, result.best_iteration)
 
-# %% ../nbs/03_forest.ipynb #9807cc74
+# %% ../nbs/03_forest.ipynb #04d06c58
 FOREST_FORMAT = 2   # 2: LightGBM's categorical nodes are kind 3
 
 def save_forest(forest:Forest, path):
@@ -271,7 +271,7 @@ def save_forest(forest:Forest, path):
 
 def load_forest(path) -> Forest:
     "The forest `save_forest` wrote to `path`."
-    with np.load(path, allow_pickle=False) as z:
+    with open(path, 'rb') as fh, np.load(fh, allow_pickle=False) as z:   # our handle: numpy leaks its own when the zip is damaged
         fields = json.loads(str(z['fields'])); fmt = fields.pop('format', 1)
         if fmt > FOREST_FORMAT:
             raise ValueError(f"{path} holds a forest of format {fmt}; this trainfer_nb reads up to {FOREST_FORMAT}: upgrade it")

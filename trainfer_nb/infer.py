@@ -208,7 +208,7 @@ def _run(self:Predictor, engine:str, X):
     s = scores(self._cpu(X, threads=engine == 'cpu'), self._transform, self.forest.sigmoid_scale)
     return s[:, 0] if s.shape[1] == 1 else s
 
-# %% ../nbs/04_infer.ipynb #4a01ac6e
+# %% ../nbs/04_infer.ipynb #19ab6520
 CALIBRATION_SIZES = (1, 16, 256, 4096, 65536)
 
 def calibration_rows(forest:Forest, n:int, seed:int=0) -> np.ndarray:
@@ -242,7 +242,7 @@ def _plan_key(self:Predictor) -> str:
     import platform, importlib.metadata as md
     lib = {'xgboost': 'xgboost', 'lightgbm': 'lightgbm', 'sklearn': 'scikit-learn'}[self.backend]
     h = hashlib.sha256(json.dumps([platform.node(), platform.machine(), os.cpu_count(), nb.config.NUMBA_NUM_THREADS,
-                                   self.device, self.candidates(), self.backend, md.version('trainfer_nb'), nb.__version__,
+                                   self.device, self.candidates(), self.backend, _FOREST_CODE, nb.__version__,   # the kernels' code, not a package version that needs an install
                                    md.version(lib)]).encode())
     for a in vars(self.forest).values():   # every array of the forest, as `save_forest` writes them
         if isinstance(a, np.ndarray): h.update(np.ascontiguousarray(a).tobytes())
