@@ -4,7 +4,7 @@ The lent GPU machine has no nbdev, IPython or network, so this runs each noteboo
 namespace, as `nbdev_test` does: cells flagged with a `tst_flags` flag run only when that flag is asked for
 (`--flags gpu` by default), lines that import nbdev are left out. Notebook cells here are plain Python.
 """
-import argparse, json, re, sys, time, traceback
+import argparse, ast, json, re, sys, time, traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,20 +18,31 @@ def cell_flags(src:str) -> set:
 def has_gpu_cell(path:Path) -> bool:
     return any('gpu' in cell_flags(''.join(c['source'])) for c in json.loads(path.read_text())['cells'] if c['cell_type'] == 'code')
 
+def run_cell(code:str, ns:dict, name:str):
+    "Run `code` in `ns` as a notebook cell does: the value of a last bare expression is returned (else None)."
+    tree = ast.parse(code, name)
+    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    exec(compile(tree, name, 'exec'), ns)
+    return None if last is None else eval(compile(ast.Expression(last.value), name, 'eval'), ns)
+
 def run_notebook(path:Path, flags:set) -> dict:
-    "Run the test cells of notebook `path`; cells flagged with a test flag not in `flags` are skipped."
+    """Run the test cells of notebook `path`; cells flagged with a test flag not in `flags` are skipped. What the flagged
+    cells show (their last expression) is printed and kept: those are the measurements of the GPU cells."""
     cells = [''.join(c['source']) for c in json.loads(path.read_text())['cells'] if c['cell_type'] == 'code']
-    ns, ran, flagged, t0 = {'__name__': '__main__'}, 0, 0, time.perf_counter()
+    ns, ran, flagged, shown, t0 = {'__name__': '__main__'}, 0, 0, {}, time.perf_counter()
     for i, src in enumerate(cells):
         fl = cell_flags(src) & TST_FLAGS
         if fl - flags: continue
         code = '\n'.join(l for l in src.splitlines() if not NBDEV_LINE.match(l))
-        try: exec(compile(code, f'{path.name}[cell {i}]', 'exec'), ns)
+        try: value = run_cell(code, ns, f'{path.name}[cell {i}]')
         except Exception:
             return dict(notebook=path.name, ok=False, cells=ran, flagged=flagged, seconds=time.perf_counter() - t0,
-                        error=traceback.format_exc(limit=-3))
+                        error=traceback.format_exc(limit=-3), shown=shown)
         ran += 1; flagged += bool(fl)
-    return dict(notebook=path.name, ok=True, cells=ran, flagged=flagged, seconds=time.perf_counter() - t0)
+        if fl and value is not None:
+            shown[f'cell {i}'] = repr(value)[:4000]
+            print(f"  {path.name} cell {i}: {shown[f'cell {i}']}", flush=True)
+    return dict(notebook=path.name, ok=True, cells=ran, flagged=flagged, seconds=time.perf_counter() - t0, shown=shown)
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -172,7 +172,7 @@ class Predictor:
                 except (TypeError, ValueError): raise ValueError(f"feature {c!r} is numeric; got {v!r}") from None
         return x
 
-# %% ../nbs/04_infer.ipynb #897ef5d8
+# %% ../nbs/04_infer.ipynb #d3a0a228
 _PARALLEL_LOCK = threading.Lock()
 
 def _threadsafe_layer() -> bool:
@@ -198,9 +198,9 @@ def _run(self:Predictor, engine:str, X):
         s = None if self._plain is None else _row_score_plain(X[0], self._transform, self.forest.sigmoid_scale, *self._plain)
         if s is None or s.shape[0] == 0: s = self._row_score(X[0], self._transform, self.forest.sigmoid_scale, *self._args)
         return s if s.shape[0] == 1 else s[None]
-    if engine == 'native':
-        out = self._backend.predict(self.model, matrix_on(X, self.device), self.best_iteration, self.task)
-        return out if is_cupy(X) else to_host(out)
+    if engine == 'native':   # XGBoost predicts where its booster is; LightGBM and scikit-learn read host memory
+        out = self._backend.predict(self.model, matrix_on(X, self.device if self.backend == 'xgboost' else 'cpu'), self.best_iteration, self.task)
+        return to_device(out, 'cuda') if is_cupy(X) else to_host(out)   # the output where the input was
     if engine == 'cuda':
         from trainfer_nb.forest import cuda_margins
         s = transform(self.forest, cuda_margins(self.forest, X))

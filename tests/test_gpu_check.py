@@ -1,0 +1,46 @@
+"The GPU check's runner (tools/gpu_check.py), tested here where no GPU is: it runs on a lent machine once, and must work the first time."
+import json, subprocess, sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / 'tools'))
+from gpu_check import cell_flags, run_cell, run_notebook
+
+def notebook(tmp_path, *cells):
+    p = tmp_path / 'nb.ipynb'
+    p.write_text(json.dumps({'cells': [{'cell_type': 'code', 'source': c.splitlines(keepends=True)} for c in cells]}))
+    return p
+
+def test_cell_value_is_its_last_expression():
+    ns = {}
+    assert run_cell("x = 2\nx * 3", ns, 'c') == 6
+    assert run_cell("y = 1", ns, 'c') is None and ns['y'] == 1
+    assert run_cell("def f(): return 4\nf()", ns, 'c') == 4
+
+def test_flags():
+    assert cell_flags("#| gpu\nx = 1") == {'gpu'}
+    assert cell_flags("#| export\n#| slow\nx = 1") == {'export', 'slow'}
+    assert cell_flags("#| default_exp core\nx = 1") == set()
+
+def test_flagged_cells_run_only_when_asked_and_show_their_values(tmp_path, capsys):
+    p = notebook(tmp_path, "a = 5", "#| gpu\nfrom nbdev.showdoc import show_doc\na + 1", "b = a * 2\nb")
+    r = run_notebook(p, {'gpu'})
+    assert r['ok'] and r['cells'] == 3 and r['flagged'] == 1, r
+    assert r['shown'] == {'cell 1': '6'}                      # a GPU cell's measurement is kept; the nbdev line left out
+    assert 'nb.ipynb cell 1: 6' in capsys.readouterr().out
+    r = run_notebook(p, set())
+    assert r['ok'] and r['cells'] == 2 and r['shown'] == {}
+
+def test_a_failing_cell_is_reported_with_its_traceback(tmp_path):
+    r = run_notebook(notebook(tmp_path, "x = 1", "y = undefined_name"), set())
+    assert not r['ok'] and r['cells'] == 1
+    assert "NameError: name 'undefined_name' is not defined" in r['error']
+
+def test_runs_a_real_notebook_and_writes_its_report(tmp_path):
+    out = tmp_path / 'out'
+    r = subprocess.run([sys.executable, str(ROOT / 'tools' / 'gpu_check.py'), '--nbs', 'nbs/00_core.ipynb', '--flags', '',
+                        '--rounds', '0', '--out', str(out)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert '1 passed, 0 failed' in r.stdout
+    report = json.loads((out / 'gpu-check.json').read_text())
+    assert report['notebooks'][0]['notebook'] == '00_core.ipynb' and report['notebooks'][0]['ok']
