@@ -20,9 +20,9 @@ from .data import Dataset, as_matrix, atomic_path, sha256_file, TASKS, DEFAULT_M
 # %% auto #0
 __all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'SKOPS_TRUSTED_PREFIXES', 'SKOPS_TRUSTED_TYPES', 'CHECKPOINT_FORMAT',
            'ARTIFACT_FORMAT', 'ndcg_at_10', 'test_scores', 'TrainResult', 'group_sizes', 'fingerprint', 'matrix_on',
-           'Split', 'prepare', 'RoundInfo', 'Rounds', 'XGBoostBackend', 'LightGBMBackend', 'SklearnBackend',
-           'backend_for', 'Checkpointer', 'device_for', 'train', 'library_versions', 'read_metadata', 'load_model',
-           'plot_learning_curve', 'feature_importance', 'plot_importance']
+           'input_device', 'Split', 'prepare', 'RoundInfo', 'Rounds', 'XGBoostBackend', 'LightGBMBackend',
+           'SklearnBackend', 'backend_for', 'Checkpointer', 'device_for', 'train', 'library_versions', 'read_metadata',
+           'load_model', 'plot_learning_curve', 'feature_importance', 'plot_importance']
 
 # %% ../nbs/02_train.ipynb #d294c66e
 BACKENDS = ('xgboost', 'lightgbm', 'sklearn')
@@ -90,7 +90,7 @@ class TrainResult:
         return (f"TrainResult({self.backend} on {self.device}: {self.best_iteration+1} of {self.num_boost_round} rounds, {test}, "
                 f"{r['wall_s']:.2f} s wall, peak RSS {r['peak_rss']/2**20:.0f} MiB)")
 
-# %% ../nbs/02_train.ipynb #1559f715
+# %% ../nbs/02_train.ipynb #81c417e2
 def group_sizes(group) -> np.ndarray:
     "Rows per query, in order, of a contiguous query-id array."
     g = np.asarray(group)
@@ -106,6 +106,10 @@ def fingerprint(X, y) -> str:
 def matrix_on(X, device:str):
     "Feature matrix `X` where `device` reads it: dense arrays move to the GPU; sparse CSR stays on the host, and XGBoost copies it."
     return X if sp.issparse(X) else to_device(X, device)
+
+def input_device(backend, device:str) -> str:
+    "Where `backend` (a backend object) reads its matrices when it runs on `device`: only XGBoost reads GPU memory."
+    return device if backend.gpu_input else 'cpu'
 
 @dataclass
 class Split:
@@ -202,9 +206,10 @@ class Rounds:
 
     def close(self): self.bar.close()
 
-# %% ../nbs/02_train.ipynb #28192434
+# %% ../nbs/02_train.ipynb #292ee477
 class XGBoostBackend:
     name, suffix = 'xgboost', '.ubj'
+    gpu_input = True   # trains and predicts from CuPy arrays on the GPU
 
     def params(self, task, metric, device, seed, n_classes):
         p = dict(objective=OBJECTIVES[task][0], eval_metric=EVAL_METRICS[metric][0], tree_method='hist', device=device,
@@ -247,6 +252,7 @@ class XGBoostBackend:
 
 class LightGBMBackend:
     name, suffix = 'lightgbm', '.txt'
+    gpu_input = False   # its GPU learners ('cuda', OpenCL 'gpu') read host memory
 
     def params(self, task, metric, device, seed, n_classes):
         p = dict(objective=OBJECTIVES[task][1], metric=EVAL_METRICS[metric][1].split('@')[0], learning_rate=0.1,
@@ -290,7 +296,7 @@ class LightGBMBackend:
     def importance(self, model, names):
         return pd.Series(model.feature_importance('gain'), index=model.feature_name()).reindex(names, fill_value=0.0)
 
-# %% ../nbs/02_train.ipynb #3c6a0655
+# %% ../nbs/02_train.ipynb #2782b1a3
 def _sk_predict(model, X, task):
     if task == 'binary': return model.predict_proba(X)[:, 1]
     return model.predict_proba(X) if task == 'multiclass' else model.predict(X)
@@ -304,6 +310,7 @@ SKOPS_TRUSTED_TYPES = ('functools.partial',)  # skops still audits what the part
 
 class SklearnBackend:
     name, suffix = 'sklearn', '.skops'
+    gpu_input = False
 
     def params(self, task, metric, device, seed, n_classes):
         return dict(learning_rate=0.1, max_leaf_nodes=31, early_stopping=False, random_state=seed)
@@ -433,7 +440,7 @@ def device_for(backend:str, device:str) -> str:
             raise
     return dev
 
-# %% ../nbs/02_train.ipynb #cb0205dc
+# %% ../nbs/02_train.ipynb #202131d2
 def _identity(backend, task, params, fp, names) -> dict:
     return dict(backend=backend, task=task, fingerprint=fp, features=list(names),
                 params=json.loads(json.dumps({k: v for k, v in params.items() if k not in _VOLATILE}, default=str)))
@@ -466,7 +473,7 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
     metric = data.metric if task == data.task else DEFAULT_METRICS[task]
     b = backend_for(backend, task)
     with ResourceMeter() as meter:
-        splits, classes = prepare(data, task, dev, ('train', 'valid'))
+        splits, classes = prepare(data, task, input_device(b, dev), ('train', 'valid'))
         fp = fingerprint(splits['train'].X, splits['train'].y)
         p = {**b.params(task, metric, dev, seed, None if classes is None else len(classes)), **(params or {})}
         watch = (eval_sets[-1], b.watch_metric(p, metric)) if eval_sets else None
@@ -485,18 +492,19 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
                     if loop.rounds_done < num_boost_round else init
         finally: loop.close()
         model = b.finish(model, loop.best_iteration)
-    test = prepare(data, task, dev, ('test',))[0]['test'] if len(data.split['test']) else None  # estimators have no test rows
+    test = prepare(data, task, input_device(b, dev), ('test',))[0]['test'] if len(data.split['test']) else None  # estimators have no test rows
     scores = test_scores(task, test.y, b.predict(model, test.X, loop.best_iteration, task), test.qid) if test else {}
     return TrainResult(backend, model, task, dev, p, loop.rounds_done, loop.best_iteration, loop.history, metric,
                        scores, meter.as_dict(), data.feature_names, data.feature_types,
                        data.categories, classes, int(splits['train'].X.shape[0]), fp, loop.best_score)
 
-# %% ../nbs/02_train.ipynb #f75cb017
+# %% ../nbs/02_train.ipynb #02c17e52
 @patch
 def predict(self:TrainResult, X):
     "The model's output for rows `X` (DataFrame in training columns, or matrix), up to the best round."
     if isinstance(X, pd.DataFrame): X = as_matrix(X[self.feature_names], self.categories)
-    return to_host(backend_for(self.backend, self.task).predict(self.model, matrix_on(X, self.device), self.best_iteration, self.task))
+    b = backend_for(self.backend, self.task)
+    return to_host(b.predict(self.model, matrix_on(X, input_device(b, self.device)), self.best_iteration, self.task))
 
 # %% ../nbs/02_train.ipynb #e05dcda5
 ARTIFACT_FORMAT = 1
