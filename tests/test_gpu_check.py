@@ -39,8 +39,14 @@ def test_a_failing_cell_is_reported_with_its_traceback(tmp_path):
 def test_runs_a_real_notebook_and_writes_its_report(tmp_path):
     out = tmp_path / 'out'
     r = subprocess.run([sys.executable, str(ROOT / 'tools' / 'gpu_check.py'), '--nbs', 'nbs/00_core.ipynb', '--flags', '',
-                        '--rounds', '0', '--out', str(out)], capture_output=True, text=True, timeout=300)
+                        '--rounds', '0', '--bench', 'quick', '--out', str(out)], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert '1 passed, 0 failed' in r.stdout
+    assert '2 passed, 0 failed' in r.stdout   # the notebook, and the GPU bench's dry run (its CPU rows)
     report = json.loads((out / 'gpu-check.json').read_text())
     assert report['notebooks'][0]['notebook'] == '00_core.ipynb' and report['notebooks'][0]['ok']
+    assert report['bench'] == 0
+    bench = json.loads((out / 'infer_gpu.json').read_text())
+    rates = {x['predictor']: x['rows_per_s'] for x in bench['models'][0]['rows_per_s']}
+    assert set(rates) == {'trainfer cpu', 'xgboost inplace_predict, cpu'} and min(rates.values()) > 0, rates
+    assert bench['models'][0]['max_abs_diff_vs_trainfer_cpu']['xgboost inplace_predict, cpu'] < 1e-5
+    assert '| trainfer cpu | numpy | 65,536 |' in (out / 'infer_gpu.md').read_text()
