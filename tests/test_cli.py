@@ -39,7 +39,8 @@ def test_demo_prints_a_row_per_model():
 @pytest.mark.parametrize('args, message', [
     (('demo', '--device', 'tpu'), "trainfer demo: error: device 'tpu' is not one of: 'auto', 'cpu', 'cuda'"),
     (('demo', '--backends', 'catboost'), "trainfer demo: error: backend 'catboost' is not one of: 'xgboost', 'lightgbm', 'sklearn'"),
-    (('fit',), "trainfer: error: unknown command 'fit'; choose one of: info, demo, datasets"),
+    (('fit',), "trainfer: error: unknown command 'fit'; choose one of: info, demo, datasets, score"),
+    (('score', 'no-model', 'in.csv', 'out.csv'), "trainfer score: error: no model at no-model"),
 ])
 def test_bad_input_is_one_clear_line(args, message):
     r = run(*args)
@@ -59,3 +60,19 @@ def test_datasets_lists_every_builtin_set():
     assert rows['flights'] == ['327,346', '11', 'binary', 'auc']
     assert rows['tweets'] == ['8,614', '4099', 'binary', 'auc']
     assert set(rows) == {'flights', 'diamonds', 'movielens', 'tweets', 'speech', 'digits', 'breast_cancer'}
+
+def test_score_writes_a_file_of_scores(tmp_path):
+    from trainfer_nb.data import load_dataset
+    from trainfer_nb.train import train
+    from trainfer_nb.infer import Predictor
+    import numpy as np, pandas as pd
+    flights = load_dataset('flights')
+    model = train(flights, 'xgboost', device='cpu', num_boost_round=10, verbose=False).save(tmp_path / 'model')
+    rows = flights.test.X.iloc[:20_000].assign(flight=np.arange(20_000))
+    rows.to_parquet(tmp_path / 'in.parquet')
+    r = run('score', str(model), str(tmp_path / 'in.parquet'), str(tmp_path / 'out.csv'), '--id_columns', 'flight', '--batch_rows', '7000')
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith('20,000 rows scored in '), r.stdout
+    out = pd.read_csv(tmp_path / 'out.csv')
+    assert list(out.columns) == ['flight', 'score', 'label'] and out['flight'].tolist() == list(range(20_000))
+    assert np.abs(out['score'].to_numpy() - Predictor.load(model).predict_score(rows.drop(columns='flight'))).max() < 1e-6

@@ -16,6 +16,7 @@ def test_cell_value_is_its_last_expression():
     assert run_cell("x = 2\nx * 3", ns, 'c') == 6
     assert run_cell("y = 1", ns, 'c') is None and ns['y'] == 1
     assert run_cell("def f(): return 4\nf()", ns, 'c') == 4
+    assert run_cell("import inspect\ndef g(): return 5\ninspect.getsource(g)", ns, 'cell 3') == "def g(): return 5\n"   # as fastcore's docments needs
 
 def test_flags():
     assert cell_flags("#| gpu\nx = 1") == {'gpu'}

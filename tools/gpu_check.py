@@ -4,7 +4,7 @@ The lent GPU machine has no nbdev, IPython or network, so this runs each noteboo
 namespace, as `nbdev_test` does: cells flagged with a `tst_flags` flag run only when that flag is asked for
 (`--flags gpu` by default), lines that import nbdev are left out. Notebook cells here are plain Python.
 """
-import argparse, ast, json, re, subprocess, sys, time, traceback
+import argparse, ast, json, linecache, re, subprocess, sys, time, traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,6 +20,7 @@ def has_gpu_cell(path:Path) -> bool:
 
 def run_cell(code:str, ns:dict, name:str):
     "Run `code` in `ns` as a notebook cell does: the value of a last bare expression is returned (else None)."
+    linecache.cache[name] = (len(code), None, code.splitlines(True), name)   # `inspect.getsource` reads cells too (fastcore's docments)
     tree = ast.parse(code, name)
     last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
     exec(compile(tree, name, 'exec'), ns)
