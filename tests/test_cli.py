@@ -39,7 +39,7 @@ def test_demo_prints_a_row_per_model():
 @pytest.mark.parametrize('args, message', [
     (('demo', '--device', 'tpu'), "trainfer demo: error: device 'tpu' is not one of: 'auto', 'cpu', 'cuda'"),
     (('demo', '--backends', 'catboost'), "trainfer demo: error: backend 'catboost' is not one of: 'xgboost', 'lightgbm', 'sklearn'"),
-    (('fit',), "trainfer: error: unknown command 'fit'; choose one of: info, demo, datasets, score"),
+    (('fit',), "trainfer: error: unknown command 'fit'; choose one of: info, demo, datasets, train, score"),
     (('score', 'no-model', 'in.csv', 'out.csv'), "trainfer score: error: no model at no-model"),
 ])
 def test_bad_input_is_one_clear_line(args, message):
@@ -76,3 +76,19 @@ def test_score_writes_a_file_of_scores(tmp_path):
     out = pd.read_csv(tmp_path / 'out.csv')
     assert list(out.columns) == ['flight', 'score', 'label'] and out['flight'].tolist() == list(range(20_000))
     assert np.abs(out['score'].to_numpy() - Predictor.load(model).predict_score(rows.drop(columns='flight'))).max() < 1e-6
+
+def test_train_then_score_from_the_shell(tmp_path):
+    import pandas as pd
+    from trainfer_nb.data import _rdata
+    from trainfer_nb.train import load_model
+    raw = _rdata('nycflights13', 'flights').drop(columns=['rownames']).dropna(subset=['arr_delay']).head(20_000)
+    raw.assign(late=raw['arr_delay'] > 15).drop(columns=['arr_delay', 'arr_time']).to_csv(tmp_path / 'flights.csv', index=False)
+    r = run('train', str(tmp_path / 'flights.csv'), 'late', str(tmp_path / 'model'), '--backend', 'lightgbm', '--rounds', '20',
+            '--device', 'cpu', '--quiet')
+    assert r.returncode == 0, r.stderr
+    m = load_model(tmp_path / 'model')
+    assert (m.backend, m.task, m.num_boost_round) == ('lightgbm', 'binary', 20) and m.test_metric > 0.85, m
+    assert f"test auc {m.test_metric:.4f}" in r.stdout
+    r = run('score', str(tmp_path / 'model'), str(tmp_path / 'flights.csv'), str(tmp_path / 'scores.parquet'), '--quiet')
+    assert r.returncode == 0 and r.stdout.startswith('20,000 rows scored'), r.stdout + r.stderr
+    assert len(pd.read_parquet(tmp_path / 'scores.parquet')) == 20_000
