@@ -84,7 +84,7 @@ def format_demo(df:pd.DataFrame) -> str:
     fmt.update({c: '{:.4f}'.format for c in df.columns if c.startswith('test_')})
     return df.to_string(formatters=fmt, na_rep='-')
 
-# %% ../nbs/10_cli.ipynb #86ee877c
+# %% ../nbs/10_cli.ipynb #42d291eb
 @call_parse
 def info():
     "Versions, cores, memory, GPUs and the devices each backend can train on."
@@ -110,6 +110,8 @@ def train_file(source:Param("CSV or Parquet file, or folder of Parquet shards", 
                output:Param("model folder to write: the library's own format and metadata.json", str),
                backend:Param("'xgboost', 'lightgbm' or 'sklearn'", str)='xgboost',
                group:Param("ranking: the query id column (rows of a query adjacent)", str)=None,
+               features:Param("comma-separated feature columns (default: every column but the target and group)", str)=None,
+               exclude:Param("comma-separated columns left out of the features, e.g. ones that leak the target", str)=None,
                task:Param("'auto' (from the target), 'binary', 'multiclass', 'regression' or 'ranking'", str)='auto',
                device:Param("'auto', 'cpu' or 'cuda'", str)='auto',
                rounds:Param("boosting rounds", int)=100,
@@ -122,7 +124,8 @@ def train_file(source:Param("CSV or Parquet file, or folder of Parquet shards", 
     try: p = json.loads(params)
     except json.JSONDecodeError as e: raise ValueError(f"--params is not JSON: {e}") from None
     if not isinstance(p, dict): raise ValueError(f"--params must be a JSON object of parameters, got {params!r}")
-    data = from_file(source, target=target, group=group, task=task)
+    names = lambda s: None if s is None else [c.strip() for c in s.split(',') if c.strip()]
+    data = from_file(source, target=target, group=group, features=names(features), exclude=names(exclude), task=task)
     r = train(data, backend, device=device, params=p, num_boost_round=rounds, early_stopping_rounds=early_stopping or None,
               checkpoint_dir=checkpoint_dir, resume=resume, verbose=not quiet)
     print(r); print('test ' + ', '.join(f'{k} {v:.4f}' for k, v in r.test_metrics.items()))

@@ -434,7 +434,7 @@ def write_shards(path:Path|str, # folder to write; made if missing
     with atomic_path(path/'_shards.json') as tmp: tmp.write_text(json.dumps(meta, indent=1))
     return path
 
-# %% ../nbs/01_data.ipynb #1825deb2
+# %% ../nbs/01_data.ipynb #8f350bb1
 TABLE_SUFFIXES = {'.csv': 'csv', '.tsv': 'csv', '.parquet': 'parquet', '.pq': 'parquet'}
 
 def _kind(path:Path) -> str:
@@ -524,6 +524,7 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
               target:str, # the column to predict
               group:str|None=None, # ranking: the query id column; rows of a query adjacent
               features:list|None=None, # the feature columns; default all but target and group
+              exclude:list|None=None, # columns left out of the features, e.g. ones that leak the target
               task:str='auto', # 'auto' or one of TASKS
               metric:str|None=None, # default by task: auc, mlogloss, rmse, ndcg
               name:str|None=None, split_seed:int=0) -> Dataset:
@@ -538,6 +539,7 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
     if features is not None:
         if absent := [f for f in features if f not in cols]: raise ValueError(f"features not in {label}: {', '.join(map(repr, absent))}")
         if clash := [f for f in features if f in (target, group)]: raise ValueError(f"features include the target or group column: {clash}")
+    if exclude and (absent := [c for c in exclude if c not in cols]): raise ValueError(f"excluded columns not in {label}: {', '.join(map(repr, absent))}")
     if len(df) == 0: raise ValueError(f"{label} has no rows")
     y = df[target]
     task = infer_task(y, group) if task == 'auto' else check_choice(task, TASKS, 'task')
@@ -547,7 +549,7 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
     if group is not None:
         g = df[group].to_numpy()
         check_groups(g, f"group column {group!r}")
-    X = infer_types(df[features if features is not None else [c for c in cols if c not in (target, group)]])
+    X = infer_types(df[[c for c in (features if features is not None else cols) if c not in (target, group, *(exclude or ()))]])
     split = split_groups(g, seed=split_seed) if g is not None else split_rows(len(df), seed=split_seed)
     return Dataset(label, X, y.to_numpy(), task, metric or DEFAULT_METRICS[task], split,
                    f'{label}: {target} from {X.shape[1]} features', memory or str(source), '', g)
