@@ -16,8 +16,8 @@ from .infer import Predictor, latency, throughput, score_file
 from .tune import tune as tune_params
 
 # %% auto #0
-__all__ = ['DEMO_BACKENDS', 'COMMANDS', 'backend_devices', 'system_info', 'format_info', 'run_demo', 'format_demo', 'info',
-           'demo', 'datasets', 'tune_file', 'train_file', 'score', 'main']
+__all__ = ['DEMO_BACKENDS', 'FILE_ARGS', 'COMMANDS', 'backend_devices', 'system_info', 'format_info', 'run_demo', 'format_demo',
+           'info', 'demo', 'datasets', 'tune_file', 'train_file', 'score', 'main']
 
 # %% ../nbs/10_cli.ipynb #b308439d
 def _version(pkg:str) -> str:
@@ -85,7 +85,7 @@ def format_demo(df:pd.DataFrame) -> str:
     fmt.update({c: '{:.4f}'.format for c in df.columns if c.startswith('test_')})
     return df.to_string(formatters=fmt, na_rep='-')
 
-# %% ../nbs/10_cli.ipynb #dda17a41
+# %% ../nbs/10_cli.ipynb #d4ec4598
 @call_parse
 def info():
     "Versions, cores, memory, GPUs and the devices each backend can train on."
@@ -105,20 +105,30 @@ def datasets():
     t['queries'] = t['queries'].map(lambda q: '' if pd.isna(q) else f'{int(q):,}')
     print(t[['rows', 'features', 'task', 'metric', 'queries', 'description']].to_string(formatters={'rows': '{:,}'.format}))
 
+# what `trainfer tune` and `trainfer train` both take: the file, its columns, the backend and the device
+FILE_ARGS = {'source': Param("CSV or Parquet file, or folder of Parquet shards", str),
+             'target': Param("the column to predict", str),
+             'backend': Param("'xgboost', 'lightgbm' or 'sklearn'", str),
+             'group': Param("ranking: the query id column (rows of a query adjacent)", str),
+             'features': Param("comma-separated feature columns (default: every column but the target and group)", str),
+             'exclude': Param("comma-separated columns left out of the features, e.g. ones that leak the target", str),
+             'task': Param("'auto' (from the target), 'binary', 'multiclass', 'regression' or 'ranking'", str),
+             'device': Param("'auto', 'cpu' or 'cuda'", str)}
+
 def _file_data(source, target, group, features, exclude, task):
     "The `Dataset` of a file, the CLI's comma-separated column lists split."
     names = lambda s: None if s is None else [c.strip() for c in s.split(',') if c.strip()]
     return from_file(source, target=target, group=group, features=names(features), exclude=names(exclude), task=task)
 
 @call_parse
-def tune_file(source:Param("CSV or Parquet file, or folder of Parquet shards", str),
-              target:Param("the column to predict", str),
-              backend:Param("'xgboost', 'lightgbm' or 'sklearn'", str)='xgboost',
-              group:Param("ranking: the query id column (rows of a query adjacent)", str)=None,
-              features:Param("comma-separated feature columns (default: every column but the target and group)", str)=None,
-              exclude:Param("comma-separated columns left out of the features, e.g. ones that leak the target", str)=None,
-              task:Param("'auto' (from the target), 'binary', 'multiclass', 'regression' or 'ranking'", str)='auto',
-              device:Param("'auto', 'cpu' or 'cuda'", str)='auto',
+def tune_file(source:FILE_ARGS['source'],
+              target:FILE_ARGS['target'],
+              backend:FILE_ARGS['backend']='xgboost',
+              group:FILE_ARGS['group']=None,
+              features:FILE_ARGS['features']=None,
+              exclude:FILE_ARGS['exclude']=None,
+              task:FILE_ARGS['task']='auto',
+              device:FILE_ARGS['device']='auto',
               trials:Param("Optuna trials at most", int)=20,
               timeout:Param("seconds at most, whatever --trials says", float)=None,
               rounds:Param("boosting rounds per trial (each stops early after 20 without a better validation score)", int)=300,
@@ -131,15 +141,15 @@ def tune_file(source:Param("CSV or Parquet file, or folder of Parquet shards", s
     print(r); print(json.dumps(r.best_params))
 
 @call_parse
-def train_file(source:Param("CSV or Parquet file, or folder of Parquet shards", str),
-               target:Param("the column to predict", str),
+def train_file(source:FILE_ARGS['source'],
+               target:FILE_ARGS['target'],
                output:Param("model folder to write: the library's own format and metadata.json", str),
-               backend:Param("'xgboost', 'lightgbm' or 'sklearn'", str)='xgboost',
-               group:Param("ranking: the query id column (rows of a query adjacent)", str)=None,
-               features:Param("comma-separated feature columns (default: every column but the target and group)", str)=None,
-               exclude:Param("comma-separated columns left out of the features, e.g. ones that leak the target", str)=None,
-               task:Param("'auto' (from the target), 'binary', 'multiclass', 'regression' or 'ranking'", str)='auto',
-               device:Param("'auto', 'cpu' or 'cuda'", str)='auto',
+               backend:FILE_ARGS['backend']='xgboost',
+               group:FILE_ARGS['group']=None,
+               features:FILE_ARGS['features']=None,
+               exclude:FILE_ARGS['exclude']=None,
+               task:FILE_ARGS['task']='auto',
+               device:FILE_ARGS['device']='auto',
                rounds:Param("boosting rounds", int)=100,
                early_stopping:Param("stop after this many rounds without a better validation score (0: never)", int)=0,
                params:Param("library parameters as JSON, names unchanged: '{\"max_depth\": 8}'", str)='{}',
