@@ -39,7 +39,7 @@ def test_demo_prints_a_row_per_model():
 @pytest.mark.parametrize('args, message', [
     (('demo', '--device', 'tpu'), "trainfer demo: error: device 'tpu' is not one of: 'auto', 'cpu', 'cuda'"),
     (('demo', '--backends', 'catboost'), "trainfer demo: error: backend 'catboost' is not one of: 'xgboost', 'lightgbm', 'sklearn'"),
-    (('fit',), "trainfer: error: unknown command 'fit'; choose one of: info, demo, datasets, tune, train, score"),
+    (('fit',), "trainfer: error: unknown command 'fit'; choose one of: info, demo, datasets, train, score"),
     (('score', 'no-model', 'in.csv', 'out.csv'), "trainfer score: error: no model at no-model"),
 ])
 def test_bad_input_is_one_clear_line(args, message):

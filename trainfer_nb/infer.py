@@ -34,7 +34,7 @@ def _sync(out):
 __all__ = ['ENGINES', 'CALIBRATION_SIZES', 'LONG_CALL_S', 'cache_dir', 'Predictor', 'calibration_rows', 'score_file', 'latency',
            'throughput']
 
-# %% ../nbs/04_infer.ipynb #a28df0eb
+# %% ../nbs/04_infer.ipynb #4e1e3b11
 ENGINES = ('auto', 'cpu', 'cuda', 'native')
 
 def _dense(X, fill:float) -> np.ndarray:
@@ -149,12 +149,13 @@ class Predictor:
         return X
 
     def _positional(self, X) -> np.ndarray:
-        "Rows with their values in training order as float32; text among them (`DataFrame.to_numpy()`) read column by column as in a DataFrame."
+        "Rows (or one row) with their values in training order as float32; text among them (`DataFrame.to_numpy()`) read column by column as in a DataFrame."
         X = np.asarray(X)
         if X.dtype.kind not in 'OUS': return np.ascontiguousarray(X, dtype=np.float32)
-        X = X.reshape(1, -1) if X.ndim == 1 else X
-        self._check_shape(X)
-        return as_matrix(pd.DataFrame(X, columns=self.feature_names), self.categories)
+        rows = X.reshape(1, -1) if X.ndim == 1 else X
+        self._check_shape(rows)
+        out = as_matrix(pd.DataFrame(rows, columns=self.feature_names), self.categories)
+        return out[0] if X.ndim == 1 else out
 
     def row(self, values:dict) -> np.ndarray:
         "One row given as {feature: value} as a float32 vector in training order (categories by their value)."
@@ -334,7 +335,7 @@ def engine_for(self:Predictor, n_rows:int, sparse:bool=False) -> str:
             if self._by_bits is None and not self._load_plan(): self.calibrate()
     return self._by_bits[n_rows.bit_length()]
 
-# %% ../nbs/04_infer.ipynb #54a17f30
+# %% ../nbs/04_infer.ipynb #b5fb582a
 @patch
 def predict_score(self:Predictor, X):
     "The model's output: positive-class probability (binary), class probabilities (multiclass) or value."
@@ -345,7 +346,6 @@ def predict_score(self:Predictor, X):
 def predict_one(self:Predictor, row):
     "The score of one row (a dict or Series by feature name, or values in training order): a float, or class probabilities for multiclass."
     x = self.row(dict(row)) if isinstance(row, (dict, pd.Series)) else self._positional(row)
-    if x.ndim == 2 and x.shape[0] == 1: x = x[0]   # text values come back as a one-row matrix
     if x.shape != (self.n_features,): self._check_shape(x.reshape(1, -1) if x.ndim == 1 else x)
     s = self._run(self.engine_for(1), x[None])
     return float(s[0]) if s.ndim == 1 else s[0]

@@ -440,7 +440,7 @@ def device_for(backend:str, device:str) -> str:
             raise
     return dev
 
-# %% ../nbs/02_train.ipynb #202131d2
+# %% ../nbs/02_train.ipynb #1fabbdf4
 def _identity(backend, task, params, fp, names) -> dict:
     return dict(backend=backend, task=task, fingerprint=fp, features=list(names),
                 params=json.loads(json.dumps({k: v for k, v in params.items() if k not in _VOLATILE}, default=str)))
@@ -473,7 +473,8 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
     metric = data.metric if task == data.task else DEFAULT_METRICS[task]
     b = backend_for(backend, task)
     with ResourceMeter() as meter:
-        splits, classes = prepare(data, task, input_device(b, dev), ('train', 'valid'))
+        on = input_device(b, dev)
+        splits, classes = prepare(data, task, on, ('train', 'valid'))
         fp = fingerprint(splits['train'].X, splits['train'].y)
         p = {**b.params(task, metric, dev, seed, None if classes is None else len(classes)), **(params or {})}
         watch = (eval_sets[-1], b.watch_metric(p, metric)) if eval_sets else None
@@ -492,7 +493,7 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
                     if loop.rounds_done < num_boost_round else init
         finally: loop.close()
         model = b.finish(model, loop.best_iteration)
-    test = prepare(data, task, input_device(b, dev), ('test',))[0]['test'] if len(data.split['test']) else None  # estimators have no test rows
+    test = prepare(data, task, on, ('test',))[0]['test'] if len(data.split['test']) else None  # estimators have no test rows
     scores = test_scores(task, test.y, b.predict(model, test.X, loop.best_iteration, task), test.qid) if test else {}
     return TrainResult(backend, model, task, dev, p, loop.rounds_done, loop.best_iteration, loop.history, metric,
                        scores, meter.as_dict(), data.feature_names, data.feature_types,
