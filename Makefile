@@ -7,7 +7,7 @@ comma   := ,
 HAS_GPU := $(shell nvidia-smi -L >/dev/null 2>&1 && echo 1)
 EXTRAS  := dev$(if $(HAS_GPU),$(comma)gpu)
 
-.PHONY: demo test install sync-check nbtest pytest gpu-check gpu-wheels clean
+.PHONY: demo test docs install sync-check nbtest pytest gpu-check gpu-wheels clean
 
 $(BIN)/.installed: settings.ini setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ pytest: install
 	$(BIN)/pytest -q tests
 
 test: sync-check nbtest pytest
+
+# The documentation site in _docs/ without Quarto (nbdev's processing, nbconvert's HTML), the notebooks run first so that
+# examples show their output; tests/test_docs.py builds it without running them
+docs: install
+	OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1 $(BIN)/python tools/docs.py --execute
 
 # On a machine with an NVIDIA GPU: the `#| gpu` cells and the demo on the GPU (see README)
 gpu-check:
