@@ -371,7 +371,7 @@ def __repr__(self:Predictor):
     trees = self.forest.n_trees if self.forest is not None else self.best_iteration + 1
     return f"Predictor({self.backend}, engine {self.engine!r} on {self.device}, {self.task}, {self.n_features} features, {trees} trees)"
 
-# %% ../nbs/04_infer.ipynb #b199d9c3
+# %% ../nbs/04_infer.ipynb #5e4db4ba
 def _score_columns(p:Predictor, X:pd.DataFrame, ids:pd.DataFrame) -> pd.DataFrame:
     s = p.predict_score(X)
     out = ids.reset_index(drop=True).copy()
@@ -412,7 +412,7 @@ def score_file(model, # a saved model folder (`TrainResult.save`) or a `Predicto
     id_columns = list(id_columns)
     wanted = id_columns + [c for c in p.feature_names if c not in id_columns]
     rows, t0, writer = 0, time.perf_counter(), None
-    with atomic_path(output) as tmp, tqdm(total=_source_rows(source), unit='rows', disable=not progress, desc=f'scoring {source.name}') as bar:
+    with atomic_path(output) as tmp, tqdm(total=_source_rows(source), unit=' rows', unit_scale=True, disable=not progress, desc=f'scoring {source.name}') as bar:
         try:
             for batch in iter_batches(source, batch_rows, wanted):
                 out = _score_columns(p, batch[p.feature_names], batch[id_columns])
