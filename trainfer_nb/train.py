@@ -58,7 +58,7 @@ def test_scores(task:str, y, pred, group=None) -> dict[str, float]:
     f = {'binary': _binary_scores, 'multiclass': _multi_scores, 'regression': _reg_scores}[task]
     return {k: float(v) for k, v in f(y, pred).items()}
 
-# %% ../nbs/02_train.ipynb #196092bd
+# %% ../nbs/02_train.ipynb #afa5aaea
 @dataclass
 class TrainResult:
     "A trained model with its metadata, history, test metrics and resource figures."
@@ -68,7 +68,7 @@ class TrainResult:
     device:str            # the device training ran on: 'cpu' or 'cuda'
     params:dict           # the parameters passed to the library
     num_boost_round:int   # rounds trained (fewer than asked when early stopping ended the run)
-    best_iteration:int    # 0-based; predictions use the trees up to and including it
+    best_iteration:int    # 0-based; predictions use the trees up to and including it (the best round with early stopping, else the last)
     history:dict          # eval set -> metric -> value per round
     metric:str            # the data set's metric, watched for early stopping
     test_metrics:dict     # every test metric of the task on the test rows
@@ -146,7 +146,7 @@ def prepare(data:Dataset, task:str, device:str, parts=('train', 'valid', 'test')
                        None if p.group is None else group_sizes(p.group), p.group)
     return out, classes
 
-# %% ../nbs/02_train.ipynb #2d310489
+# %% ../nbs/02_train.ipynb #aa10c7e8
 @dataclass
 class RoundInfo:
     "What a callback sees after each boosting round."
@@ -160,15 +160,15 @@ class RoundInfo:
 
 class Rounds:
     "Per-round bookkeeping shared by every backend."
-    def __init__(self, watch:tuple|None, # (eval set, metric name) that early stopping and `best_iteration` follow; None: the last round is best
+    def __init__(self, watch:tuple|None, # (eval set, metric name) reported each round; early stopping follows it
                  higher_is_better:bool, total:int, history:dict|None=None, early_stopping_rounds:int|None=None,
                  callbacks=(), checkpointer=None, verbose:bool=True, desc:str='train', start:int|None=None):
         self.watch, self.higher, self.total, self.esr = watch, higher_is_better, total, early_stopping_rounds
         self.callbacks, self.checkpointer = list(callbacks), checkpointer
         self.history = {s: {m: list(v) for m, v in ms.items()} for s, ms in (history or {}).items()}
-        self.best_iteration, self.best_score = -1, None
         self.done = max((len(v) for ms in self.history.values() for v in ms.values()), default=0) if start is None else start
-        if watch: [self._track(i, v) for i, v in enumerate(self.history.get(watch[0], {}).get(watch[1], []))]
+        self.best_iteration, self.best_score = self.done - 1, None
+        if watch: [self._record(i, v) for i, v in enumerate(self.history.get(watch[0], {}).get(watch[1], []))]
         if early_stopping_rounds and not watch: raise ValueError("early stopping needs a watched eval set")
         done = self.rounds_done
         self.bar = tqdm(total=total, initial=done, desc=desc, unit='round', disable=not verbose, leave=False)
@@ -176,8 +176,9 @@ class Rounds:
     @property
     def rounds_done(self) -> int: return self.done
 
-    def _track(self, i, v):
-        if self.best_score is None or (v > self.best_score if self.higher else v < self.best_score):
+    def _record(self, i, v):
+        "Round `i` scored `v`. With early stopping the best round is the best score so far; without, the latest (all trees count)."
+        if not self.esr or self.best_score is None or (v > self.best_score if self.higher else v < self.best_score):
             self.best_iteration, self.best_score = i, v
 
     def after(self, model, latest:dict, rounds_in_model:int|None=None) -> bool:
@@ -190,7 +191,7 @@ class Rounds:
         if self.watch:
             v = latest.get(self.watch[0], {}).get(self.watch[1])
             if v is None: raise ValueError(f"eval set {self.watch[0]!r} reported no {self.watch[1]!r}; it reported {latest}")
-            self._track(iteration, v)
+            self._record(iteration, v)
             self.bar.set_postfix({f'{self.watch[0]} {self.watch[1]}': f'{v:.5g}'}, refresh=False)
         else: self.best_iteration = iteration
         if self.checkpointer and rounds_in_model in (None, iteration + 1):  # sklearn trains in chunks: save at chunk ends
