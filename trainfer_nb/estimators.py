@@ -15,7 +15,7 @@ from .train import train, backend_for, ndcg_at_10, BACKENDS
 # %% auto #0
 __all__ = ['GBMClassifier', 'GBMRegressor', 'GBMRanker']
 
-# %% ../nbs/05_estimators.ipynb #f8b4893b
+# %% ../nbs/05_estimators.ipynb #495de713
 class _GBM(BaseEstimator):
     _task = None
 
@@ -93,6 +93,9 @@ class _GBM(BaseEstimator):
         "Total gain per feature, normalised to sum to 1 (XGBoost, LightGBM)."
         from trainfer_nb.train import feature_importance
         check_is_fitted(self, 'result_')
+        if self.backend == 'sklearn':   # AttributeError, as scikit-learn's own HistGradientBoosting: hasattr() says no
+            raise AttributeError("feature_importances_: scikit-learn's HistGradientBoosting keeps no importance; "
+                                 "use sklearn.inspection.permutation_importance")
         imp = feature_importance(self.result_).reindex(self.result_.feature_names).to_numpy()
         return imp / imp.sum() if imp.sum() > 0 else imp
 
