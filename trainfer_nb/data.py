@@ -434,7 +434,7 @@ def write_shards(path:Path|str, # folder to write; made if missing
     with atomic_path(path/'_shards.json') as tmp: tmp.write_text(json.dumps(meta, indent=1))
     return path
 
-# %% ../nbs/01_data.ipynb #7bfea239
+# %% ../nbs/01_data.ipynb #f08b9275
 TABLE_SUFFIXES = {'.csv': 'csv', '.tsv': 'csv', '.parquet': 'parquet', '.pq': 'parquet'}
 
 def _kind(path:Path) -> str:
@@ -558,7 +558,7 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
     names = [c for c in (features if features is not None else cols) if c not in (target, group, *(exclude or ()))]
     if features is None and (ids := identifier_columns(df, names)):
         warnings.warn(f"{label}: left out {', '.join(map(repr, ids))}: text with a different value on every row, an identifier "
-                      "rather than a feature (every new row's value would be unseen); name it in features= to keep it", stacklevel=2)
+                      "rather than a feature (every new row's value would be unseen); list it in features (--features in the shell) to keep it", stacklevel=2)
         names = [c for c in names if c not in ids]
     X = infer_types(df[names])
     split = split_groups(g, seed=split_seed) if g is not None else split_rows(len(df), seed=split_seed)
