@@ -77,45 +77,47 @@ def nav(pages:list, current:str) -> str:
 
 
 def render(proc:Path, out:Path, nbs:Path):
-    "Each processed notebook of `proc` as one HTML page in `out`; images embedded, resolved from `nbs`."
+    "Each processed notebook of `proc` as one HTML page in `out`, in notebook order (index first); images resolved from `nbs`."
     import nbformat
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
     from nbdev.config import get_config
     cfg = get_config()
     site = f"{cfg.doc_host}{cfg.doc_baseurl}".rstrip('/') + '/'
-    books = [(nbformat.read(p, as_version=4), p) for p in sorted(proc.glob('*.ipynb'))]
-    metas = [pop_frontmatter(nb) for nb, _ in books]
-    page_of = lambda m, p: m.get('output-file', p.stem + '.html')
-    pages = sorted(((page_of(m, p), cfg.title if page_of(m, p) == 'index.html' else m.get('title', p.stem), p.name)
-                    for m, (_, p) in zip(metas, books)), key=lambda fto: (fto[0] != 'index.html', fto[2]))   # notebook order
-    pages = [(f, t) for f, t, _ in pages]
+    books = []
+    for p in sorted(proc.glob('*.ipynb')):
+        nb = nbformat.read(p, as_version=4)
+        meta = pop_frontmatter(nb)
+        page = meta.get('output-file', p.stem + '.html')
+        books.append((page, cfg.title if page == 'index.html' else meta.get('title', p.stem), meta.get('description'), nb))
+    books.sort(key=lambda b: b[0] != 'index.html')   # stable: the rest stay in notebook order
+    pages = [(page, title) for page, title, *_ in books]
     exporter = HTMLExporter(template_name='lab', embed_images=True, exclude_input_prompt=True, exclude_output_prompt=True)
     exporter.register_preprocessor(TagRemovePreprocessor(remove_input_tags={'remove_input'}), enabled=True)
     out.mkdir(parents=True, exist_ok=True)
-    for (nb, p), meta in zip(books, metas):
-        page = page_of(meta, p)
-        title = dict(pages)[page]
-        head = f"{nav(pages, page)}\n\n# {title}\n\n" + (f"> {meta['description']}\n" if meta.get('description') else '')
-        nb.cells = [nbformat.v4.new_markdown_cell(head)] + [tidy_cell(c, site) for c in nb.cells]
-        nb.cells = [c for c in nb.cells if (c.source or c.get('outputs')) and not c.source.startswith('<!-- WARNING')]
-        html, _ = exporter.from_notebook_node(nb, resources={'metadata': {'name': title if title == cfg.title else f"{title} - {cfg.title}", 'path': str(nbs)}})
-        # Quarto's anchors are lower case (show_doc links `infer.html#predictor`); nbconvert keeps the heading's case
-        html = unique_ids(HEADING_ID.sub(lambda m: m[1] + m[2].lower() + m[3], html))
+    for page, title, description, nb in books:
+        head = f"{nav(pages, page)}\n\n# {title}\n\n" + (f"> {description}\n" if description else '')
+        cells = [nbformat.v4.new_markdown_cell(head)] + [tidy_cell(c, site) for c in nb.cells]
+        nb.cells = [c for c in cells if (c.source or c.get('outputs')) and not c.source.startswith('<!-- WARNING')]
+        name = title if page == 'index.html' else f"{title} - {cfg.title}"
+        html, _ = exporter.from_notebook_node(nb, resources={'metadata': {'name': name, 'path': str(nbs)}})
+        html = heading_ids(html)
         html = PRIVATE_LINK.sub(r'\1', html)
         html = LOCAL_FRAGMENT.sub(lambda m: m[1] + m[2].lower() + m[3], html)
         html = LOCAL_IMAGE.sub(lambda m: m[1] + data_uri(nbs / m[2]) + m[3], html)   # figures in outputs, as in cells
         (out / f"{page}.tmp").write_text(html)
         os.replace(out / f"{page}.tmp", out / page)
-    return [out / f for f, _ in pages]
+    return [out / page for page, _ in pages]
 
 
-def unique_ids(html:str) -> str:
-    "A section and the `show_doc` under it often share a name (`## Predictor`, `### Predictor`): the first keeps the id."
+def heading_ids(html:str) -> str:
+    """Heading ids in lower case, as Quarto's (show_doc links `infer.html#predictor`), and unique: a section and the
+    `show_doc` under it often share a name (`## Predictor`, `### Predictor`), and the first keeps the id."""
     seen = {}
     def one(m):
-        n = seen[m[2]] = seen.get(m[2], -1) + 1
-        return m[1] + (m[2] if n == 0 else f"{m[2]}-{n}") + m[3]
+        i = m[2].lower()
+        n = seen[i] = seen.get(i, -1) + 1
+        return m[1] + (i if n == 0 else f"{i}-{n}") + m[3]
     return HEADING_ID.sub(one, html)
 
 
