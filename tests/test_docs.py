@@ -48,6 +48,18 @@ def test_every_exported_function_and_class_is_documented(site):
         assert not missing, (m, missing)
 
 
+def test_the_methods_users_call_are_documented(site):
+    import trainfer_nb.infer, trainfer_nb.train, trainfer_nb.estimators
+    for mod, classes in [(trainfer_nb.infer, ['Predictor']), (trainfer_nb.train, ['TrainResult']),
+                         (trainfer_nb.estimators, ['GBMClassifier', 'GBMRegressor', 'GBMRanker'])]:
+        page = site[f"{mod.__name__.split('.')[-1]}.html"]
+        for c in classes:
+            methods = [k for k, v in vars(getattr(mod, c)).items() if not k.startswith('_') and inspect.isfunction(getattr(v, '__func__', v))]
+            assert methods, c
+            missing = [k for k in methods if f'{c}.{k}'.lower() not in page.ids]
+            assert not missing, (c, missing)
+
+
 def test_links_between_pages_resolve(site):
     for name, page in site.items():
         for href in page.links:
