@@ -434,7 +434,7 @@ def write_shards(path:Path|str, # folder to write; made if missing
     with atomic_path(path/'_shards.json') as tmp: tmp.write_text(json.dumps(meta, indent=1))
     return path
 
-# %% ../nbs/01_data.ipynb #f08b9275
+# %% ../nbs/01_data.ipynb #8e655eac
 TABLE_SUFFIXES = {'.csv': 'csv', '.tsv': 'csv', '.parquet': 'parquet', '.pq': 'parquet'}
 
 def _kind(path:Path) -> str:
@@ -520,11 +520,21 @@ def check_target(y:pd.Series, task:str, target:str):
         if len(classes) < 2: raise ValueError(f"target {target!r} has a single class {pd.Series(classes).tolist()[0]!r}; {task} classification needs two or more")
         if task == 'binary' and len(classes) > 2: raise ValueError(f"target {target!r} has {len(classes)} classes; binary needs two (use task='multiclass')")
 
-def identifier_columns(df:pd.DataFrame, columns:list, min_rows:int=50) -> list:
-    "The text columns among `columns` with a different value on every row (names, ids): no split can generalise from them."
-    if len(df) < min_rows: return []
+def _counts_rows(s:pd.Series) -> bool:
+    "Whether `s` is 0, 1, 2, ... or 1, 2, 3, ...: a table's index written out with it."
+    if not pd.api.types.is_integer_dtype(s) or pd.api.types.is_bool_dtype(s): return False
+    v = s.to_numpy()
+    return v[0] in (0, 1) and np.array_equal(v, np.arange(v[0], v[0] + len(v)))
+
+def identifier_columns(df:pd.DataFrame, columns:list, min_rows:int=50) -> dict:
+    "{column: why} for the columns among `columns` that identify rows rather than describe them: no split can generalise from them."
+    if len(df) < min_rows: return {}
     text = lambda s: pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)
-    return [c for c in columns if text(df[c]) and df[c].nunique(dropna=False) == len(df)]
+    found = {}
+    for c in columns:
+        if _counts_rows(df[c]): found[c] = f"counts the rows from {df[c].iloc[0]}: the index written with the file, so it says only where a row sits"
+        elif text(df[c]) and df[c].nunique(dropna=False) == len(df): found[c] = "text with a different value on every row"
+    return found
 
 def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or Arrow table
               target:str, # the column to predict
@@ -557,8 +567,8 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
         check_groups(g, f"group column {group!r}")
     names = [c for c in (features if features is not None else cols) if c not in (target, group, *(exclude or ()))]
     if features is None and (ids := identifier_columns(df, names)):
-        warnings.warn(f"{label}: left out {', '.join(map(repr, ids))}: text with a different value on every row, an identifier "
-                      "rather than a feature (every new row's value would be unseen); list it in features (--features in the shell) to keep it", stacklevel=2)
+        warnings.warn(f"{label}: left out {'; '.join(f'{c!r} ({why})' for c, why in ids.items())}: identifiers, not features; "
+                      "list them in features (--features in the shell) to keep them", stacklevel=2)
         names = [c for c in names if c not in ids]
     X = infer_types(df[names])
     split = split_groups(g, seed=split_seed) if g is not None else split_rows(len(df), seed=split_seed)
