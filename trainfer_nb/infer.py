@@ -335,7 +335,7 @@ def engine_for(self:Predictor, n_rows:int, sparse:bool=False) -> str:
             if self._by_bits is None and not self._load_plan(): self.calibrate()
     return self._by_bits[n_rows.bit_length()]
 
-# %% ../nbs/04_infer.ipynb #b5fb582a
+# %% ../nbs/04_infer.ipynb #b8ea4ff5
 @patch
 def predict_score(self:Predictor, X):
     "The model's output: positive-class probability (binary), class probabilities (multiclass) or value."
@@ -368,6 +368,7 @@ def predict(self:Predictor, X):
 
 @patch
 def __repr__(self:Predictor):
+    "The library, engine, device, task and size in one line."
     trees = self.forest.n_trees if self.forest is not None else self.best_iteration + 1
     return f"Predictor({self.backend}, engine {self.engine!r} on {self.device}, {self.task}, {self.n_features} features, {trees} trees)"
 

@@ -207,8 +207,9 @@ class Rounds:
 
     def close(self): self.bar.close()
 
-# %% ../nbs/02_train.ipynb #292ee477
+# %% ../nbs/02_train.ipynb #5c77d8c9
 class XGBoostBackend:
+    "XGBoost through `xgboost.train` with a per-round callback; a QuantileDMatrix on either device; UBJSON files."
     name, suffix = 'xgboost', '.ubj'
     gpu_input = True   # trains and predicts from CuPy arrays on the GPU
 
@@ -252,6 +253,7 @@ class XGBoostBackend:
         return pd.Series({n: g.get(n, 0.0) for n in names})
 
 class LightGBMBackend:
+    "LightGBM through `lightgbm.train` with a per-round callback; its text model format."
     name, suffix = 'lightgbm', '.txt'
     gpu_input = False   # its GPU learners ('cuda', OpenCL 'gpu') read host memory
 
@@ -297,7 +299,7 @@ class LightGBMBackend:
     def importance(self, model, names):
         return pd.Series(model.feature_importance('gain'), index=model.feature_name()).reindex(names, fill_value=0.0)
 
-# %% ../nbs/02_train.ipynb #2782b1a3
+# %% ../nbs/02_train.ipynb #ad1ebdd8
 def _sk_predict(model, X, task):
     if task == 'binary': return model.predict_proba(X)[:, 1]
     return model.predict_proba(X) if task == 'multiclass' else model.predict(X)
@@ -310,6 +312,7 @@ SKOPS_TRUSTED_PREFIXES = ('sklearn.', 'numpy.')
 SKOPS_TRUSTED_TYPES = ('functools.partial',)  # skops still audits what the partial wraps
 
 class SklearnBackend:
+    "scikit-learn's HistGradientBoosting, grown in chunks with `warm_start`; skops files, read back with only scikit-learn's and NumPy's types trusted."
     name, suffix = 'sklearn', '.skops'
     gpu_input = False
 
