@@ -78,6 +78,13 @@ def test_no_quarto_or_nbdev_syntax_left(site):
         assert not re.search(r'^#\|', text, re.M), name   # cell directives are stripped
 
 
+def test_every_entry_says_what_it_does(site):
+    inherited = ('Initialize self.', 'Return repr(self).', 'Call self as a function.')   # object's words: no docstring of our own
+    for name, page in site.items():
+        text = ''.join(page.text)
+        assert not [w for w in inherited if w in text], (name, [w for w in inherited if w in text])
+
+
 def test_figures_stand_alone(site):
     imgs = [s for p in site.values() for s in p.images]
     assert imgs and all(s.startswith('data:image/') for s in imgs), [s[:60] for s in imgs]
