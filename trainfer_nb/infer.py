@@ -372,7 +372,7 @@ def __repr__(self:Predictor):
     trees = self.forest.n_trees if self.forest is not None else self.best_iteration + 1
     return f"Predictor({self.backend}, engine {self.engine!r} on {self.device}, {self.task}, {self.n_features} features, {trees} trees)"
 
-# %% ../nbs/04_infer.ipynb #5e4db4ba
+# %% ../nbs/04_infer.ipynb #96b488d7
 def _score_columns(p:Predictor, X:pd.DataFrame, ids:pd.DataFrame) -> pd.DataFrame:
     s = p.predict_score(X)
     out = ids.reset_index(drop=True).copy()
@@ -416,7 +416,8 @@ def score_file(model, # a saved model folder (`TrainResult.save`) or a `Predicto
     with atomic_path(output) as tmp, tqdm(total=_source_rows(source), unit=' rows', unit_scale=True, disable=not progress, desc=f'scoring {source.name}') as bar:
         try:
             for batch in iter_batches(source, batch_rows, wanted):
-                out = _score_columns(p, batch[p.feature_names], batch[id_columns])
+                try: out = _score_columns(p, batch[p.feature_names], batch[id_columns])
+                except ValueError as e: raise ValueError(f"{source.name}, rows {rows + 1:,}-{rows + len(batch):,}: {e}") from None
                 if fmt == 'csv': out.to_csv(tmp, mode='a', header=rows == 0, index=False)
                 else:
                     import pyarrow as pa, pyarrow.parquet as pq
