@@ -107,3 +107,10 @@ def test_running_a_notebook_keeps_outputs_and_skips_flagged_cells(tmp_path):
     nbformat.write(nb, tmp_path / 'b.ipynb')
     r = run(tmp_path / 'b.ipynb', tmp_path / 'bad.ipynb')
     assert r.returncode != 0 and 'ZeroDivisionError' in r.stderr and not (tmp_path / 'bad.ipynb').exists()
+
+
+def test_progress_bars_show_as_a_terminal_leaves_them():
+    sys.path.insert(0, str(ROOT / 'tools'))
+    from docs import as_terminal_shows
+    assert as_terminal_shows('\rtrain:   0%| 0/20\rtrain:  50%| 10/20\rtrain: 100%| 20/20\r   \nsaved\n') == 'train: 100%| 20/20\nsaved\n'
+    assert as_terminal_shows('no bars here\n') == 'no bars here\n'

@@ -68,7 +68,14 @@ def tidy_cell(cell, site:str):
     if directives.get('echo') == 'false': cell.metadata.setdefault('tags', []).append('remove_input')
     for o in cell.get('outputs', []):
         if 'text/markdown' in o.get('data', {}): o['data']['text/markdown'] = fix(o['data']['text/markdown'])
+        if o.get('output_type') == 'stream': o['text'] = as_terminal_shows(o['text'])
     return cell
+
+
+def as_terminal_shows(text:str) -> str:
+    "Stream text as a terminal leaves it: a progress bar's updates (each after a carriage return) collapse to the last."
+    last = lambda line: ([part for part in line.split('\r') if part.strip()] or [''])[-1]
+    return '\n'.join(last(line) if '\r' in line else line for line in text.split('\n'))
 
 
 def nav(pages:list, current:str) -> str:
