@@ -434,7 +434,7 @@ def write_shards(path:Path|str, # folder to write; made if missing
     with atomic_path(path/'_shards.json') as tmp: tmp.write_text(json.dumps(meta, indent=1))
     return path
 
-# %% ../nbs/01_data.ipynb #8e655eac
+# %% ../nbs/01_data.ipynb #816be859
 TABLE_SUFFIXES = {'.csv': 'csv', '.tsv': 'csv', '.parquet': 'parquet', '.pq': 'parquet'}
 
 def _kind(path:Path) -> str:
@@ -522,9 +522,9 @@ def check_target(y:pd.Series, task:str, target:str):
 
 def _counts_rows(s:pd.Series) -> bool:
     "Whether `s` is 0, 1, 2, ... or 1, 2, 3, ...: a table's index written out with it."
-    if not pd.api.types.is_integer_dtype(s) or pd.api.types.is_bool_dtype(s): return False
-    v = s.to_numpy()
-    return v[0] in (0, 1) and np.array_equal(v, np.arange(v[0], v[0] + len(v)))
+    if not pd.api.types.is_integer_dtype(s) or pd.api.types.is_bool_dtype(s) or len(s) == 0 or s.hasnans: return False
+    first, last = int(s.iloc[0]), int(s.iloc[-1])   # Python ints: a count overflows a narrow dtype such as int8
+    return first in (0, 1) and last == first + len(s) - 1 and bool((np.diff(s.to_numpy()) == 1).all())
 
 def identifier_columns(df:pd.DataFrame, columns:list, min_rows:int=50) -> dict:
     "{column: why} for the columns among `columns` that identify rows rather than describe them: no split can generalise from them."
