@@ -434,7 +434,7 @@ def write_shards(path:Path|str, # folder to write; made if missing
     with atomic_path(path/'_shards.json') as tmp: tmp.write_text(json.dumps(meta, indent=1))
     return path
 
-# %% ../nbs/01_data.ipynb #816be859
+# %% ../nbs/01_data.ipynb #37e42560
 TABLE_SUFFIXES = {'.csv': 'csv', '.tsv': 'csv', '.parquet': 'parquet', '.pq': 'parquet'}
 
 def _kind(path:Path) -> str:
@@ -534,6 +534,7 @@ def identifier_columns(df:pd.DataFrame, columns:list, min_rows:int=50) -> dict:
     for c in columns:
         if _counts_rows(df[c]): found[c] = f"counts the rows from {df[c].iloc[0]}: the index written with the file, so it says only where a row sits"
         elif text(df[c]) and df[c].nunique(dropna=False) == len(df): found[c] = "text with a different value on every row"
+        elif str(c).startswith('Unnamed: ') and df[c].is_unique: found[c] = "no name and a different value on every row: the index pandas' to_csv wrote"
     return found
 
 def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or Arrow table
