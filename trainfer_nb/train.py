@@ -90,7 +90,7 @@ class TrainResult:
         return (f"TrainResult({self.backend} on {self.device}: {self.best_iteration+1} of {self.num_boost_round} rounds, {test}, "
                 f"{r['wall_s']:.2f} s wall, peak RSS {r['peak_rss']/2**20:.0f} MiB)")
 
-# %% ../nbs/02_train.ipynb #81c417e2
+# %% ../nbs/02_train.ipynb #50543634
 def group_sizes(group) -> np.ndarray:
     "Rows per query, in order, of a contiguous query-id array."
     g = np.asarray(group)
@@ -128,6 +128,10 @@ def _validate(data:Dataset, task:str, backend:str):
         classes = np.unique(y)
         if len(classes) < 2: raise ValueError(f"target has a single class {classes[0].item()!r}; classification needs two or more")
         if task == 'binary' and len(classes) != 2: raise ValueError(f"binary needs two classes, the target has {len(classes)}: use task='multiclass'")
+        if len(unseen := np.setdiff1d(classes, np.asarray(y)[data.split['train']])):
+            rows = [f"{c!r} ({n} row{'s' if n > 1 else ''} in all)" for c in unseen.tolist() for n in [int((np.asarray(y) == c).sum())]]
+            raise ValueError(f"classes with no training rows: {', '.join(rows)}; "
+                             "a classifier cannot learn a class it never sees: drop those rows or add more of them")
     elif not np.issubdtype(np.asarray(y).dtype, np.number): raise ValueError(f"a {task} target must be numeric, not {np.asarray(y).dtype}")
     if backend == 'sklearn':
         if data.sparse: raise ValueError("scikit-learn's HistGradientBoosting needs dense input and this data is a sparse matrix: use backend='xgboost' or 'lightgbm'")
