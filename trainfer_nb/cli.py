@@ -19,7 +19,7 @@ from .tune import tune, default_space
 __all__ = ['DEMO_BACKENDS', 'COMMANDS', 'backend_devices', 'system_info', 'format_info', 'run_demo', 'format_demo', 'info',
            'demo', 'datasets', 'train_file', 'score', 'main']
 
-# %% ../nbs/10_cli.ipynb #b308439d
+# %% ../nbs/10_cli.ipynb #eb1f9054
 def _version(pkg:str) -> str:
     try: return md.version(pkg)
     except md.PackageNotFoundError: return 'not installed'
@@ -39,7 +39,7 @@ def backend_devices() -> dict[str, dict[str, str|None]]:
 def system_info() -> dict:
     "Versions, cores, memory, GPUs and which backend runs on which device."
     return {'trainfer_nb': trainfer_nb.__version__, 'python': platform.python_version(),
-            **{p: _version(p) for p in ('xgboost', 'lightgbm', 'scikit-learn', 'numpy', 'pandas', 'pyarrow')},
+            **{p: _version(p) for p in ('xgboost', 'lightgbm', 'scikit-learn', 'numpy', 'pandas', 'pyarrow', 'numba')},   # numba: the compiled forest
             'xgboost': _version('xgboost') + (' (built with CUDA)' if xgboost_cuda_built() else ' (CPU-only build)'),
             'cupy': _cupy_version(), 'cpu cores': f"{psutil.cpu_count(logical=False)} physical, {psutil.cpu_count()} logical",
             'memory': f"{psutil.virtual_memory().total/2**30:.1f} GiB",
