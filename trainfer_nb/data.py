@@ -16,9 +16,9 @@ from .core import check_choice
 __all__ = ['TASKS', 'DATASETS', 'DIAMOND_GRADES', 'TWEET_HASH_FEATURES', 'TWEET_TIME_COLUMNS', 'SYNTHETIC_CATEGORICALS',
            'DEFAULT_METRICS', 'TABLE_SUFFIXES', 'data_dir', 'atomic_path', 'sha256_file', 'read_manifest', 'Part',
            'split_rows', 'group_runs', 'check_groups', 'split_groups', 'Dataset', 'feature_types', 'categories_of',
-           'as_matrix', 'DatasetSpec', 'register_dataset', 'load_dataset', 'list_datasets', 'synthetic_chunks',
-           'synthetic', 'write_shards', 'arrow_frame', 'read_table', 'infer_types', 'infer_task', 'check_target',
-           'identifier_columns', 'from_file', 'iter_batches']
+           'epoch_seconds', 'numeric_column', 'as_matrix', 'DatasetSpec', 'register_dataset', 'load_dataset',
+           'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards', 'arrow_frame', 'read_table', 'infer_types',
+           'infer_task', 'check_target', 'identifier_columns', 'from_file', 'iter_batches']
 
 # %% ../nbs/01_data.ipynb #0b23fc3e
 TASKS = ('binary', 'multiclass', 'regression', 'ranking')
@@ -159,7 +159,7 @@ class Dataset:
         kind = ' (sparse)' if self.sparse else ''
         return f"Dataset({self.name!r}: {self.X.shape[0]:,} rows × {self.X.shape[1]} features{kind}, {self.task}, {self.metric}; {sizes})"
 
-# %% ../nbs/01_data.ipynb #a0c710ab
+# %% ../nbs/01_data.ipynb #cb9a0085
 def feature_types(X:pd.DataFrame) -> list[str]:
     "XGBoost feature types of `X`'s columns: 'c' for categorical, 'q' for numeric."
     return ['c' if isinstance(t, pd.CategoricalDtype) else 'q' for t in X.dtypes]
@@ -167,6 +167,18 @@ def feature_types(X:pd.DataFrame) -> list[str]:
 def categories_of(X:pd.DataFrame) -> dict[str, list]:
     "Category levels of each categorical column of `X`, in code order."
     return {c: list(X[c].cat.categories) for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)}
+
+def epoch_seconds(s:pd.Series) -> pd.Series:
+    "Datetimes as seconds since 1970-01-01 UTC (naive ones read as UTC): how a datetime feature reaches the model."
+    return (s - pd.Timestamp(0, tz=s.dt.tz)).dt.total_seconds()
+
+def numeric_column(col:pd.Series, name:str) -> np.ndarray:
+    "A numeric feature as float32: numbers, or datetimes (datetime values, or ISO 8601 text such as a CSV holds) as `epoch_seconds`."
+    if pd.api.types.is_datetime64_any_dtype(col): return epoch_seconds(col).to_numpy(np.float32)
+    try: return pd.to_numeric(col, errors='raise').to_numpy(dtype=np.float32, na_value=np.nan)
+    except (ValueError, TypeError) as e: why = e
+    try: return epoch_seconds(pd.to_datetime(col, format='ISO8601', utc=True)).to_numpy(np.float32)
+    except (ValueError, TypeError): raise ValueError(f"column {name!r} is not numeric: {why}") from None
 
 def as_matrix(X:pd.DataFrame|sp.spmatrix, categories:dict|None=None # levels per categorical column; default: X's own
              ) -> np.ndarray:
@@ -180,9 +192,7 @@ def as_matrix(X:pd.DataFrame|sp.spmatrix, categories:dict|None=None # levels per
             codes = pd.Categorical(col, categories=categories[c]).codes.astype(np.float32)
             codes[codes < 0] = np.nan
             out[:, j] = codes
-        else:
-            try: out[:, j] = pd.to_numeric(col, errors='raise').to_numpy(dtype=np.float32, na_value=np.nan)
-            except (ValueError, TypeError) as e: raise ValueError(f"column {c!r} is not numeric: {e}") from None
+        else: out[:, j] = numeric_column(col, c)
     return out
 
 # %% ../nbs/01_data.ipynb #776e8d1c
@@ -434,7 +444,7 @@ def write_shards(path:Path|str, # folder to write; made if missing
     with atomic_path(path/'_shards.json') as tmp: tmp.write_text(json.dumps(meta, indent=1))
     return path
 
-# %% ../nbs/01_data.ipynb #37e42560
+# %% ../nbs/01_data.ipynb #c3189bb5
 TABLE_SUFFIXES = {'.csv': 'csv', '.tsv': 'csv', '.parquet': 'parquet', '.pq': 'parquet'}
 
 def _kind(path:Path) -> str:
@@ -491,7 +501,7 @@ def infer_types(X:pd.DataFrame) -> pd.DataFrame:
         s = X[c]
         if isinstance(s.dtype, pd.CategoricalDtype) or pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s): out[c] = s
         elif pd.api.types.is_bool_dtype(s): out[c] = s.astype(np.int8)
-        elif pd.api.types.is_datetime64_any_dtype(s): out[c] = (s - pd.Timestamp(0, tz=s.dt.tz)).dt.total_seconds()
+        elif pd.api.types.is_datetime64_any_dtype(s): out[c] = epoch_seconds(s)
         else: out[c] = s.astype('category')
     return pd.DataFrame(out, index=X.index)
 
