@@ -12,12 +12,15 @@ from .train import TrainResult
 # %% auto #0
 __all__ = ['XGB_TRANSFORMS', 'FOREST_FORMAT', 'L', 'R', 'KIND', 'MISS', 'DLEFT', 'COFF', 'CLEN', 'KOFF', 'KLEN', 'SPECIAL',
            'NAN_RIGHT', 'FEATURE_BITS', 'CATEGORY', 'TRUNCATE', 'BLOCK', 'DENSE_LEVELS', 'TRANSFORM_CODES',
-           'CUDA_SOURCE', 'CUDA_THREADS', 'Forest', 'ubjson', 'from_xgboost', 'from_lightgbm', 'from_sklearn',
-           'forest_of', 'compile_forest', 'save_forest', 'load_forest', 'node_rules', 'Packed', 'pack_forest',
-           'plain_row_args', 'scores', 'as_float32_rows', 'packed_args', 'predict_margin', 'transform', 'predict',
-           'Deep', 'pack_deep', 'deep_args', 'cuda_launch_shape', 'cuda_args', 'cuda_margins']
+           'CUDA_SOURCE', 'CUDA_THREADS', 'UnsupportedModel', 'Forest', 'ubjson', 'from_xgboost', 'from_lightgbm',
+           'from_sklearn', 'forest_of', 'compile_forest', 'save_forest', 'load_forest', 'node_rules', 'Packed',
+           'pack_forest', 'plain_row_args', 'scores', 'as_float32_rows', 'packed_args', 'predict_margin', 'transform',
+           'predict', 'Deep', 'pack_deep', 'deep_args', 'cuda_launch_shape', 'cuda_args', 'cuda_margins']
 
-# %% ../nbs/03_forest.ipynb #091208ea
+# %% ../nbs/03_forest.ipynb #bec2475b
+class UnsupportedModel(ValueError):
+    "A model the forest compiler does not cover (its booster, objective or kind of tree); the library's own predictor still serves it."
+
 @dataclass
 class Forest:
     "A tree ensemble in one flat layout (see the table above)."
@@ -26,7 +29,7 @@ class Forest:
     cat_off:np.ndarray; cat_len:np.ndarray; known_off:np.ndarray; known_len:np.ndarray; bits:np.ndarray
     roots:np.ndarray; group:np.ndarray
     base:np.ndarray           # starting margin per output column
-    transform:str             # 'sigmoid', 'softmax' or 'identity'
+    transform:str             # 'sigmoid', 'softmax', 'exp', 'sigmoid_each' or 'identity'
     n_features:int
     sigmoid_scale:float = 1.0
     source:str = ''
@@ -114,26 +117,29 @@ def ubjson(buf:bytes):
         raise ValueError(f"UBJSON: unknown type marker {t!r} at byte {i}")
     return value(chr(buf[0]), 1)[0]
 
-# %% ../nbs/03_forest.ipynb #29ac54cf
+# %% ../nbs/03_forest.ipynb #7fb38821
 def _floats(s) -> list[float]:
     "XGBoost's number or bracketed vector string ('[2.3E-1]') as floats."
     return [float(v) for v in str(s).strip('[]').split(',')]
 
 XGB_TRANSFORMS = {'binary:logistic': 'sigmoid', 'reg:logistic': 'sigmoid', 'multi:softprob': 'softmax',
                   'reg:squarederror': 'identity', 'reg:absoluteerror': 'identity', 'reg:pseudohubererror': 'identity',
+                  'reg:squaredlogerror': 'identity',
+                  'count:poisson': 'exp', 'reg:gamma': 'exp', 'reg:tweedie': 'exp',
                   'rank:ndcg': 'identity', 'rank:pairwise': 'identity', 'rank:map': 'identity'}
 
 def from_xgboost(booster, best_iteration:int|None=None) -> Forest:
     "The forest of an `xgboost.Booster`, trees up to `best_iteration` (all when `None`)."
     m = ubjson(bytes(booster.save_raw('ubj')))['learner']
     obj, gb = m['objective']['name'], m['gradient_booster']
-    if gb['name'] != 'gbtree': raise ValueError(f"XGBoost booster {gb['name']!r} is not supported; only gbtree")
-    if obj not in XGB_TRANSFORMS: raise ValueError(f"XGBoost objective {obj!r} is not supported; supported: {', '.join(XGB_TRANSFORMS)}")
+    if gb['name'] != 'gbtree': raise UnsupportedModel(f"XGBoost booster {gb['name']!r} is not supported; only gbtree")
+    if obj not in XGB_TRANSFORMS: raise UnsupportedModel(f"XGBoost objective {obj!r} is not supported; supported: {', '.join(XGB_TRANSFORMS)}")
     mp = m['learner_model_param']
     n_out = max(1, int(mp['num_class']))
     base = np.asarray(_floats(mp['base_score']) * (n_out if len(_floats(mp['base_score'])) == 1 else 1))
     transform = XGB_TRANSFORMS[obj]
     if transform == 'sigmoid': base = np.log(base / (1 - base))   # base_score is a probability; margins start at its logit
+    if transform == 'exp': base = np.log(base)                      # a mean on the response scale; margins start at its log
     model = gb['model']
     n_trees = int(model['iteration_indptr'][best_iteration + 1]) if best_iteration is not None else len(model['trees'])
     b = _Builder()
@@ -151,14 +157,17 @@ def from_xgboost(booster, best_iteration:int|None=None) -> Forest:
                default_left=np.where(cat, ~dleft, dleft) & ~leaf, cat_off=cat_off, cat_len=cat_len)
     return b.build(base, transform, int(mp['num_feature']), source=f'xgboost {obj}')
 
-# %% ../nbs/03_forest.ipynb #7fc71adf
+# %% ../nbs/03_forest.ipynb #b376029b
 def _lgb_objective(obj:str):
     name, *args = obj.split()
     kw = dict(a.split(':') for a in args if ':' in a)
     if name == 'binary': return 'sigmoid', float(kw.get('sigmoid', 1))
+    if name == 'cross_entropy': return 'sigmoid', 1.0
     if name == 'multiclass': return 'softmax', 1.0
+    if name == 'multiclassova': return 'sigmoid_each', float(kw.get('sigmoid', 1))   # a sigmoid per class, not normalised
+    if name in ('poisson', 'gamma', 'tweedie'): return 'exp', 1.0
     if name in ('regression', 'regression_l1', 'huber', 'fair', 'quantile', 'mape', 'lambdarank', 'rank_xendcg'): return 'identity', 1.0
-    raise ValueError(f"LightGBM objective {obj!r} is not supported")
+    raise UnsupportedModel(f"LightGBM objective {obj!r} is not supported")
 
 def _lgb_fields(block:str) -> dict:
     "The `key=value` lines of one block of LightGBM's text model."
@@ -172,7 +181,7 @@ def from_lightgbm(booster, # a `lightgbm.Booster`, or the text of a saved LightG
     text = booster if isinstance(booster, str) else booster.model_to_string()
     head, *blocks = text.split('end of trees')[0].split('\nTree=')
     h = _lgb_fields(head)
-    if 'average_output' in head.splitlines(): raise ValueError("LightGBM random-forest models (average_output) are not supported")
+    if 'average_output' in head.splitlines(): raise UnsupportedModel("LightGBM random-forest models (average_output) are not supported")
     transform, scale = _lgb_objective(h['objective'])
     k = int(h['num_tree_per_iteration'])
     if best_iteration is not None: blocks = blocks[:(best_iteration + 1) * k]
@@ -180,7 +189,7 @@ def from_lightgbm(booster, # a `lightgbm.Booster`, or the text of a saved LightG
     b = _Builder()
     for t, block in enumerate(blocks):
         f = _lgb_fields(block)
-        if f.get('is_linear', '0') != '0': raise ValueError("LightGBM linear trees are not supported")
+        if f.get('is_linear', '0') != '0': raise UnsupportedModel("LightGBM linear trees are not supported")
         values, n_in = arr(f['leaf_value'], np.float64), int(f['num_leaves']) - 1
         if n_in == 0: b.tree(t % k, [-1], [-1], value=values); continue
         dt = arr(f['decision_type'], np.int64)
@@ -201,7 +210,7 @@ def from_lightgbm(booster, # a `lightgbm.Booster`, or the text of a saved LightG
                default_left=pad(~cat & ((dt & 2) == 2), False), cat_off=pad(cat_off, 0), cat_len=pad(cat_len, 0))
     return b.build(np.zeros(k), transform, int(h['max_feature_idx']) + 1, scale, source=f"lightgbm {h['objective']}")
 
-# %% ../nbs/03_forest.ipynb #789c27a8
+# %% ../nbs/03_forest.ipynb #13267fe5
 def _sk_columns(model):
     "For each column the trees index: the input column it is, and its known category values (None if numeric)."
     n = model.n_features_in_
@@ -221,8 +230,9 @@ def from_sklearn(model) -> Forest:
     from sklearn.ensemble import HistGradientBoostingClassifier
     loss = type(model._loss).__name__
     if isinstance(model, HistGradientBoostingClassifier): transform = 'sigmoid' if model.n_trees_per_iteration_ == 1 else 'softmax'
-    elif loss in ('HalfSquaredError', 'AbsoluteError'): transform = 'identity'
-    else: raise ValueError(f"scikit-learn loss {loss} is not supported")
+    elif loss in ('HalfSquaredError', 'AbsoluteError', 'PinballLoss'): transform = 'identity'
+    elif loss in ('HalfPoissonLoss', 'HalfGammaLoss', 'HalfTweedieLoss'): transform = 'exp'   # log link
+    else: raise UnsupportedModel(f"scikit-learn loss {loss} is not supported")
     cols, known = _sk_columns(model)
     cols_arr = np.asarray(cols, dtype=np.int32)
     b = _Builder()
@@ -543,16 +553,18 @@ def _row(x, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, b
     for t in range(T): acc[group[t]] += leaves[t, idx[t] - NI]
     return acc + base   # summed in the order the batch kernels use: bit for bit the same margins
 
-# %% ../nbs/03_forest.ipynb #fdf0beac
-TRANSFORM_CODES = {'identity': 0, 'sigmoid': 1, 'softmax': 2}
+# %% ../nbs/03_forest.ipynb #322212eb
+TRANSFORM_CODES = {'identity': 0, 'sigmoid': 1, 'softmax': 2, 'exp': 3, 'sigmoid_each': 4}
 
 @nb.njit(cache=_CACHE, inline='always')
 def _score(m, code, scale):
-    "Margins `m` of one row, transformed in place (0 identity, 1 sigmoid, 2 softmax)."
+    "Margins `m` of one row, transformed in place (0 identity, 1 sigmoid, 2 softmax, 3 exp, 4 a sigmoid per output)."
     if code == 1: m[0] = 1 / (1 + np.exp(-scale * m[0]))
     elif code == 2:
         e = np.exp(m - m.max())
         m[:] = e / e.sum()
+    elif code == 3: m[:] = np.exp(m)
+    elif code == 4: m[:] = 1 / (1 + np.exp(-scale * m))
 
 @nb.njit(cache=_CACHE)
 def _row_score(x, code, scale, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, bits):
@@ -578,7 +590,7 @@ def scores(m, code:int, scale:float):
     for r in range(m.shape[0]): _score(m[r], code, scale)
     return m
 
-# %% ../nbs/03_forest.ipynb #ff97c770
+# %% ../nbs/03_forest.ipynb #a0ae1396
 def as_float32_rows(X, n_features:int) -> np.ndarray:
     "`X` as a C-ordered float32 matrix of `n_features` columns (no copy when it already is one)."
     if not (isinstance(X, np.ndarray) and X.dtype == np.float32 and X.flags.c_contiguous): X = np.ascontiguousarray(X, dtype=np.float32)
@@ -607,6 +619,8 @@ def transform(forest:Forest, m:np.ndarray) -> np.ndarray:
     if forest.transform == 'softmax':
         e = np.exp(m - m.max(axis=1, keepdims=True))
         return e / e.sum(axis=1, keepdims=True)
+    if forest.transform == 'exp': m = np.exp(m)
+    if forest.transform == 'sigmoid_each': m = 1 / (1 + np.exp(-forest.sigmoid_scale * m))
     return m[:, 0] if m.shape[1] == 1 else m
 
 def predict(forest, # a `Forest`, `Packed` or `Deep`

@@ -18,11 +18,12 @@ from .core import (check_choice, resolve_device, to_device, to_host, xgboost_cud
 from .data import Dataset, as_matrix, atomic_path, sha256_file, TASKS, DEFAULT_METRICS
 
 # %% auto #0
-__all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'SKOPS_TRUSTED_PREFIXES', 'SKOPS_TRUSTED_TYPES', 'CHECKPOINT_FORMAT',
-           'ARTIFACT_FORMAT', 'ndcg_at_10', 'test_scores', 'TrainResult', 'group_sizes', 'fingerprint', 'matrix_on',
-           'input_device', 'Split', 'prepare', 'RoundInfo', 'Rounds', 'XGBoostBackend', 'LightGBMBackend',
-           'SklearnBackend', 'backend_for', 'Checkpointer', 'device_for', 'train', 'library_versions', 'read_metadata',
-           'load_model', 'plot_learning_curve', 'feature_importance', 'plot_importance']
+__all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'PROBABILITY_OBJECTIVES', 'SKOPS_TRUSTED_PREFIXES', 'SKOPS_TRUSTED_TYPES',
+           'CHECKPOINT_FORMAT', 'ARTIFACT_FORMAT', 'ndcg_at_10', 'test_scores', 'TrainResult', 'group_sizes',
+           'fingerprint', 'matrix_on', 'input_device', 'Split', 'prepare', 'RoundInfo', 'Rounds', 'XGBoostBackend',
+           'LightGBMBackend', 'SklearnBackend', 'backend_for', 'Checkpointer', 'device_for', 'train',
+           'library_versions', 'read_metadata', 'load_model', 'plot_learning_curve', 'feature_importance',
+           'plot_importance']
 
 # %% ../nbs/02_train.ipynb #d294c66e
 BACKENDS = ('xgboost', 'lightgbm', 'sklearn')
@@ -90,7 +91,7 @@ class TrainResult:
         return (f"TrainResult({self.backend} on {self.device}: {self.best_iteration+1} of {self.num_boost_round} rounds, {test}, "
                 f"{r['wall_s']:.2f} s wall, peak RSS {r['peak_rss']/2**20:.0f} MiB)")
 
-# %% ../nbs/02_train.ipynb #50543634
+# %% ../nbs/02_train.ipynb #323b4dc5
 def group_sizes(group) -> np.ndarray:
     "Rows per query, in order, of a contiguous query-id array."
     g = np.asarray(group)
@@ -118,6 +119,16 @@ class Split:
     y:np.ndarray
     group:np.ndarray|None = None   # query sizes (ranking)
     qid:np.ndarray|None = None     # query id per row (ranking)
+
+PROBABILITY_OBJECTIVES = {'xgboost': ('binary:logistic', 'reg:logistic', 'multi:softprob'),
+                          'lightgbm': ('binary', 'cross_entropy', 'xentropy', 'multiclass', 'softmax', 'multiclassova', 'multiclass_ova', 'ova', 'ovr')}
+
+def _check_objective(backend:str, task:str, params:dict|None):
+    "A classifier here reports class probabilities: refuse an objective that gives labels or raw margins, before any work."
+    obj = (params or {}).get('objective')
+    if task in ('binary', 'multiclass') and obj is not None and obj not in PROBABILITY_OBJECTIVES.get(backend, (obj,)):
+        raise ValueError(f"objective {obj!r} does not give class probabilities, which a {task} model reports: "
+                         f"use one of {', '.join(map(repr, PROBABILITY_OBJECTIVES[backend]))}")
 
 def _validate(data:Dataset, task:str, backend:str):
     y = data.y
@@ -448,7 +459,7 @@ def device_for(backend:str, device:str) -> str:
             raise
     return dev
 
-# %% ../nbs/02_train.ipynb #1fabbdf4
+# %% ../nbs/02_train.ipynb #ef310ba7
 def _identity(backend, task, params, fp, names) -> dict:
     return dict(backend=backend, task=task, fingerprint=fp, features=list(names),
                 params=json.loads(json.dumps({k: v for k, v in params.items() if k not in _VOLATILE}, default=str)))
@@ -477,6 +488,7 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
     if early_stopping_rounds and not eval_sets: raise ValueError("early stopping needs an eval set to watch; eval_sets is empty")
     if resume and not checkpoint_dir: raise ValueError("resume=True needs a checkpoint_dir")
     _validate(data, task, backend)
+    _check_objective(backend, task, params)
     dev = device_for(backend, device)
     metric = data.metric if task == data.task else DEFAULT_METRICS[task]
     b = backend_for(backend, task)
