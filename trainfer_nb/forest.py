@@ -117,7 +117,7 @@ def ubjson(buf:bytes):
         raise ValueError(f"UBJSON: unknown type marker {t!r} at byte {i}")
     return value(chr(buf[0]), 1)[0]
 
-# %% ../nbs/03_forest.ipynb #7fb38821
+# %% ../nbs/03_forest.ipynb #4845825c
 def _floats(s) -> list[float]:
     "XGBoost's number or bracketed vector string ('[2.3E-1]') as floats."
     return [float(v) for v in str(s).strip('[]').split(',')]
@@ -132,7 +132,7 @@ def from_xgboost(booster, best_iteration:int|None=None) -> Forest:
     "The forest of an `xgboost.Booster`, trees up to `best_iteration` (all when `None`)."
     m = ubjson(bytes(booster.save_raw('ubj')))['learner']
     obj, gb = m['objective']['name'], m['gradient_booster']
-    if gb['name'] != 'gbtree': raise UnsupportedModel(f"XGBoost booster {gb['name']!r} is not supported; only gbtree")
+    if gb['name'] not in ('gbtree', 'dart'): raise UnsupportedModel(f"XGBoost booster {gb['name']!r} is not supported; only trees (gbtree, dart)")
     if obj not in XGB_TRANSFORMS: raise UnsupportedModel(f"XGBoost objective {obj!r} is not supported; supported: {', '.join(XGB_TRANSFORMS)}")
     mp = m['learner_model_param']
     n_out = max(1, int(mp['num_class']))
@@ -140,10 +140,12 @@ def from_xgboost(booster, best_iteration:int|None=None) -> Forest:
     transform = XGB_TRANSFORMS[obj]
     if transform == 'sigmoid': base = np.log(base / (1 - base))   # base_score is a probability; margins start at its logit
     if transform == 'exp': base = np.log(base)                      # a mean on the response scale; margins start at its log
-    model = gb['model']
+    # dropout (DART) scales each tree by a weight: a 'dart' booster's own before XGBoost 3.4, the tree model's since
+    model = gb['gbtree']['model'] if gb['name'] == 'dart' else gb['model']
+    weights = np.asarray(gb.get('weight_drop', model.get('weight_drop', np.ones(len(model['trees'])))), dtype=np.float32)
     n_trees = int(model['iteration_indptr'][best_iteration + 1]) if best_iteration is not None else len(model['trees'])
     b = _Builder()
-    for tree, grp in zip(model['trees'][:n_trees], np.asarray(model['tree_info'])[:n_trees]):
+    for tree, grp, w in zip(model['trees'][:n_trees], np.asarray(model['tree_info'])[:n_trees], weights):
         lc, rc = tree['left_children'].astype(np.int32), tree['right_children'].astype(np.int32)
         leaf, cond = lc == -1, tree['split_conditions'].astype(np.float64)
         cat = (np.asarray(tree['split_type']) == 1) & ~leaf if 'split_type' in tree else np.zeros(len(lc), bool)
@@ -153,7 +155,7 @@ def from_xgboost(booster, best_iteration:int|None=None) -> Forest:
             cat_off[j], cat_len[j] = b.bitset(tree['categories'][int(s):int(s) + int(k)])
         # categorical: listed categories go right in XGBoost; swap the children so that they go left here
         b.tree(int(grp), np.where(cat, rc, lc), np.where(cat, lc, rc), feature=np.where(leaf, -1, tree['split_indices']),
-               threshold=np.where(leaf | cat, 0.0, cond), value=np.where(leaf, cond, 0.0), kind=np.where(cat, 2, 0),
+               threshold=np.where(leaf | cat, 0.0, cond), value=np.where(leaf, cond * w if w != 1 else cond, 0.0), kind=np.where(cat, 2, 0),
                default_left=np.where(cat, ~dleft, dleft) & ~leaf, cat_off=cat_off, cat_len=cat_len)
     return b.build(base, transform, int(mp['num_feature']), source=f'xgboost {obj}')
 
