@@ -51,3 +51,21 @@ def test_runs_a_real_notebook_and_writes_its_report(tmp_path):
     assert set(rates) == {'trainfer cpu', 'xgboost inplace_predict, cpu'} and min(rates.values()) > 0, rates
     assert bench['models'][0]['max_abs_diff_vs_trainfer_cpu']['xgboost inplace_predict, cpu'] < 1e-5
     assert '| trainfer cpu | numpy | 65,536 |' in (out / 'infer_gpu.md').read_text()
+
+# What the lent GPU machine has (its image's package list, /work/.library/device/KINDS.md) and what tools/gpu-wheels carries there
+LENT_MACHINE = {'numpy', 'pandas', 'pyarrow', 'scipy', 'sklearn', 'psutil', 'tqdm', 'cupy', 'numba', 'hypothesis', 'matplotlib', 'yaml',
+                'xgboost', 'lightgbm', 'skops', 'fastcore', 'trainfer_nb'}
+
+def test_the_gpu_notebooks_import_only_what_the_lent_machine_has():
+    import ast
+    from gpu_check import has_gpu_cell, NBDEV_LINE
+    missing = {}
+    for nb in [p for p in sorted((ROOT / 'nbs').glob('[0-9]*.ipynb')) if has_gpu_cell(p)]:
+        for c in json.loads(nb.read_text())['cells']:
+            if c['cell_type'] != 'code': continue
+            src = '\n'.join(l for l in ''.join(c['source']).splitlines() if not NBDEV_LINE.match(l) and not l.startswith(('%', '!')))
+            for node in ast.walk(ast.parse(src)):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
+                for top in {n.split('.')[0] for n in names}:
+                    if top not in sys.stdlib_module_names and top not in LENT_MACHINE: missing.setdefault(nb.name, set()).add(top)
+    assert not missing, missing
