@@ -117,7 +117,7 @@ def ubjson(buf:bytes):
         raise ValueError(f"UBJSON: unknown type marker {t!r} at byte {i}")
     return value(chr(buf[0]), 1)[0]
 
-# %% ../nbs/03_forest.ipynb #4845825c
+# %% ../nbs/03_forest.ipynb #b4736986
 def _floats(s) -> list[float]:
     "XGBoost's number or bracketed vector string ('[2.3E-1]') as floats."
     return [float(v) for v in str(s).strip('[]').split(',')]
@@ -155,7 +155,7 @@ def from_xgboost(booster, best_iteration:int|None=None) -> Forest:
             cat_off[j], cat_len[j] = b.bitset(tree['categories'][int(s):int(s) + int(k)])
         # categorical: listed categories go right in XGBoost; swap the children so that they go left here
         b.tree(int(grp), np.where(cat, rc, lc), np.where(cat, lc, rc), feature=np.where(leaf, -1, tree['split_indices']),
-               threshold=np.where(leaf | cat, 0.0, cond), value=np.where(leaf, cond * w if w != 1 else cond, 0.0), kind=np.where(cat, 2, 0),
+               threshold=np.where(leaf | cat, 0.0, cond), value=np.where(leaf, cond * w, 0.0), kind=np.where(cat, 2, 0),
                default_left=np.where(cat, ~dleft, dleft) & ~leaf, cat_off=cat_off, cat_len=cat_len)
     return b.build(base, transform, int(mp['num_feature']), source=f'xgboost {obj}')
 

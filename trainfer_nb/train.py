@@ -91,7 +91,7 @@ class TrainResult:
         return (f"TrainResult({self.backend} on {self.device}: {self.best_iteration+1} of {self.num_boost_round} rounds, {test}, "
                 f"{r['wall_s']:.2f} s wall, peak RSS {r['peak_rss']/2**20:.0f} MiB)")
 
-# %% ../nbs/02_train.ipynb #323b4dc5
+# %% ../nbs/02_train.ipynb #8f5dae68
 def group_sizes(group) -> np.ndarray:
     "Rows per query, in order, of a contiguous query-id array."
     g = np.asarray(group)
@@ -126,7 +126,7 @@ PROBABILITY_OBJECTIVES = {'xgboost': ('binary:logistic', 'reg:logistic', 'multi:
 def _check_objective(backend:str, task:str, params:dict|None):
     "A classifier here reports class probabilities: refuse an objective that gives labels or raw margins, before any work."
     obj = (params or {}).get('objective')
-    if task in ('binary', 'multiclass') and obj is not None and obj not in PROBABILITY_OBJECTIVES.get(backend, (obj,)):
+    if task in ('binary', 'multiclass') and backend in PROBABILITY_OBJECTIVES and obj is not None and obj not in PROBABILITY_OBJECTIVES[backend]:
         raise ValueError(f"objective {obj!r} does not give class probabilities, which a {task} model reports: "
                          f"use one of {', '.join(map(repr, PROBABILITY_OBJECTIVES[backend]))}")
 
@@ -136,12 +136,13 @@ def _validate(data:Dataset, task:str, backend:str):
     if task == 'ranking' and data.group is None: raise ValueError("ranking needs groups: a query id per row (Dataset.group)")
     if n_nan := int(pd.isna(pd.Series(y)).sum()): raise ValueError(f"labels have {n_nan} NaN values; drop or fill those rows")
     if task in ('binary', 'multiclass'):
-        classes = np.unique(y)
+        classes, counts = np.unique(y, return_counts=True)
         if len(classes) < 2: raise ValueError(f"target has a single class {classes[0].item()!r}; classification needs two or more")
         if task == 'binary' and len(classes) != 2: raise ValueError(f"binary needs two classes, the target has {len(classes)}: use task='multiclass'")
         if len(unseen := np.setdiff1d(classes, np.asarray(y)[data.split['train']])):
-            rows = [f"{c!r} ({n} row{'s' if n > 1 else ''} in all)" for c in unseen.tolist() for n in [int((np.asarray(y) == c).sum())]]
-            raise ValueError(f"classes with no training rows: {', '.join(rows)}; "
+            n = dict(zip(classes.tolist(), counts.tolist()))
+            rows = ', '.join(f"{c!r} ({n[c]} row{'s' if n[c] > 1 else ''} in all)" for c in unseen.tolist())
+            raise ValueError(f"classes with no training rows: {rows}; "
                              "a classifier cannot learn a class it never sees: drop those rows or add more of them")
     elif not np.issubdtype(np.asarray(y).dtype, np.number): raise ValueError(f"a {task} target must be numeric, not {np.asarray(y).dtype}")
     if backend == 'sklearn':
