@@ -117,14 +117,14 @@ def ubjson(buf:bytes):
         raise ValueError(f"UBJSON: unknown type marker {t!r} at byte {i}")
     return value(chr(buf[0]), 1)[0]
 
-# %% ../nbs/03_forest.ipynb #b4736986
+# %% ../nbs/03_forest.ipynb #c3ed714d
 def _floats(s) -> list[float]:
     "XGBoost's number or bracketed vector string ('[2.3E-1]') as floats."
     return [float(v) for v in str(s).strip('[]').split(',')]
 
 XGB_TRANSFORMS = {'binary:logistic': 'sigmoid', 'reg:logistic': 'sigmoid', 'multi:softprob': 'softmax',
                   'reg:squarederror': 'identity', 'reg:absoluteerror': 'identity', 'reg:pseudohubererror': 'identity',
-                  'reg:squaredlogerror': 'identity',
+                  'reg:squaredlogerror': 'identity', 'reg:quantileerror': 'identity',
                   'count:poisson': 'exp', 'reg:gamma': 'exp', 'reg:tweedie': 'exp',
                   'rank:ndcg': 'identity', 'rank:pairwise': 'identity', 'rank:map': 'identity'}
 
@@ -135,6 +135,7 @@ def from_xgboost(booster, best_iteration:int|None=None) -> Forest:
     if gb['name'] not in ('gbtree', 'dart'): raise UnsupportedModel(f"XGBoost booster {gb['name']!r} is not supported; only trees (gbtree, dart)")
     if obj not in XGB_TRANSFORMS: raise UnsupportedModel(f"XGBoost objective {obj!r} is not supported; supported: {', '.join(XGB_TRANSFORMS)}")
     mp = m['learner_model_param']
+    if int(mp.get('num_target', 1)) > 1: raise UnsupportedModel(f"XGBoost models with {mp['num_target']} targets are not supported; one output per row (or class)")
     n_out = max(1, int(mp['num_class']))
     base = np.asarray(_floats(mp['base_score']) * (n_out if len(_floats(mp['base_score'])) == 1 else 1))
     transform = XGB_TRANSFORMS[obj]
