@@ -17,7 +17,7 @@ from .tune import tune, default_space
 
 # %% auto #0
 __all__ = ['DEMO_BACKENDS', 'COMMANDS', 'backend_devices', 'system_info', 'format_info', 'run_demo', 'format_demo', 'info',
-           'demo', 'datasets', 'train_file', 'score', 'main']
+           'demo', 'datasets', 'train_file', 'score', 'usage', 'main']
 
 # %% ../nbs/10_cli.ipynb #eb1f9054
 def _version(pkg:str) -> str:
@@ -85,7 +85,7 @@ def format_demo(df:pd.DataFrame) -> str:
     fmt.update({c: '{:.4f}'.format for c in df.columns if c.startswith('test_')})
     return df.to_string(formatters=fmt, na_rep='-')
 
-# %% ../nbs/10_cli.ipynb #0f719fa4
+# %% ../nbs/10_cli.ipynb #d7ed5b71
 @call_parse
 def info():
     "Versions, cores, memory, GPUs and the devices each backend can train on."
@@ -155,13 +155,27 @@ def score(model:Param("saved model folder (written by TrainResult.save)", str),
 
 COMMANDS = {'info': info, 'demo': demo, 'datasets': datasets, 'train': train_file, 'score': score}
 
+def usage(commands:bool=True) -> str:
+    "The usage line and, with `commands`, each command's one-line summary."
+    text = f"usage: trainfer {{{','.join(COMMANDS)}}} [-h] [--version] [options]"
+    if not commands: return text
+    w = max(map(len, COMMANDS))
+    lines = [f"  {n:<{w}}  {f.__doc__.strip().splitlines()[0]}" for n, f in COMMANDS.items()]
+    return '\n'.join([text, '', 'commands:', *lines, '', "`trainfer COMMAND --help` lists the options of COMMAND."])
+
+def _library_error(e:Exception) -> bool:
+    "Whether `e` is an error a library raised on its input (LightGBM's is no ValueError, XGBoost's is)."
+    return isinstance(e, (ValueError, FileNotFoundError, DeviceUnavailableError)) or type(e).__name__ == 'LightGBMError'
+
 def main(argv:list|None=None):
     "Entry point of the `trainfer` console script."
     argv = sys.argv[1:] if argv is None else argv
-    usage = f"usage: trainfer {{{','.join(COMMANDS)}}} [-h] [options]"
-    if not argv or argv[0] in ('-h', '--help'): print(usage); return 0 if argv else 2
+    if not argv: print(usage(), file=sys.stderr); return 2
+    if argv[0] in ('-h', '--help'): print(usage()); return 0
+    if argv[0] == '--version': print(f"trainfer_nb {trainfer_nb.__version__}"); return 0
     if argv[0] not in COMMANDS:
-        print(f"{usage}\ntrainfer: error: unknown command {argv[0]!r}; choose one of: {', '.join(COMMANDS)}", file=sys.stderr)
+        usage_line = usage(commands=False)
+        print(f"{usage_line}\ntrainfer: error: unknown command {argv[0]!r}; choose one of: {', '.join(COMMANDS)}", file=sys.stderr)
         return 2
     cmd = COMMANDS[argv[0]]
     kw = vars(anno_parser(cmd, prog=f"trainfer {argv[0]}").parse_args(argv[1:]))  # exits 2 on a bad option
@@ -169,7 +183,8 @@ def main(argv:list|None=None):
     with warnings.catch_warnings():   # a warning is one line, as an error is, not Python's file:line and source
         warnings.showwarning = lambda message, *_: print(f"trainfer {argv[0]}: warning: {message}", file=sys.stderr)
         try: cmd.__wrapped__(**kw)  # the plain function: call_parse would read sys.argv again when given no arguments
-        except (ValueError, FileNotFoundError, DeviceUnavailableError) as e:
+        except Exception as e:
+            if not _library_error(e): raise
             print(f"trainfer {argv[0]}: error: {e}", file=sys.stderr)
             return 2
     return 0

@@ -234,7 +234,7 @@ class Rounds:
 
     def close(self): self.bar.close()
 
-# %% ../nbs/02_train.ipynb #afa938c5
+# %% ../nbs/02_train.ipynb #7d2cae35
 def short_xgboost_error(msg:str) -> str:
     "XGBoost's error message without the time, C++ source location and stack trace it carries."
     msg = msg.split('Stack trace:')[0].strip()
@@ -355,8 +355,10 @@ class LightGBMBackend:
         dtrain = lgb.Dataset(tr.X, tr.y, group=tr.group, feature_name=names, categorical_feature=cats, free_raw_data=False)
         valid = [dtrain if s == 'train' else lgb.Dataset(splits[s].X, splits[s].y, group=splits[s].group, reference=dtrain)
                  for s in eval_sets]
-        return lgb.train(params, dtrain, rounds - loop.rounds_done, valid_sets=valid, valid_names=list(eval_sets),
-                         callbacks=[hook], init_model=init_model)
+        try: return lgb.train(params, dtrain, rounds - loop.rounds_done, valid_sets=valid, valid_names=list(eval_sets),
+                              callbacks=[hook], init_model=init_model)
+        except lgb.basic.LightGBMError as e:   # without the C++ source file and line it names
+            raise lgb.basic.LightGBMError(re.sub(r'\s+at \S+, line \d+\s*\.?\s*$', '', str(e).strip())) from None
 
     def predict(self, model, X, best_iteration, task):
         return model.predict(X if sp.issparse(X) else to_host(X), num_iteration=best_iteration + 1)
