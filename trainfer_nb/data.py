@@ -15,10 +15,10 @@ from .core import check_choice
 # %% auto #0
 __all__ = ['TASKS', 'DATASETS', 'DIAMOND_GRADES', 'TWEET_HASH_FEATURES', 'TWEET_TIME_COLUMNS', 'SYNTHETIC_CATEGORICALS',
            'DEFAULT_METRICS', 'TABLE_SUFFIXES', 'data_dir', 'atomic_path', 'sha256_file', 'read_manifest', 'Part',
-           'split_rows', 'group_runs', 'check_groups', 'split_groups', 'Dataset', 'feature_types', 'categories_of',
-           'epoch_seconds', 'numeric_column', 'as_matrix', 'DatasetSpec', 'register_dataset', 'load_dataset',
-           'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards', 'arrow_frame', 'read_table', 'infer_types',
-           'infer_task', 'check_target', 'identifier_columns', 'from_file', 'iter_batches']
+           'split_rows', 'group_runs', 'check_groups', 'check_weights', 'split_groups', 'Dataset', 'feature_types',
+           'categories_of', 'epoch_seconds', 'numeric_column', 'as_matrix', 'DatasetSpec', 'register_dataset',
+           'load_dataset', 'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards', 'arrow_frame',
+           'read_table', 'infer_types', 'infer_task', 'check_target', 'identifier_columns', 'from_file', 'iter_batches']
 
 # %% ../nbs/01_data.ipynb #0b23fc3e
 TASKS = ('binary', 'multiclass', 'regression', 'ranking')
@@ -69,12 +69,13 @@ def _record(folder:Path, fname:str, entry:dict):
         m = read_manifest(folder); m[fname] = entry
         with atomic_path(folder/'manifest.json') as p: p.write_text(json.dumps(m, indent=1, sort_keys=True))
 
-# %% ../nbs/01_data.ipynb #e6f65a39
+# %% ../nbs/01_data.ipynb #5d2c1dd2
 class Part(NamedTuple):
     "The rows of one split of a `Dataset`."
     X:pd.DataFrame|sp.csr_matrix
     y:np.ndarray
     group:np.ndarray|None = None
+    weight:np.ndarray|None = None
 
 def _cuts(n:int, fractions:tuple) -> np.ndarray:
     if len(fractions) != 3 or abs(sum(fractions) - 1) > 1e-9 or min(fractions) < 0:
@@ -101,6 +102,18 @@ def check_groups(group, what:str='group'):
         raise ValueError(f"{what} is not contiguous: {queries} queries lie in {runs} separate runs; "
                          "sort the rows by it so that each query's rows are adjacent")
 
+def check_weights(weight, n:int, what:str='weight') -> np.ndarray:
+    "`weight` as float64 row weights, refused unless there is one finite, non-negative number per row and they are not all zero."
+    w = np.asarray(weight)
+    if w.ndim != 1 or len(w) != n: raise ValueError(f"{what} has shape {w.shape}; it needs one value per row ({n})")
+    if not (np.issubdtype(w.dtype, np.number) and not np.issubdtype(w.dtype, np.complexfloating)) or w.dtype == bool:
+        raise ValueError(f"{what} must be numeric, not {w.dtype}")
+    w = w.astype(np.float64)
+    if bad := int((~np.isfinite(w)).sum()): raise ValueError(f"{what} has {bad} missing or infinite values")
+    if (neg := int((w < 0).sum())): raise ValueError(f"{what} has {neg} negative values; weights are 0 or more")
+    if not w.any(): raise ValueError(f"{what} is zero on every row")
+    return w
+
 def split_groups(group, fractions:tuple=(0.7, 0.1, 0.2), seed:int=0) -> dict[str, np.ndarray]:
     "Like `split_rows`, but whole queries go to one part: a seeded shuffle of the query ids."
     g = np.asarray(group)
@@ -123,6 +136,7 @@ class Dataset:
     license:str = ''
     group:np.ndarray|None = None  # ranking: query id of each row, rows of a query adjacent
     names:list|None = None        # column names when X is a sparse matrix
+    weight:np.ndarray|None = None # weight of each row in training and in the metrics (not for ranking)
 
     def __post_init__(self):
         check_choice(self.task, TASKS, 'task')
@@ -134,12 +148,15 @@ class Dataset:
         if (self.task == 'ranking') != (self.group is not None):
             raise ValueError("ranking data needs a group (query id per row), and only ranking data has one")
         if self.group is not None: check_groups(self.group)
+        if self.weight is not None:
+            if self.task == 'ranking': raise ValueError("row weights are not supported for ranking: XGBoost weighs whole queries, LightGBM rows")
+            self.weight = check_weights(self.weight, self.X.shape[0])
 
     def part(self, name:str) -> Part:
         "Rows of split `name` ('train', 'valid' or 'test')."
         idx = self.split[check_choice(name, ('train', 'valid', 'test'), 'split')]
         X = self.X[idx] if sp.issparse(self.X) else self.X.iloc[idx]
-        return Part(X, self.y[idx], None if self.group is None else self.group[idx])
+        return Part(X, self.y[idx], None if self.group is None else self.group[idx], None if self.weight is None else self.weight[idx])
 
     train = property(lambda self: self.part('train'))
     valid = property(lambda self: self.part('valid'))
@@ -156,7 +173,7 @@ class Dataset:
 
     def __repr__(self):
         sizes = ', '.join(f"{k} {len(v):,}" for k, v in self.split.items())
-        kind = ' (sparse)' if self.sparse else ''
+        kind = (' (sparse)' if self.sparse else '') + (', weighted' if self.weight is not None else '')
         return f"Dataset({self.name!r}: {self.X.shape[0]:,} rows × {self.X.shape[1]} features{kind}, {self.task}, {self.metric}; {sizes})"
 
 # %% ../nbs/01_data.ipynb #cb9a0085
@@ -444,7 +461,7 @@ def write_shards(path:Path|str, # folder to write; made if missing
     with atomic_path(path/'_shards.json') as tmp: tmp.write_text(json.dumps(meta, indent=1))
     return path
 
-# %% ../nbs/01_data.ipynb #c3189bb5
+# %% ../nbs/01_data.ipynb #848fa941
 TABLE_SUFFIXES = {'.csv': 'csv', '.tsv': 'csv', '.parquet': 'parquet', '.pq': 'parquet'}
 
 def _kind(path:Path) -> str:
@@ -554,6 +571,7 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
               exclude:list|None=None, # columns left out of the features, e.g. ones that leak the target
               task:str='auto', # 'auto' or one of TASKS
               metric:str|None=None, # default by task: auc, mlogloss, rmse, ndcg
+              weight:str|None=None, # the column of row weights, if any (not a feature)
               name:str|None=None, split_seed:int=0) -> Dataset:
     "A `Dataset` from the user's own table, each bad input refused with a message that names it."
     frame = arrow_frame(source)
@@ -563,9 +581,10 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
     cols = list(df.columns)
     if target not in cols: raise ValueError(f"target column {target!r} is not in {label}; its columns are: {', '.join(map(repr, cols))}")
     if group is not None and group not in cols: raise ValueError(f"group column {group!r} is not in {label}; its columns are: {', '.join(map(repr, cols))}")
+    if weight is not None and weight not in cols: raise ValueError(f"weight column {weight!r} is not in {label}; its columns are: {', '.join(map(repr, cols))}")
     if features is not None:
         if absent := [f for f in features if f not in cols]: raise ValueError(f"features not in {label}: {', '.join(map(repr, absent))}")
-        if clash := [f for f in features if f in (target, group)]: raise ValueError(f"features include the target or group column: {clash}")
+        if clash := [f for f in features if f in (target, group, weight)]: raise ValueError(f"features include the target, group or weight column: {clash}")
     if exclude and (absent := [c for c in exclude if c not in cols]): raise ValueError(f"excluded columns not in {label}: {', '.join(map(repr, absent))}")
     if len(df) == 0: raise ValueError(f"{label} has no rows")
     y = df[target]
@@ -576,7 +595,8 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
     if group is not None:
         g = df[group].to_numpy()
         check_groups(g, f"group column {group!r}")
-    names = [c for c in (features if features is not None else cols) if c not in (target, group, *(exclude or ()))]
+    w = None if weight is None else check_weights(df[weight].to_numpy(), len(df), f"weight column {weight!r}")
+    names = [c for c in (features if features is not None else cols) if c not in (target, group, weight, *(exclude or ()))]
     if features is None and (ids := identifier_columns(df, names)):
         warnings.warn(f"{label}: left out {'; '.join(f'{c!r} ({why})' for c, why in ids.items())}: identifiers, not features; "
                       "list them in features (--features in the shell) to keep them", stacklevel=2)
@@ -584,7 +604,7 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
     X = infer_types(df[names])
     split = split_groups(g, seed=split_seed) if g is not None else split_rows(len(df), seed=split_seed)
     return Dataset(label, X, y.to_numpy(), task, metric or DEFAULT_METRICS[task], split,
-                   f'{label}: {target} from {X.shape[1]} features', memory or str(source), '', g)
+                   f'{label}: {target} from {X.shape[1]} features', memory or str(source), '', g, weight=w)
 
 # %% ../nbs/01_data.ipynb #61c69cbf
 def iter_batches(source:Path|str, batch_rows:int=65_536, columns:list|None=None):

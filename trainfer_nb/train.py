@@ -25,7 +25,7 @@ __all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'PROBABILITY_OBJECTIVES', '
            'device_for', 'train', 'library_versions', 'read_metadata', 'load_model', 'plot_learning_curve',
            'feature_importance', 'plot_importance']
 
-# %% ../nbs/02_train.ipynb #d294c66e
+# %% ../nbs/02_train.ipynb #dba39040
 BACKENDS = ('xgboost', 'lightgbm', 'sklearn')
 
 OBJECTIVES = {  # task -> (XGBoost objective, LightGBM objective); scikit-learn picks its loss from the estimator class
@@ -48,16 +48,18 @@ def ndcg_at_10(y, s, group) -> float:
     vals = [ndcg_score(y[a:b][None], s[a:b][None], k=10) for a, b in zip(starts[:-1], starts[1:]) if b - a > 1]
     return float(np.mean(vals))
 
-def _binary_scores(y, p): return dict(auc=roc_auc_score(y, p), logloss=log_loss(y, p, labels=[0, 1]), accuracy=accuracy_score(y, p > 0.5))
-def _multi_scores(y, p): return dict(mlogloss=log_loss(y, p, labels=np.arange(p.shape[1])), accuracy=accuracy_score(y, p.argmax(1)))
-def _reg_scores(y, p): return dict(rmse=root_mean_squared_error(y, p), mae=mean_absolute_error(y, p), r2=r2_score(y, p))
+def _binary_scores(y, p, w): return dict(auc=roc_auc_score(y, p, sample_weight=w), logloss=log_loss(y, p, labels=[0, 1], sample_weight=w),
+                                         accuracy=accuracy_score(y, p > 0.5, sample_weight=w))
+def _multi_scores(y, p, w): return dict(mlogloss=log_loss(y, p, labels=np.arange(p.shape[1]), sample_weight=w), accuracy=accuracy_score(y, p.argmax(1), sample_weight=w))
+def _reg_scores(y, p, w): return dict(rmse=root_mean_squared_error(y, p, sample_weight=w), mae=mean_absolute_error(y, p, sample_weight=w),
+                                      r2=r2_score(y, p, sample_weight=w))
 
-def test_scores(task:str, y, pred, group=None) -> dict[str, float]:
-    "Every test metric of `task` for predictions `pred` (probabilities, values or ranking scores), by scikit-learn."
+def test_scores(task:str, y, pred, group=None, weight=None) -> dict[str, float]:
+    "Every test metric of `task` for predictions `pred` (probabilities, values or ranking scores), by scikit-learn; weighted by `weight` if given."
     pred = to_host(pred)
     if task == 'ranking': return {'ndcg': ndcg_at_10(y, pred, group)}
     f = {'binary': _binary_scores, 'multiclass': _multi_scores, 'regression': _reg_scores}[task]
-    return {k: float(v) for k, v in f(y, pred).items()}
+    return {k: float(v) for k, v in f(y, pred, weight).items()}
 
 # %% ../nbs/02_train.ipynb #afa5aaea
 @dataclass
@@ -91,17 +93,17 @@ class TrainResult:
         return (f"TrainResult({self.backend} on {self.device}: {self.best_iteration+1} of {self.num_boost_round} rounds, {test}, "
                 f"{r['wall_s']:.2f} s wall, peak RSS {r['peak_rss']/2**20:.0f} MiB)")
 
-# %% ../nbs/02_train.ipynb #1157c435
+# %% ../nbs/02_train.ipynb #602632e1
 def group_sizes(group) -> np.ndarray:
     "Rows per query, in order, of a contiguous query-id array."
     g = np.asarray(group)
     return np.diff(np.flatnonzero(np.r_[True, g[1:] != g[:-1], True]))
 
-def fingerprint(X, y) -> str:
-    "SHA-256 of a feature matrix (dense or CSR) and its labels."
+def fingerprint(X, y, weight=None) -> str:
+    "SHA-256 of a feature matrix (dense or CSR), its labels and, if any, its row weights."
     h = hashlib.sha256()
     parts = (X.data, X.indices, X.indptr) if sp.issparse(X) else (np.ascontiguousarray(to_host(X)),)
-    for a in (*parts, np.ascontiguousarray(to_host(y))): h.update(np.asarray(a).tobytes())
+    for a in (*parts, np.ascontiguousarray(to_host(y)), *([] if weight is None else [b'weight', weight])): h.update(np.asarray(a).tobytes())
     return h.hexdigest()
 
 def matrix_on(X, device:str):
@@ -119,6 +121,7 @@ class Split:
     y:np.ndarray
     group:np.ndarray|None = None   # query sizes (ranking)
     qid:np.ndarray|None = None     # query id per row (ranking)
+    weight:np.ndarray|None = None  # row weights
 
 PROBABILITY_OBJECTIVES = {'xgboost': ('binary:logistic', 'reg:logistic', 'multi:softprob'),
                           'lightgbm': ('binary', 'cross_entropy', 'xentropy', 'multiclass', 'softmax', 'multiclassova', 'multiclass_ova', 'ova', 'ovr')}
@@ -146,14 +149,19 @@ def _validate(data:Dataset, task:str, backend:str):
     if data.X.shape[0] != len(y): raise ValueError(f"X has {data.X.shape[0]} rows but y has {len(y)}")
     if task == 'ranking' and data.group is None: raise ValueError("ranking needs groups: a query id per row (Dataset.group)")
     if n_nan := int(pd.isna(pd.Series(y)).sum()): raise ValueError(f"labels have {n_nan} NaN values; drop or fill those rows")
+    if data.weight is not None:
+        if zero := [k for k, idx in data.split.items() if len(idx) and not data.weight[idx].any()]:
+            raise ValueError(f"every {' and '.join(zero)} row has weight 0: nothing to {'learn from' if 'train' in zero else 'measure'}")
     if task in ('binary', 'multiclass'):
         classes, counts = np.unique(y, return_counts=True)
         if len(classes) < 2: raise ValueError(f"target has a single class {classes[0].item()!r}; classification needs two or more")
         if task == 'binary' and len(classes) != 2: raise ValueError(f"binary needs two classes, the target has {len(classes)}: use task='multiclass'")
-        if len(unseen := np.setdiff1d(classes, np.asarray(y)[data.split['train']])):
+        train_rows = data.split['train'] if data.weight is None else data.split['train'][data.weight[data.split['train']] > 0]
+        if len(unseen := np.setdiff1d(classes, np.asarray(y)[train_rows])):
             n = dict(zip(classes.tolist(), counts.tolist()))
             rows = ', '.join(f"{c!r} ({n[c]} row{'s' if n[c] > 1 else ''} in all)" for c in unseen.tolist())
-            raise ValueError(f"classes with no training rows: {rows}; "
+            weighed = '' if data.weight is None else ' of weight above 0'
+            raise ValueError(f"classes with no training rows{weighed}: {rows}; "
                              "a classifier cannot learn a class it never sees: drop those rows or add more of them")
     elif not np.issubdtype(np.asarray(y).dtype, np.number): raise ValueError(f"a {task} target must be numeric, not {np.asarray(y).dtype}")
     if backend == 'sklearn':
@@ -170,7 +178,7 @@ def prepare(data:Dataset, task:str, device:str, parts=('train', 'valid', 'test')
         p = data.part(k)
         y = np.searchsorted(classes, p.y) if classes is not None else np.asarray(p.y)
         out[k] = Split(matrix_on(as_matrix(p.X, data.categories), device), y.astype(np.float32),
-                       None if p.group is None else group_sizes(p.group), p.group)
+                       None if p.group is None else group_sizes(p.group), p.group, p.weight)
     return out, classes
 
 # %% ../nbs/02_train.ipynb #aa10c7e8
@@ -234,7 +242,7 @@ class Rounds:
 
     def close(self): self.bar.close()
 
-# %% ../nbs/02_train.ipynb #7d2cae35
+# %% ../nbs/02_train.ipynb #ed895e91
 def short_xgboost_error(msg:str) -> str:
     "XGBoost's error message without the time, C++ source location and stack trace it carries."
     msg = msg.split('Stack trace:')[0].strip()
@@ -273,8 +281,9 @@ class XGBoostBackend:
         kw = dict(feature_names=names, feature_types=ftypes, enable_categorical=True)
         tr = splits['train']
         try:
-            dtrain = xgb.QuantileDMatrix(tr.X, tr.y, group=tr.group, **kw)
-            evals = [(dtrain if s == 'train' else xgb.QuantileDMatrix(splits[s].X, splits[s].y, group=splits[s].group, ref=dtrain, **kw), s)
+            dtrain = xgb.QuantileDMatrix(tr.X, tr.y, group=tr.group, weight=tr.weight, **kw)
+            evals = [(dtrain if s == 'train' else xgb.QuantileDMatrix(splits[s].X, splits[s].y, group=splits[s].group, weight=splits[s].weight,
+                                                                      ref=dtrain, **kw), s)
                      for s in eval_sets]
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter('always')
@@ -352,8 +361,8 @@ class LightGBMBackend:
         hook.order = 30
         tr = splits['train']
         cats = [i for i, t in enumerate(ftypes) if t == 'c']
-        dtrain = lgb.Dataset(tr.X, tr.y, group=tr.group, feature_name=names, categorical_feature=cats, free_raw_data=False)
-        valid = [dtrain if s == 'train' else lgb.Dataset(splits[s].X, splits[s].y, group=splits[s].group, reference=dtrain)
+        dtrain = lgb.Dataset(tr.X, tr.y, group=tr.group, weight=tr.weight, feature_name=names, categorical_feature=cats, free_raw_data=False)
+        valid = [dtrain if s == 'train' else lgb.Dataset(splits[s].X, splits[s].y, group=splits[s].group, weight=splits[s].weight, reference=dtrain)
                  for s in eval_sets]
         try: return lgb.train(params, dtrain, rounds - loop.rounds_done, valid_sets=valid, valid_names=list(eval_sets),
                               callbacks=[hook], init_model=init_model)
@@ -371,7 +380,7 @@ class LightGBMBackend:
     def importance(self, model, names):
         return pd.Series(model.feature_importance('gain'), index=model.feature_name()).reindex(names, fill_value=0.0)
 
-# %% ../nbs/02_train.ipynb #e3bc4f35
+# %% ../nbs/02_train.ipynb #1a86bc95
 def _sk_predict(model, X, task):
     if task == 'binary': return model.predict_proba(X)[:, 1]
     return model.predict_proba(X) if task == 'multiclass' else model.predict(X)
@@ -414,11 +423,12 @@ class SklearnBackend:
         while done < rounds:
             k = min(chunk - done % chunk, rounds - done)
             model.set_params(max_iter=done + k, warm_start=True)
-            model.fit(tr.X, tr.y)
+            model.fit(tr.X, tr.y, sample_weight=tr.weight)
             staged = {s: _sk_staged(model, splits[s].X, task) for s in eval_sets}
             for _ in range(done): [next(g) for g in staged.values()]
             for i in range(done, done + k):
-                latest = {s: {loop.watch[1]: test_scores(task, splits[s].y, next(g))[loop.watch[1]]} for s, g in staged.items()} if loop.watch else {}
+                latest = {s: {loop.watch[1]: test_scores(task, splits[s].y, next(g), weight=splits[s].weight)[loop.watch[1]]}
+                          for s, g in staged.items()} if loop.watch else {}
                 if loop.after(model, latest, rounds_in_model=done + k): return model
             done += k
         return model
@@ -523,7 +533,7 @@ def device_for(backend:str, device:str) -> str:
             raise
     return dev
 
-# %% ../nbs/02_train.ipynb #341dc21e
+# %% ../nbs/02_train.ipynb #220efe2a
 def _identity(backend, task, params, fp, names) -> dict:
     return dict(backend=backend, task=task, fingerprint=fp, features=list(names),
                 params=json.loads(json.dumps({k: v for k, v in params.items() if k not in _VOLATILE}, default=str)))
@@ -560,7 +570,7 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
     with ResourceMeter() as meter:
         on = input_device(b, dev)
         splits, classes = prepare(data, task, on, ('train', 'valid'))
-        fp = fingerprint(splits['train'].X, splits['train'].y)
+        fp = fingerprint(splits['train'].X, splits['train'].y, splits['train'].weight)
         p = {**b.params(task, metric, dev, seed, None if classes is None else len(classes)), **(params or {})}
         watch = (eval_sets[-1], b.watch_metric(p, metric)) if eval_sets else None
         ck, init, history, start = None, None, None, 0
@@ -579,7 +589,7 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
         finally: loop.close()
         model = b.finish(model, loop.best_iteration)
     test = prepare(data, task, on, ('test',))[0]['test'] if len(data.split['test']) else None  # estimators have no test rows
-    scores = test_scores(task, test.y, b.predict(model, test.X, loop.best_iteration, task), test.qid) if test else {}
+    scores = test_scores(task, test.y, b.predict(model, test.X, loop.best_iteration, task), test.qid, test.weight) if test else {}
     return TrainResult(backend, model, task, dev, p, loop.rounds_done, loop.best_iteration, loop.history, metric,
                        scores, meter.as_dict(), data.feature_names, data.feature_types,
                        data.categories, classes, int(splits['train'].X.shape[0]), fp, loop.best_score)
@@ -665,7 +675,7 @@ def load_model(path:Path|str) -> TrainResult:
                        meta['feature_names'], meta['feature_types'], meta['categories'], classes, meta['n_train'], meta['fingerprint'],
                        meta.get('best_score'))
 
-# %% ../nbs/02_train.ipynb #1571ede4
+# %% ../nbs/02_train.ipynb #89511b59
 def plot_learning_curve(result:TrainResult, figsize:tuple|None=None):
     "Every eval set's metrics per round, best round marked; returns the figure."
     import matplotlib.pyplot as plt
@@ -688,7 +698,7 @@ def feature_importance(result:TrainResult, data:Dataset|None=None, n_repeats:int
         from sklearn.inspection import permutation_importance
         v = data.valid
         y = np.searchsorted(result.classes, v.y) if result.classes is not None else v.y
-        pi = permutation_importance(result.model, as_matrix(v.X, result.categories), y, n_repeats=n_repeats, random_state=seed)
+        pi = permutation_importance(result.model, as_matrix(v.X, result.categories), y, n_repeats=n_repeats, random_state=seed, sample_weight=v.weight)
         imp = pd.Series(pi.importances_mean, index=result.feature_names)
     return imp.astype(float).sort_values(ascending=False)
 
