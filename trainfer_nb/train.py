@@ -594,11 +594,15 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
                        scores, meter.as_dict(), data.feature_names, data.feature_types,
                        data.categories, classes, int(splits['train'].X.shape[0]), fp, loop.best_score)
 
-# %% ../nbs/02_train.ipynb #02c17e52
+# %% ../nbs/02_train.ipynb #88317ff1
 @patch
 def predict(self:TrainResult, X):
     "The model's output for rows `X` (DataFrame in training columns, or matrix), up to the best round."
-    if isinstance(X, pd.DataFrame): X = as_matrix(X[self.feature_names], self.categories)
+    if isinstance(X, np.ndarray) and X.dtype.kind in 'OUS' and X.ndim == 2 and X.shape[1] == len(self.feature_names):
+        X = pd.DataFrame(X, columns=self.feature_names)   # values in training order, text among them (`DataFrame.to_numpy()`)
+    if isinstance(X, pd.DataFrame):
+        if missing := [c for c in self.feature_names if c not in X.columns]: raise ValueError(f"X lacks the model's columns {missing}")
+        X = as_matrix(X[self.feature_names], self.categories)
     b = backend_for(self.backend, self.task)
     return to_host(b.predict(self.model, matrix_on(X, input_device(b, self.device)), self.best_iteration, self.task))
 
