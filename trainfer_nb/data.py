@@ -461,7 +461,7 @@ def write_shards(path:Path|str, # folder to write; made if missing
     with atomic_path(path/'_shards.json') as tmp: tmp.write_text(json.dumps(meta, indent=1))
     return path
 
-# %% ../nbs/01_data.ipynb #848fa941
+# %% ../nbs/01_data.ipynb #558e7b94
 TABLE_SUFFIXES = {'.csv': 'csv', '.tsv': 'csv', '.parquet': 'parquet', '.pq': 'parquet'}
 
 def _kind(path:Path) -> str:
@@ -517,7 +517,7 @@ def infer_types(X:pd.DataFrame) -> pd.DataFrame:
     for c in X.columns:
         s = X[c]
         if isinstance(s.dtype, pd.CategoricalDtype) or pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s): out[c] = s
-        elif pd.api.types.is_bool_dtype(s): out[c] = s.astype(np.int8)
+        elif pd.api.types.is_bool_dtype(s): out[c] = s.astype(np.float32 if s.isna().any() else np.int8)   # nullable: NA stays missing
         elif pd.api.types.is_datetime64_any_dtype(s): out[c] = epoch_seconds(s)
         else: out[c] = s.astype('category')
     return pd.DataFrame(out, index=X.index)
