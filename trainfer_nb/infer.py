@@ -351,7 +351,7 @@ def engine_for(self:Predictor, n_rows:int, sparse:bool=False) -> str:
             if self._by_bits is None and not self._load_plan(): self.calibrate()
     return self._by_bits[n_rows.bit_length()]
 
-# %% ../nbs/04_infer.ipynb #13be0949
+# %% ../nbs/04_infer.ipynb #a90d3711
 @patch
 def predict_score(self:Predictor, X):
     "The model's output: positive-class probability (binary), class probabilities (multiclass) or value."
@@ -361,15 +361,17 @@ def predict_score(self:Predictor, X):
 @patch
 def predict_one(self:Predictor, row):
     "The score of one row (a dict or Series by feature name, values in training order, or a one-row DataFrame or matrix): a float, or class probabilities for multiclass."
-    if isinstance(row, pd.DataFrame) or sp.issparse(row) or getattr(row, 'ndim', 1) == 2 or type(row).__module__.startswith('pyarrow'):
+    if isinstance(row, (dict, pd.Series)): x = self.row(dict(row))
+    elif type(row) is np.ndarray and row.ndim == 1: x = self._positional(row)
+    elif isinstance(row, pd.DataFrame) or sp.issparse(row) or getattr(row, 'ndim', 1) == 2 or type(row).__module__.startswith('pyarrow'):
         X = self.matrix(row)
         if X.shape[0] != 1: raise ValueError(f"predict_one takes one row; got {X.shape[0]}: use predict_score or predict for several")
         s = self._run(self.engine_for(1, sp.issparse(X)), X)
-    else:
-        x = self.row(dict(row)) if isinstance(row, (dict, pd.Series)) else self._positional(row)
-        if x.shape != (self.n_features,): self._check_shape(x.reshape(1, -1) if x.ndim == 1 else x)
-        s = self._run(self.engine_for(1), x[None])
-    return float(s[0]) if s.ndim == 1 else to_host(s[0])
+        return float(s[0]) if s.ndim == 1 else to_host(s[0])
+    else: x = self._positional(row)
+    if x.shape != (self.n_features,): self._check_shape(x.reshape(1, -1) if x.ndim == 1 else x)
+    s = self._run(self.engine_for(1), x[None])
+    return float(s[0]) if s.ndim == 1 else s[0]
 
 @patch
 def predict_proba(self:Predictor, X):
