@@ -85,7 +85,7 @@ def format_demo(df:pd.DataFrame) -> str:
     fmt.update({c: '{:.4f}'.format for c in df.columns if c.startswith('test_')})
     return df.to_string(formatters=fmt, na_rep='-')
 
-# %% ../nbs/10_cli.ipynb #107f003a
+# %% ../nbs/10_cli.ipynb #9052997d
 @call_parse
 def info():
     "Versions, cores, memory, GPUs and the devices each backend can train on."
@@ -112,6 +112,7 @@ def train_file(source:Param("CSV or Parquet file, or folder of Parquet shards", 
                backend:Param("'xgboost', 'lightgbm' or 'sklearn'", str)='xgboost',
                group:Param("ranking: the query id column (rows of a query adjacent)", str)=None,
                weight:Param("the column of row weights, if any: counts in training and in every metric", str)=None,
+               na_values:Param("comma-separated text that marks a missing value, e.g. '?,-' (the model keeps it for scoring)", str)=None,
                features:Param("comma-separated feature columns (default: every column but the target and group)", str)=None,
                exclude:Param("comma-separated columns left out of the features, e.g. ones that leak the target", str)=None,
                task:Param("'auto' (from the target), 'binary', 'multiclass', 'regression' or 'ranking'", str)='auto',
@@ -130,7 +131,8 @@ def train_file(source:Param("CSV or Parquet file, or folder of Parquet shards", 
     if not isinstance(p, dict): raise ValueError(f"--params must be a JSON object of parameters, got {params!r}")
     if tune_trials < 0: raise ValueError(f"--tune_trials must be 0 or more, got {tune_trials}")
     names = lambda s: None if s is None else [c.strip() for c in s.split(',') if c.strip()]
-    data = from_file(source, target=target, group=group, features=names(features), exclude=names(exclude), task=task, weight=weight)
+    data = from_file(source, target=target, group=group, features=names(features), exclude=names(exclude), task=task, weight=weight,
+                     na_values=None if na_values is None else [v.strip() for v in na_values.split(',') if v.strip()])
     if tune_trials:   # each trial: `rounds` rounds at most, stopped early after 20 without a better validation score
         check_choice(backend, BACKENDS, 'backend')
         found = tune(data, backend, n_trials=tune_trials, timeout=tune_timeout, num_boost_round=rounds, device=device,

@@ -18,7 +18,8 @@ __all__ = ['TASKS', 'DATASETS', 'DIAMOND_GRADES', 'TWEET_HASH_FEATURES', 'TWEET_
            'split_rows', 'group_runs', 'check_groups', 'check_weights', 'split_groups', 'Dataset', 'feature_types',
            'categories_of', 'epoch_seconds', 'numeric_column', 'as_matrix', 'DatasetSpec', 'register_dataset',
            'load_dataset', 'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards', 'arrow_frame',
-           'read_table', 'infer_types', 'infer_task', 'check_target', 'identifier_columns', 'from_file', 'iter_batches']
+           'read_table', 'infer_types', 'infer_task', 'check_target', 'mark_missing', 'numbers_as_text',
+           'identifier_columns', 'from_file', 'iter_batches']
 
 # %% ../nbs/01_data.ipynb #0b23fc3e
 TASKS = ('binary', 'multiclass', 'regression', 'ranking')
@@ -69,7 +70,7 @@ def _record(folder:Path, fname:str, entry:dict):
         m = read_manifest(folder); m[fname] = entry
         with atomic_path(folder/'manifest.json') as p: p.write_text(json.dumps(m, indent=1, sort_keys=True))
 
-# %% ../nbs/01_data.ipynb #5d2c1dd2
+# %% ../nbs/01_data.ipynb #cfa5cfe1
 class Part(NamedTuple):
     "The rows of one split of a `Dataset`."
     X:pd.DataFrame|sp.csr_matrix
@@ -137,6 +138,7 @@ class Dataset:
     group:np.ndarray|None = None  # ranking: query id of each row, rows of a query adjacent
     names:list|None = None        # column names when X is a sparse matrix
     weight:np.ndarray|None = None # weight of each row in training and in the metrics (not for ranking)
+    na_values:list = field(default_factory=list)   # text that marked missing values in the source: the model reads it as missing too
 
     def __post_init__(self):
         check_choice(self.task, TASKS, 'task')
@@ -461,7 +463,7 @@ def write_shards(path:Path|str, # folder to write; made if missing
     with atomic_path(path/'_shards.json') as tmp: tmp.write_text(json.dumps(meta, indent=1))
     return path
 
-# %% ../nbs/01_data.ipynb #558e7b94
+# %% ../nbs/01_data.ipynb #b07eae17
 TABLE_SUFFIXES = {'.csv': 'csv', '.tsv': 'csv', '.parquet': 'parquet', '.pq': 'parquet'}
 
 def _kind(path:Path) -> str:
@@ -553,14 +555,39 @@ def _counts_rows(s:pd.Series) -> bool:
     first, last = int(s.iloc[0]), int(s.iloc[-1])   # Python ints: a count overflows a narrow dtype such as int8
     return first in (0, 1) and last == first + len(s) - 1 and bool((np.diff(s.to_numpy()) == 1).all())
 
+def _text(s:pd.Series) -> bool: return pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)
+
+def mark_missing(df:pd.DataFrame, na_values:list|None) -> pd.DataFrame:
+    "`df` with the values in `na_values` ('?', '-', ...) missing in its text columns; a text column left with only numbers becomes numeric."
+    if not na_values: return df
+    out = {}
+    for c in df.columns:
+        s = df[c]
+        if _text(s) and (hit := s.isin(na_values)).any():
+            s = s.astype(object).mask(hit, None)
+            num = pd.to_numeric(s, errors='coerce')
+            if num.notna().sum() == s.notna().sum(): s = num
+        out[c] = s
+    return pd.DataFrame(out, index=df.index)
+
+def numbers_as_text(df:pd.DataFrame, columns:list, share:float=0.5, max_others:int=5) -> dict:
+    "{column: {value: rows}} for the text columns among `columns` whose values are numbers but for a few others, which likely mark missing values."
+    found = {}
+    for c in columns:
+        s = df[c]
+        if not _text(s) or not (n := int(s.notna().sum())): continue
+        num = pd.to_numeric(s, errors='coerce')
+        others = s[num.isna() & s.notna()]
+        if num.notna().sum() >= share * n and 0 < others.nunique() <= min(max_others, num.nunique() - 1): found[c] = others.value_counts().to_dict()
+    return found
+
 def identifier_columns(df:pd.DataFrame, columns:list, min_rows:int=50) -> dict:
     "{column: why} for the columns among `columns` that identify rows rather than describe them: no split can generalise from them."
     if len(df) < min_rows: return {}
-    text = lambda s: pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)
     found = {}
     for c in columns:
         if _counts_rows(df[c]): found[c] = f"counts the rows from {df[c].iloc[0]}: the index written with the file, so it says only where a row sits"
-        elif text(df[c]) and df[c].nunique(dropna=False) == len(df): found[c] = "text with a different value on every row"
+        elif _text(df[c]) and df[c].nunique(dropna=False) == len(df): found[c] = "text with a different value on every row"
         elif str(c).startswith('Unnamed: ') and df[c].is_unique: found[c] = "no name and a different value on every row: the index pandas' to_csv wrote"
     return found
 
@@ -572,12 +599,13 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
               task:str='auto', # 'auto' or one of TASKS
               metric:str|None=None, # default by task: auc, mlogloss, rmse, ndcg
               weight:str|None=None, # the column of row weights, if any (not a feature)
+              na_values:list|None=None, # text that marks a missing value ('?', '-'): missing in training, and in scoring
               name:str|None=None, split_seed:int=0) -> Dataset:
     "A `Dataset` from the user's own table, each bad input refused with a message that names it."
     frame = arrow_frame(source)
     memory = 'DataFrame' if isinstance(source, pd.DataFrame) else 'Arrow table' if frame is not source else None
     label = name or memory or Path(source).name
-    df = read_table(frame)
+    df = mark_missing(read_table(frame), na_values)
     cols = list(df.columns)
     if target not in cols: raise ValueError(f"target column {target!r} is not in {label}; its columns are: {', '.join(map(repr, cols))}")
     if group is not None and group not in cols: raise ValueError(f"group column {group!r} is not in {label}; its columns are: {', '.join(map(repr, cols))}")
@@ -601,10 +629,14 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
         warnings.warn(f"{label}: left out {'; '.join(f'{c!r} ({why})' for c, why in ids.items())}: identifiers, not features; "
                       "list them in features (--features in the shell) to keep them", stacklevel=2)
         names = [c for c in names if c not in ids]
+    if marks := numbers_as_text(df, names):
+        warnings.warn(f"{label}: " + '; '.join(f"{c!r} holds numbers but is read as categories because of " +
+                      ', '.join(f'{v!r} ({k} row{"s" if k > 1 else ""})' for v, k in m.items()) for c, m in marks.items()) +
+                      ": if those mark missing values, pass na_values (--na_values in the shell) and the columns are numbers", stacklevel=2)
     X = infer_types(df[names])
     split = split_groups(g, seed=split_seed) if g is not None else split_rows(len(df), seed=split_seed)
     return Dataset(label, X, y.to_numpy(), task, metric or DEFAULT_METRICS[task], split,
-                   f'{label}: {target} from {X.shape[1]} features', memory or str(source), '', g, weight=w)
+                   f'{label}: {target} from {X.shape[1]} features', memory or str(source), '', g, weight=w, na_values=list(na_values or []))
 
 # %% ../nbs/01_data.ipynb #61c69cbf
 def iter_batches(source:Path|str, batch_rows:int=65_536, columns:list|None=None):
