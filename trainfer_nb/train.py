@@ -243,7 +243,7 @@ class Rounds:
 
     def close(self): self.bar.close()
 
-# %% ../nbs/02_train.ipynb #ed895e91
+# %% ../nbs/02_train.ipynb #0eb1c419
 def short_xgboost_error(msg:str) -> str:
     "XGBoost's error message without the time, C++ source location and stack trace it carries."
     msg = msg.split('Stack trace:')[0].strip()
@@ -335,7 +335,7 @@ class LightGBMBackend:
         return p
 
     def check_params(self, params):
-        "Warn of names LightGBM does not know: it would ignore them silently (this quiet)."
+        "Warn of names LightGBM does not know: at verbose=-1, as here, it ignores them without a word."
         import lightgbm as lgb
         try: aliases = lgb.basic._ConfigAliases._get_all_param_aliases()   # from the library itself; private, so guarded
         except Exception: return
