@@ -16,9 +16,9 @@ from .core import check_choice
 __all__ = ['TASKS', 'DATASETS', 'DIAMOND_GRADES', 'TWEET_HASH_FEATURES', 'TWEET_TIME_COLUMNS', 'SYNTHETIC_CATEGORICALS',
            'DEFAULT_METRICS', 'TABLE_SUFFIXES', 'data_dir', 'atomic_path', 'sha256_file', 'read_manifest', 'Part',
            'split_rows', 'group_runs', 'check_groups', 'check_weights', 'split_groups', 'Dataset', 'feature_types',
-           'categories_of', 'epoch_seconds', 'numeric_column', 'as_matrix', 'DatasetSpec', 'register_dataset',
-           'load_dataset', 'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards', 'arrow_frame',
-           'read_table', 'infer_types', 'infer_task', 'check_target', 'mark_missing', 'numbers_as_text',
+           'categories_of', 'epoch_seconds', 'numeric_column', 'category_codes', 'as_matrix', 'DatasetSpec',
+           'register_dataset', 'load_dataset', 'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards',
+           'arrow_frame', 'read_table', 'infer_types', 'infer_task', 'check_target', 'mark_missing', 'numbers_as_text',
            'identifier_columns', 'from_file', 'iter_batches']
 
 # %% ../nbs/01_data.ipynb #0b23fc3e
@@ -178,7 +178,7 @@ class Dataset:
         kind = (' (sparse)' if self.sparse else '') + (', weighted' if self.weight is not None else '')
         return f"Dataset({self.name!r}: {self.X.shape[0]:,} rows × {self.X.shape[1]} features{kind}, {self.task}, {self.metric}; {sizes})"
 
-# %% ../nbs/01_data.ipynb #cb9a0085
+# %% ../nbs/01_data.ipynb #587da472
 def feature_types(X:pd.DataFrame) -> list[str]:
     "XGBoost feature types of `X`'s columns: 'c' for categorical, 'q' for numeric."
     return ['c' if isinstance(t, pd.CategoricalDtype) else 'q' for t in X.dtypes]
@@ -199,6 +199,10 @@ def numeric_column(col:pd.Series, name:str) -> np.ndarray:
     try: return epoch_seconds(pd.to_datetime(col, format='ISO8601', utc=True)).to_numpy(np.float32)
     except (ValueError, TypeError): raise ValueError(f"column {name!r} is not numeric: {why}") from None
 
+def category_codes(col, categories:list) -> np.ndarray:
+    "Each value's position in `categories`: -1 when missing or unseen (pandas' `Categorical` warns of unseen values, and will raise)."
+    return pd.Index(categories).get_indexer(col)
+
 def as_matrix(X:pd.DataFrame|sp.spmatrix, categories:dict|None=None # levels per categorical column; default: X's own
              ) -> np.ndarray:
     "`X` as a float32 C-ordered matrix; categorical columns hold codes under `categories`, NaN when missing or unseen."
@@ -208,7 +212,7 @@ def as_matrix(X:pd.DataFrame|sp.spmatrix, categories:dict|None=None # levels per
     for j, c in enumerate(X.columns):
         col = X[c]
         if c in categories:
-            codes = pd.Categorical(col, categories=categories[c]).codes.astype(np.float32)
+            codes = category_codes(col, categories[c]).astype(np.float32)
             codes[codes < 0] = np.nan
             out[:, j] = codes
         else: out[:, j] = numeric_column(col, c)

@@ -34,7 +34,7 @@ def _sync(out):
 __all__ = ['ENGINES', 'CALIBRATION_SIZES', 'LONG_CALL_S', 'cache_dir', 'Predictor', 'calibration_rows', 'score_file', 'latency',
            'throughput']
 
-# %% ../nbs/04_infer.ipynb #c71b005b
+# %% ../nbs/04_infer.ipynb #0c45b440
 ENGINES = ('auto', 'cpu', 'cuda', 'native')
 
 def _dense(X, fill:float) -> np.ndarray:
@@ -84,6 +84,7 @@ class Predictor:
         self._row_score = _deep_row_score if deep else _row_score
         self._codes = {c: {v: np.float32(i) for i, v in enumerate(cats)} for c, cats in categories.items()}
         self._index = {c: i for i, c in enumerate(self.feature_names)}
+        self._warned = set()   # categorical columns already warned of (`_warn_unseen`)
         self._plan, self._by_bits, self.timings, self.plan_file, self._plan_key = None, None, None, None, None
         self._transform = None if self.forest is None else TRANSFORM_CODES[self.forest.transform]
 
@@ -152,13 +153,26 @@ class Predictor:
             if missing: raise ValueError(f"X lacks the model's columns {missing}")
             extra = [c for c in X.columns if c not in self.feature_names]
             if extra: raise ValueError(f"X has columns the model was not trained on: {extra}")
-            X = as_matrix(mark_missing(X[self.feature_names], self.na_values), self.categories)
+            frame = mark_missing(X[self.feature_names], self.na_values)
+            X = as_matrix(frame, self.categories)
+            if self.categories: self._warn_unseen(frame, X)
         elif isinstance(X, (dict, pd.Series)): return self.row(dict(X))[None]
         if sp.issparse(X): X = X.tocsr().astype(np.float32, copy=False)  # no copy on the hot path when already CSR float32
         elif not is_cupy(X): X = self._positional(X)
         if X.ndim == 1: X = X.reshape(1, -1)
         self._check_shape(X)
         return X
+
+    def _warn_unseen(self, frame:pd.DataFrame, M:np.ndarray, min_values:int=10):
+        "Warn, once a column, when not one of a categorical feature's values is a category the model knows: a changed type (5 for '05'), not new data."
+        for c, known in self.categories.items():
+            given = frame[c].notna().to_numpy()
+            if c in self._warned or given.sum() < min_values or not np.isnan(M[given, self._index[c]]).all(): continue
+            self._warned.add(c)
+            seen = [v.item() if isinstance(v, np.generic) else v for v in pd.unique(frame[c].dropna())[:3]]
+            warnings.warn(f"column {c!r}: none of its {int(given.sum()):,} values is a category the model knows, so all are read as missing "
+                          f"(it knows {known[:3]}{' ...' if len(known) > 3 else ''}; here: {seen} ...): has the column's type changed since training?",
+                          stacklevel=3)
 
     def _positional(self, X) -> np.ndarray:
         "Rows (or one row) with their values in training order as float32; text among them (`DataFrame.to_numpy()`) read column by column as in a DataFrame."
