@@ -85,7 +85,7 @@ def format_demo(df:pd.DataFrame) -> str:
     fmt.update({c: '{:.4f}'.format for c in df.columns if c.startswith('test_')})
     return df.to_string(formatters=fmt, na_rep='-')
 
-# %% ../nbs/10_cli.ipynb #9052997d
+# %% ../nbs/10_cli.ipynb #453e7bcb
 @call_parse
 def info():
     "Versions, cores, memory, GPUs and the devices each backend can train on."
@@ -177,8 +177,7 @@ def main(argv:list|None=None):
     if argv[0] in ('-h', '--help'): print(usage()); return 0
     if argv[0] == '--version': print(f"trainfer_nb {trainfer_nb.__version__}"); return 0
     if argv[0] not in COMMANDS:
-        usage_line = usage(commands=False)
-        print(f"{usage_line}\ntrainfer: error: unknown command {argv[0]!r}; choose one of: {', '.join(COMMANDS)}", file=sys.stderr)
+        print(f"{usage(commands=False)}\ntrainfer: error: unknown command {argv[0]!r}; choose one of: {', '.join(COMMANDS)}", file=sys.stderr)
         return 2
     cmd = COMMANDS[argv[0]]
     kw = vars(anno_parser(cmd, prog=f"trainfer {argv[0]}").parse_args(argv[1:]))  # exits 2 on a bad option

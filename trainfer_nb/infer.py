@@ -34,7 +34,7 @@ def _sync(out):
 __all__ = ['ENGINES', 'CALIBRATION_SIZES', 'LONG_CALL_S', 'cache_dir', 'Predictor', 'calibration_rows', 'score_file', 'latency',
            'throughput']
 
-# %% ../nbs/04_infer.ipynb #0c45b440
+# %% ../nbs/04_infer.ipynb #ad9c6c1b
 ENGINES = ('auto', 'cpu', 'cuda', 'native')
 
 def _dense(X, fill:float) -> np.ndarray:
@@ -166,8 +166,9 @@ class Predictor:
     def _warn_unseen(self, frame:pd.DataFrame, M:np.ndarray, min_values:int=10):
         "Warn, once a column, when not one of a categorical feature's values is a category the model knows: a changed type (5 for '05'), not new data."
         for c, known in self.categories.items():
+            if c in self._warned: continue   # warned once: no more work on this column
             given = frame[c].notna().to_numpy()
-            if c in self._warned or given.sum() < min_values or not np.isnan(M[given, self._index[c]]).all(): continue
+            if given.sum() < min_values or not np.isnan(M[given, self._index[c]]).all(): continue
             self._warned.add(c)
             seen = [v.item() if isinstance(v, np.generic) else v for v in pd.unique(frame[c].dropna())[:3]]
             warnings.warn(f"column {c!r}: none of its {int(given.sum()):,} values is a category the model knows, so all are read as missing "
