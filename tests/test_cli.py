@@ -77,6 +77,23 @@ def test_score_writes_a_file_of_scores(tmp_path):
     assert list(out.columns) == ['flight', 'score', 'label'] and out['flight'].tolist() == list(range(20_000))
     assert np.abs(out['score'].to_numpy() - Predictor.load(model).predict_score(rows.drop(columns='flight'))).max() < 1e-6
 
+def test_score_with_the_file_a_library_wrote(tmp_path):
+    "A model LightGBM saved itself (its text file, categories and all) scores from the shell as a saved folder does; a pickle does not."
+    import lightgbm as lgb, numpy as np, pandas as pd
+    from trainfer_nb.data import load_dataset
+    d = load_dataset('diamonds')
+    X, T = d.train.X.iloc[:5000], d.test.X.iloc[:3000]
+    m = lgb.LGBMRegressor(n_estimators=20, verbose=-1).fit(X, d.train.y[:5000])
+    m.booster_.save_model(tmp_path / 'price.txt')
+    T.to_csv(tmp_path / 'in.csv', index=False)
+    r = run('score', str(tmp_path / 'price.txt'), str(tmp_path / 'in.csv'), str(tmp_path / 'out.parquet'), '--quiet')
+    assert r.returncode == 0 and r.stdout.startswith('3,000 rows scored'), r.stdout + r.stderr
+    assert np.abs(pd.read_parquet(tmp_path / 'out.parquet')['score'].to_numpy() - m.predict(T)).max() < 1e-5
+    (tmp_path / 'price.pkl').write_bytes(b'\x80\x04N.')
+    r = run('score', str(tmp_path / 'price.pkl'), str(tmp_path / 'in.csv'), str(tmp_path / 'out.csv'))
+    assert r.returncode == 2 and 'trainfer score: error: price.pkl: a model file is read by its suffix' in r.stderr, r.stderr
+    assert not (tmp_path / 'out.csv').exists()
+
 def test_train_then_score_from_the_shell(tmp_path):
     import pandas as pd
     from trainfer_nb.data import _rdata

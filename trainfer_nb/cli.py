@@ -85,7 +85,7 @@ def format_demo(df:pd.DataFrame) -> str:
     fmt.update({c: '{:.4f}'.format for c in df.columns if c.startswith('test_')})
     return df.to_string(formatters=fmt, na_rep='-')
 
-# %% ../nbs/10_cli.ipynb #453e7bcb
+# %% ../nbs/10_cli.ipynb #9cf01bde
 @call_parse
 def info():
     "Versions, cores, memory, GPUs and the devices each backend can train on."
@@ -144,7 +144,7 @@ def train_file(source:Param("CSV or Parquet file, or folder of Parquet shards", 
     print(f"saved: {r.save(output)}")
 
 @call_parse
-def score(model:Param("saved model folder (written by TrainResult.save)", str),
+def score(model:Param("saved model folder (TrainResult.save), or the file a library wrote: XGBoost .json/.ubj, LightGBM .txt, scikit-learn .skops", str),
           source:Param("CSV or Parquet file, or folder of Parquet shards, holding the model's features", str),
           output:Param(".parquet or .csv file to write", str),
           id_columns:Param("comma-separated columns of the source copied to the output", str)='',

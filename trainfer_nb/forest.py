@@ -213,7 +213,7 @@ def from_lightgbm(booster, # a `lightgbm.Booster`, or the text of a saved LightG
                default_left=pad(~cat & ((dt & 2) == 2), False), cat_off=pad(cat_off, 0), cat_len=pad(cat_len, 0))
     return b.build(np.zeros(k), transform, int(h['max_feature_idx']) + 1, scale, source=f"lightgbm {h['objective']}")
 
-# %% ../nbs/03_forest.ipynb #13267fe5
+# %% ../nbs/03_forest.ipynb #39a28de9
 def _sk_columns(model):
     "For each column the trees index: the input column it is, and its known category values (None if numeric)."
     n = model.n_features_in_
@@ -227,6 +227,14 @@ def _sk_columns(model):
             cols.append(int(c))
             known.append(np.asarray(tr.categories_[j]) if name == 'encoder' else None)  # may end in NaN: missing, not a category
     return cols, known
+
+def _sk_codes(known:np.ndarray) -> tuple:
+    "The code of each category an encoder knows (its value when numeric; its position when text, as `Predictor` codes text) and where the categories are (not the missing value)."
+    if known.dtype.kind in 'biuf':
+        seen = np.flatnonzero(~np.isnan(known))
+        return np.where(np.isnan(known), -1, known).astype(int), seen
+    text = np.array([not (v is None or v != v) for v in known])
+    return np.cumsum(text) - 1, np.flatnonzero(text)
 
 def from_sklearn(model) -> Forest:
     "The forest of a fitted `HistGradientBoostingClassifier` or `HistGradientBoostingRegressor`."
@@ -248,10 +256,9 @@ def from_sklearn(model) -> Forest:
             known_off, known_len = np.zeros(len(nd), np.int32), np.full(len(nd), -1, np.int32)
             for j in np.flatnonzero(cat):   # its bitset indexes the encoder's categories: map them back to category codes
                 f, words = int(nd['feature_idx'][j]), pred.raw_left_cat_bitsets[nd['bitset_idx'][j]]
-                ordinals = [i for i in range(len(known[f])) if words[i // 32] >> (i % 32) & 1 and not np.isnan(known[f][i])]
-                seen = known[f][~np.isnan(known[f])]
-                cat_off[j], cat_len[j] = b.bitset(known[f][ordinals].astype(int))
-                known_off[j], known_len[j] = b.bitset(seen.astype(int))
+                codes, seen = _sk_codes(known[f])
+                cat_off[j], cat_len[j] = b.bitset([codes[i] for i in seen if words[i // 32] >> (i % 32) & 1])
+                known_off[j], known_len[j] = b.bitset(codes[seen])
             b.tree(g, np.where(leaf, -1, nd['left'].astype(np.int64)), np.where(leaf, -1, nd['right'].astype(np.int64)),
                    feature=np.where(leaf, -1, cols_arr[nd['feature_idx']]), threshold=np.where(leaf | cat, 0.0, nd['num_threshold']),
                    value=np.where(leaf, nd['value'], 0.0), kind=np.where(leaf, 0, np.where(cat, 2, 1)),
