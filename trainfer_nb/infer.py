@@ -423,7 +423,7 @@ def __repr__(self:Predictor):
     trees = self.forest.n_trees if self.forest is not None else self.best_iteration + 1
     return f"Predictor({self.backend}, engine {self.engine!r} on {self.device}, {self.task}, {self.n_features} features, {trees} trees)"
 
-# %% ../nbs/04_infer.ipynb #1c93d21b
+# %% ../nbs/04_infer.ipynb #d77bce5f
 def _xgboost_facts(booster, estimator=None) -> dict:
     "What a predictor needs of an XGBoost booster (and the scikit-learn estimator holding it, if any)."
     learner = json.loads(booster.save_config())['learner']
@@ -448,26 +448,27 @@ def _xgboost_facts(booster, estimator=None) -> dict:
 
 _LGB_TASKS = {'binary': 'binary', 'multiclass': 'multiclass', 'multiclassova': 'multiclass', 'lambdarank': 'ranking', 'rank_xendcg': 'ranking'}
 
-def _lgb_category_columns(infos:dict, named:list) -> list:
-    "The features that held LightGBM's pandas categories `named` (one list per category column, in column order): unordered ones are its categorical features, ordered ones it read as their codes; each must be the one way to fit."
+def _lgb_category_columns(infos:dict, named:list, features:list|None=None) -> list|None:
+    "The features that held LightGBM's pandas categories `named` (one list per category column, in column order), if one way fits: unordered ones are its categorical features, ordered ones it read as their codes. With `features`, those LightGBM found constant (not in `infos`) may hold any."
     def fits(info, cats):
-        lo, hi = info.get('min_value', 0), info.get('max_value', -1)
+        if info is None: return True   # constant in training: unused by every tree, whatever it held
         if info.get('values'): return max(info['values']) < len(cats)
+        lo, hi = info['min_value'], info['max_value']
         return float(lo).is_integer() and float(hi).is_integer() and 0 <= lo and hi < len(cats)
-    feats = list(infos)
-    must = [bool(infos[f].get('values')) for f in feats]   # a categorical feature: a category column
+    feats = list(infos) if features is None else features
+    must = [bool((infos.get(f) or {}).get('values')) for f in feats]   # a categorical feature: a category column
     # ways[j][k]: the ways the first j features can hold the first k category columns, every categorical feature among them holding one
     ways = [[0] * (len(named) + 1) for _ in range(len(feats) + 1)]
     ways[0][0] = 1
     for j, f in enumerate(feats):
         for k in range(len(named) + 1):
             if not must[j]: ways[j + 1][k] += ways[j][k]
-            if k < len(named) and fits(infos[f], named[k]): ways[j + 1][k + 1] += ways[j][k]
+            if k < len(named) and fits(infos.get(f), named[k]): ways[j + 1][k + 1] += ways[j][k]
     if ways[-1][-1] != 1: return None
     cols, k = [], len(named)
     for j in range(len(feats), 0, -1):   # walk the one way back
         f = feats[j - 1]
-        if k and fits(infos[f], named[k - 1]) and ways[j - 1][k - 1]: cols.append(f); k -= 1
+        if k and fits(infos.get(f), named[k - 1]) and ways[j - 1][k - 1]: cols.append(f); k -= 1
     return cols[::-1]
 
 def _lightgbm_facts(booster, estimator=None, categories:dict|None=None) -> dict:
@@ -484,6 +485,7 @@ def _lightgbm_facts(booster, estimator=None, categories:dict|None=None) -> dict:
     named, found = booster.pandas_categorical or [], {}
     if categories is None and named:
         cols = _lgb_category_columns(dump['feature_infos'], named)
+        if cols is None: cols = _lgb_category_columns(dump['feature_infos'], named, own)   # a category column LightGBM found constant
         if cols is None: raise ValueError(f"which of this LightGBM model's features held its {len(named)} pandas category columns cannot be told "
                                           "from the model: give them as categories={column: [its categories in order]}")
         found = {names[own.index(c)]: list(cats) for c, cats in zip(cols, named)}
