@@ -423,7 +423,7 @@ def __repr__(self:Predictor):
     trees = self.forest.n_trees if self.forest is not None else self.best_iteration + 1
     return f"Predictor({self.backend}, engine {self.engine!r} on {self.device}, {self.task}, {self.n_features} features, {trees} trees)"
 
-# %% ../nbs/04_infer.ipynb #d77bce5f
+# %% ../nbs/04_infer.ipynb #fe22f7b6
 def _xgboost_facts(booster, estimator=None) -> dict:
     "What a predictor needs of an XGBoost booster (and the scikit-learn estimator holding it, if any)."
     learner = json.loads(booster.save_config())['learner']
@@ -507,7 +507,9 @@ def _sklearn_facts(model) -> dict:
 class _FrameInput:
     "A scikit-learn model fitted on a DataFrame, fed the predictor's matrix as such a frame: its column names, and category codes as the values its encoder knows."
     def __init__(self, model, names:list, categories:dict): self.model, self.names, self.categories = model, names, categories
-    def __getattr__(self, name): return getattr(self.model, name)
+    def __getattr__(self, name):
+        if name.startswith('__') or name == 'model': raise AttributeError(name)   # unpickling asks before `model` is set
+        return getattr(self.model, name)
     def frame(self, X) -> pd.DataFrame:
         X = pd.DataFrame(to_host(X), columns=self.names)
         for c, cats in self.categories.items():
@@ -579,6 +581,17 @@ def from_model(cls:Predictor, model, # an XGBoost or LightGBM model (booster or 
     source = f['model'].model if isinstance(f['model'], _FrameInput) else f['model']   # the estimator itself, not its frame adapter
     forest = None if engine == 'native' else _compiled(lambda: forest_of(f['backend'], source, f['best_iteration']), engine)
     return cls(**f, device=device, engine='native' if forest is None else engine, forest=forest)
+
+# %% ../nbs/04_infer.ipynb #4d3267c7
+@patch
+def __getstate__(self:Predictor) -> dict:
+    "What a copy in another process is built from: the model and its forest, not the locks and compiled arguments."
+    return dict(backend=self.backend, model=self._model, task=self.task, feature_names=self.feature_names, categories=self.categories,
+                best_iteration=self.best_iteration, classes=self.classes, device=self.device, engine=self.engine, forest=self.forest,
+                model_path=self._model_path, na_values=self.na_values)
+
+@patch
+def __setstate__(self:Predictor, state:dict): self.__init__(**state)
 
 # %% ../nbs/04_infer.ipynb #fc4f282a
 def _score_columns(p:Predictor, X:pd.DataFrame, ids:pd.DataFrame) -> pd.DataFrame:
