@@ -582,7 +582,7 @@ def from_model(cls:Predictor, model, # an XGBoost or LightGBM model (booster or 
     forest = None if engine == 'native' else _compiled(lambda: forest_of(f['backend'], source, f['best_iteration']), engine)
     return cls(**f, device=device, engine='native' if forest is None else engine, forest=forest)
 
-# %% ../nbs/04_infer.ipynb #4d3267c7
+# %% ../nbs/04_infer.ipynb #28bc1314
 @patch
 def __getstate__(self:Predictor) -> dict:
     "What a copy in another process is built from: the model and its forest, not the locks and compiled arguments."
@@ -591,7 +591,9 @@ def __getstate__(self:Predictor) -> dict:
                 model_path=self._model_path, na_values=self.na_values)
 
 @patch
-def __setstate__(self:Predictor, state:dict): self.__init__(**state)
+def __setstate__(self:Predictor, state:dict):
+    "Build the copy from `__getstate__`'s ingredients."
+    self.__init__(**state)
 
 # %% ../nbs/04_infer.ipynb #fc4f282a
 def _score_columns(p:Predictor, X:pd.DataFrame, ids:pd.DataFrame) -> pd.DataFrame:
