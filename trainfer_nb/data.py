@@ -18,8 +18,8 @@ __all__ = ['TASKS', 'DATASETS', 'DIAMOND_GRADES', 'TWEET_HASH_FEATURES', 'TWEET_
            'split_rows', 'group_runs', 'check_groups', 'check_weights', 'split_groups', 'Dataset', 'feature_types',
            'categories_of', 'epoch_seconds', 'numeric_column', 'category_codes', 'as_matrix', 'DatasetSpec',
            'register_dataset', 'load_dataset', 'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards',
-           'arrow_frame', 'read_table', 'infer_types', 'infer_task', 'check_target', 'mark_missing', 'numbers_as_text',
-           'identifier_columns', 'from_file', 'iter_batches']
+           'arrow_frame', 'csv_format', 'read_table', 'infer_types', 'infer_task', 'check_target', 'mark_missing',
+           'numbers_as_text', 'identifier_columns', 'from_file', 'iter_batches']
 
 # %% ../nbs/01_data.ipynb #0b23fc3e
 TASKS = ('binary', 'multiclass', 'regression', 'ranking')
@@ -467,7 +467,7 @@ def write_shards(path:Path|str, # folder to write; made if missing
     with atomic_path(path/'_shards.json') as tmp: tmp.write_text(json.dumps(meta, indent=1))
     return path
 
-# %% ../nbs/01_data.ipynb #b07eae17
+# %% ../nbs/01_data.ipynb #91898a77
 TABLE_SUFFIXES = {'.csv': 'csv', '.tsv': 'csv', '.parquet': 'parquet', '.pq': 'parquet'}
 
 def _kind(path:Path) -> str:
@@ -491,6 +491,29 @@ def arrow_frame(X):
     import pyarrow as pa
     return pa.table(X).to_pandas()
 
+def _csv_lines(path:Path, n:int) -> list[str]:
+    "The first `n` lines of a CSV file, compressed or not."
+    import gzip, bz2, lzma, itertools
+    opener = {'.gz': gzip.open, '.bz2': bz2.open, '.xz': lzma.open}.get(path.suffix, open)
+    with opener(path, 'rt', newline='') as f: return list(itertools.islice(f, n))
+
+def _csv_header(path:Path, sep:str) -> list[str]:
+    import csv
+    return next(csv.reader(_csv_lines(path, 1), delimiter=sep), [])
+
+def csv_format(path:Path) -> dict:
+    "How the CSV file `path` is written, as `pd.read_csv` takes it: `sep` (tab for .tsv; else ',', ';', tab or '|', read off its first lines) and `decimal` (',' where a separator other than ',' leaves numbers written 0,23, as much of Europe writes them)."
+    import csv, re
+    path = Path(path)
+    if '.tsv' in path.suffixes: return dict(sep='\t', decimal='.')
+    head = _csv_lines(path, 50)
+    try: sep = csv.Sniffer().sniff(''.join(head), delimiters=',;\t|').delimiter
+    except csv.Error: sep = ','   # one column, or nothing the sniffer can tell
+    if not head or sep not in head[0]: sep = ','
+    fields = [v.strip() for row in csv.reader(head[1:], delimiter=sep) for v in row]
+    comma = sep != ',' and any(re.fullmatch(r'[+-]?\d*,\d+', v) for v in fields) and not any(re.fullmatch(r'[+-]?\d*\.\d+', v) for v in fields)
+    return dict(sep=sep, decimal=',' if comma else '.')
+
 def read_table(source:Path|str|pd.DataFrame, columns:list|None=None) -> pd.DataFrame:
     "Read a CSV or Parquet file, or a folder of Parquet shards, checking that it is non-empty with unique column names; a DataFrame or Arrow table is checked as it is."
     source = arrow_frame(source)
@@ -507,12 +530,9 @@ def read_table(source:Path|str|pd.DataFrame, columns:list|None=None) -> pd.DataF
     kind = _kind(path)
     if path.stat().st_size == 0: raise ValueError(f"{path.name} is empty")
     if kind == 'csv':
-        sep = '\t' if '.tsv' in path.suffixes else ','
-        import csv, gzip, bz2, lzma
-        opener = {'.gz': gzip.open, '.bz2': bz2.open, '.xz': lzma.open}.get(path.suffix, open)
-        with opener(path, 'rt', newline='') as f: names = next(csv.reader(f, delimiter=sep), [])
-        _check_unique(names, path.name)  # pandas would silently rename a duplicate 'a' to 'a.1'
-        return pd.read_csv(path, sep=sep, usecols=columns)
+        fmt = csv_format(path)
+        _check_unique(_csv_header(path, fmt['sep']), path.name)  # pandas would silently rename a duplicate 'a' to 'a.1'
+        return pd.read_csv(path, **fmt, usecols=columns)
     import pyarrow.parquet as pq
     _check_unique(pq.read_schema(path).names, path.name)
     return pd.read_parquet(path, columns=columns)
@@ -642,14 +662,14 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
     return Dataset(label, X, y.to_numpy(), task, metric or DEFAULT_METRICS[task], split,
                    f'{label}: {target} from {X.shape[1]} features', memory or str(source), '', g, weight=w, na_values=list(na_values or []))
 
-# %% ../nbs/01_data.ipynb #61c69cbf
+# %% ../nbs/01_data.ipynb #2cb263a3
 def iter_batches(source:Path|str, batch_rows:int=65_536, columns:list|None=None):
     "Yield DataFrames of at most `batch_rows` rows from a CSV or Parquet file or a folder of Parquet shards."
     path = Path(source)
     if not path.exists(): raise FileNotFoundError(f"no such file or folder: {path}")
     if not path.is_dir() and _kind(path) == 'csv':
         if path.stat().st_size == 0: raise ValueError(f"{path.name} is empty")
-        yield from pd.read_csv(path, sep='\t' if '.tsv' in path.suffixes else ',', usecols=columns, chunksize=batch_rows)
+        yield from pd.read_csv(path, **csv_format(path), usecols=columns, chunksize=batch_rows)
         return
     import pyarrow.parquet as pq
     for f in (_shard_files(path) if path.is_dir() else [path]):
