@@ -14,7 +14,7 @@ from .train import train, BACKENDS, EVAL_METRICS, DEFAULT_METRICS
 # %% auto #0
 __all__ = ['default_space', 'TuneResult', 'tune']
 
-# %% ../nbs/06_tune.ipynb #44675b68
+# %% ../nbs/06_tune.ipynb #ce3161a6
 def default_space(trial, backend:str) -> dict:
     "Library parameters for `backend` drawn from `trial`, names unchanged."
     if backend == 'xgboost':
@@ -59,9 +59,11 @@ def tune(data:Dataset, backend:str='xgboost', n_trials:int=20, # trials at most
     "Search `backend`'s parameters on `data` with Optuna; returns the best parameters and the study."
     import optuna
     check_choice(backend, BACKENDS, 'backend')
+    for name, v in (('n_trials', n_trials), ('num_boost_round', num_boost_round)):
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v <= 0: raise ValueError(f"{name} must be a positive integer, got {v!r}")
+    if timeout is not None and not timeout > 0: raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
     metric = data.metric
     direction = 'maximize' if EVAL_METRICS[metric][2] else 'minimize'
-    if not verbose: optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction=direction, sampler=optuna.samplers.TPESampler(seed=seed),
                                 pruner=pruner or optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=10))
     space = space or default_space
@@ -77,6 +79,11 @@ def tune(data:Dataset, backend:str='xgboost', n_trials:int=20, # trials at most
         trial.set_user_attr('params', r.params)
         return r.best_score
 
-    study.optimize(objective, n_trials=n_trials, timeout=timeout, show_progress_bar=verbose)
+    level = optuna.logging.get_verbosity()
+    if not verbose: optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try: study.optimize(objective, n_trials=n_trials, timeout=timeout, show_progress_bar=verbose)
+    finally: optuna.logging.set_verbosity(level)   # Optuna's logging is the process's: left as it was
+    if not any(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials):
+        raise ValueError(f"none of the {len(study.trials)} trials completed: the pruner stopped every one (the default lets the first 5 finish)")
     best = study.best_trial
     return TuneResult(space(optuna.trial.FixedTrial(best.params), backend), best.value, best.user_attrs['best_iteration'], metric, study)
