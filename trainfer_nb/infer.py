@@ -555,7 +555,7 @@ def model_facts(model, categories:dict|None=None # {column: its categories in co
         f['categories'] = {c: list(v) for c, v in categories.items()}
     return f
 
-# %% ../nbs/04_infer.ipynb #e1792a15
+# %% ../nbs/04_infer.ipynb #daf8e746
 MODEL_FILES = {'.json': 'xgboost', '.ubj': 'xgboost', '.txt': 'lightgbm', '.skops': 'sklearn'}
 
 def read_model_file(path) -> object:
@@ -569,13 +569,20 @@ def read_model_file(path) -> object:
         if 'refusing to load' in str(e): raise   # a skops file holding types that are not scikit-learn's: said as it is
         raise ValueError(f"{path.name} is not a readable {lib} model: {short_xgboost_error(str(e)) if lib == 'xgboost' else e}") from None
 
+def _saved_folder(path:Path) -> Path|None:
+    "The `TrainResult.save` folder whose metadata or model file `path` is, if it is one: the folder knows more (categories, `na_values`)."
+    if not (path.parent / 'metadata.json').exists(): return None
+    try: return path.parent if path.name in ('metadata.json', read_metadata(path.parent)['model_file']) else None
+    except (ValueError, KeyError): return None
+
 @patch(cls_method=True)
 def from_model(cls:Predictor, model, # an XGBoost or LightGBM model (booster or scikit-learn estimator), a fitted HistGradientBoosting estimator or GBM estimator, or a saved model (`MODEL_FILES`, or a `TrainResult.save` folder)
                device:str='auto', engine:str='auto',
                categories:dict|None=None): # {column: its categories in code order}, where the model does not tell them
     "A predictor for a model trained outside `train`: its task, features, categories and classes read from the model itself."
     if isinstance(model, (str, Path)):
-        if Path(model).is_dir(): return cls.load(model, device, engine)
+        folder = model if Path(model).is_dir() else _saved_folder(Path(model))
+        if folder is not None: return cls.load(folder, device, engine)
         model = read_model_file(model)
     f = model_facts(model, categories)
     source = f['model'].model if isinstance(f['model'], _FrameInput) else f['model']   # the estimator itself, not its frame adapter
