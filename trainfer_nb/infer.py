@@ -520,7 +520,7 @@ class _FrameInput:
     def predict(self, X): return self.model.predict(self.frame(X))
     def predict_proba(self, X): return self.model.predict_proba(self.frame(X))
 
-# %% ../nbs/04_infer.ipynb #6ad78574
+# %% ../nbs/04_infer.ipynb #6d3522c5
 def _not_fitted(model):
     return ValueError(f"{type(model).__name__} is not fitted: fit it before making a predictor of it")
 
@@ -543,6 +543,8 @@ def _facts(model, categories:dict|None) -> dict:
     if type(model).__name__ in ('HistGradientBoostingClassifier', 'HistGradientBoostingRegressor') and lib == 'sklearn':
         if not hasattr(model, '_predictors'): raise _not_fitted(model)
         return _sklearn_facts(model)
+    if type(model).__name__ == 'Pipeline':
+        raise TypeError(f"a Pipeline is not one model: give its last step ({type(model[-1]).__name__}), and score what the steps before it output, pipeline[:-1].transform(X)")
     raise TypeError(f"{type(model).__name__} is not a model trainfer_nb predicts with: give an XGBoost or LightGBM model (booster or estimator), "
                     "a scikit-learn HistGradientBoostingClassifier/Regressor, a GBM estimator, or a saved model file or folder")
 
