@@ -14,12 +14,13 @@ from .core import check_choice
 
 # %% auto #0
 __all__ = ['TASKS', 'DATASETS', 'DIAMOND_GRADES', 'TWEET_HASH_FEATURES', 'TWEET_TIME_COLUMNS', 'SYNTHETIC_CATEGORICALS',
-           'DEFAULT_METRICS', 'TABLE_SUFFIXES', 'data_dir', 'atomic_path', 'sha256_file', 'read_manifest', 'Part',
-           'split_rows', 'group_runs', 'check_groups', 'check_weights', 'split_groups', 'Dataset', 'feature_types',
-           'categories_of', 'epoch_seconds', 'numeric_column', 'category_codes', 'as_matrix', 'DatasetSpec',
-           'register_dataset', 'load_dataset', 'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards',
-           'arrow_frame', 'csv_format', 'read_table', 'infer_types', 'infer_task', 'check_target', 'mark_missing',
-           'numbers_as_text', 'identifier_columns', 'from_file', 'iter_batches']
+           'DEFAULT_METRICS', 'TABLE_SUFFIXES', 'ISO_DATETIME', 'data_dir', 'atomic_path', 'sha256_file',
+           'read_manifest', 'Part', 'split_rows', 'group_runs', 'check_groups', 'check_weights', 'split_groups',
+           'Dataset', 'feature_types', 'categories_of', 'epoch_seconds', 'numeric_column', 'category_codes',
+           'as_matrix', 'DatasetSpec', 'register_dataset', 'load_dataset', 'list_datasets', 'synthetic_chunks',
+           'synthetic', 'write_shards', 'arrow_frame', 'csv_format', 'read_table', 'infer_types', 'infer_task',
+           'check_target', 'mark_missing', 'numbers_as_text', 'dates_as_text', 'identifier_columns', 'from_file',
+           'iter_batches']
 
 # %% ../nbs/01_data.ipynb #0b23fc3e
 TASKS = ('binary', 'multiclass', 'regression', 'ranking')
@@ -467,7 +468,7 @@ def write_shards(path:Path|str, # folder to write; made if missing
     with atomic_path(path/'_shards.json') as tmp: tmp.write_text(json.dumps(meta, indent=1))
     return path
 
-# %% ../nbs/01_data.ipynb #91898a77
+# %% ../nbs/01_data.ipynb #84a12473
 TABLE_SUFFIXES = {'.csv': 'csv', '.tsv': 'csv', '.parquet': 'parquet', '.pq': 'parquet'}
 
 def _kind(path:Path) -> str:
@@ -605,6 +606,17 @@ def numbers_as_text(df:pd.DataFrame, columns:list, share:float=0.5, max_others:i
         if num.notna().sum() >= share * n and 0 < others.nunique() <= min(max_others, num.nunique() - 1): found[c] = others.value_counts().to_dict()
     return found
 
+ISO_DATETIME = r'\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?'
+
+def dates_as_text(df:pd.DataFrame, columns:list) -> list:
+    "The text columns among `columns` whose every value is an ISO 8601 date or time ('2013-01-01', '2013-01-01T10:00:00Z'), as a CSV holds datetimes."
+    found = []
+    for c in columns:
+        if not _text(df[c]): continue
+        values = pd.Series(pd.unique(df[c].dropna())).astype(str)
+        if len(values) and values.str.fullmatch(ISO_DATETIME).all(): found.append(c)
+    return found
+
 def identifier_columns(df:pd.DataFrame, columns:list, min_rows:int=50) -> dict:
     "{column: why} for the columns among `columns` that identify rows rather than describe them: no split can generalise from them."
     if len(df) < min_rows: return {}
@@ -649,6 +661,12 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
         check_groups(g, f"group column {group!r}")
     w = None if weight is None else check_weights(df[weight].to_numpy(), len(df), f"weight column {weight!r}")
     names = [c for c in (features if features is not None else cols) if c not in (target, group, weight, *(exclude or ()))]
+    if dates := dates_as_text(df, names):   # datetimes, as the predictor reads such text: not one category per day
+        parsed = {}
+        for c in dates:
+            try: parsed[c] = pd.to_datetime(df[c], format='ISO8601', utc=True)
+            except (ValueError, TypeError): pass   # no such day (a 13th month): text it stays
+        df = df.assign(**parsed)
     if features is None and (ids := identifier_columns(df, names)):
         warnings.warn(f"{label}: left out {'; '.join(f'{c!r} ({why})' for c, why in ids.items())}: identifiers, not features; "
                       "list them in features (--features in the shell) to keep them", stacklevel=2)
