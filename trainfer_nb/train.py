@@ -94,7 +94,7 @@ class TrainResult:
         return (f"TrainResult({self.backend} on {self.device}: {self.best_iteration+1} of {self.num_boost_round} rounds, {test}, "
                 f"{r['wall_s']:.2f} s wall, peak RSS {r['peak_rss']/2**20:.0f} MiB)")
 
-# %% ../nbs/02_train.ipynb #602632e1
+# %% ../nbs/02_train.ipynb #ccdf482e
 def group_sizes(group) -> np.ndarray:
     "Rows per query, in order, of a contiguous query-id array."
     g = np.asarray(group)
@@ -162,8 +162,9 @@ def _validate(data:Dataset, task:str, backend:str):
             n = dict(zip(classes.tolist(), counts.tolist()))
             rows = ', '.join(f"{c!r} ({n[c]} row{'s' if n[c] > 1 else ''} in all)" for c in unseen.tolist())
             weighed = '' if data.weight is None else ' of weight above 0'
+            number = " (or, if the target is a number to predict, not a label: task='regression')" if np.issubdtype(np.asarray(y).dtype, np.number) else ''
             raise ValueError(f"classes with no training rows{weighed}: {rows}; "
-                             "a classifier cannot learn a class it never sees: drop those rows or add more of them")
+                             f"a classifier cannot learn a class it never sees: drop those rows or add more of them{number}")
     elif not np.issubdtype(np.asarray(y).dtype, np.number): raise ValueError(f"a {task} target must be numeric, not {np.asarray(y).dtype}")
     if backend == 'sklearn':
         if data.sparse: raise ValueError("scikit-learn's HistGradientBoosting needs dense input and this data is a sparse matrix: use backend='xgboost' or 'lightgbm'")
@@ -243,7 +244,7 @@ class Rounds:
 
     def close(self): self.bar.close()
 
-# %% ../nbs/02_train.ipynb #2a8eaf57
+# %% ../nbs/02_train.ipynb #31004dfb
 def short_xgboost_error(msg:str) -> str:
     "XGBoost's error message without the time, C++ source location and stack trace it carries."
     msg = msg.split('Stack trace:')[0].strip()
@@ -258,6 +259,7 @@ def _config_keys(config) -> set:
 class XGBoostBackend:
     "XGBoost through `xgboost.train` with a per-round callback; a QuantileDMatrix on either device; UBJSON files."
     name, suffix = 'xgboost', '.ubj'
+    min_leaf = 'min_child_weight'   # the parameter that bounds how small a leaf may be
     gpu_input = True   # trains and predicts from CuPy arrays on the GPU
 
     def params(self, task, metric, device, seed, n_classes):
@@ -322,6 +324,7 @@ class XGBoostBackend:
     def importance(self, model, names):
         g = model.get_score(importance_type='total_gain')
         return pd.Series({n: g.get(n, 0.0) for n in names})
+    def splits(self, model) -> int: return int(sum(model.get_score(importance_type='weight').values()))
 
 @functools.cache
 def _lightgbm_aliases() -> dict:
@@ -333,6 +336,7 @@ def _lightgbm_aliases() -> dict:
 class LightGBMBackend:
     "LightGBM through `lightgbm.train` with a per-round callback; its text model format."
     name, suffix = 'lightgbm', '.txt'
+    min_leaf = 'min_data_in_leaf'
     gpu_input = False   # its GPU learners ('cuda', OpenCL 'gpu') read host memory
 
     def params(self, task, metric, device, seed, n_classes):
@@ -387,8 +391,9 @@ class LightGBMBackend:
         return lgb.Booster(model_file=str(path))
     def importance(self, model, names):
         return pd.Series(model.feature_importance('gain'), index=model.feature_name()).reindex(names, fill_value=0.0)
+    def splits(self, model) -> int: return int(model.feature_importance('split').sum())
 
-# %% ../nbs/02_train.ipynb #1a86bc95
+# %% ../nbs/02_train.ipynb #b09db2e5
 def _sk_predict(model, X, task):
     if task == 'binary': return model.predict_proba(X)[:, 1]
     return model.predict_proba(X) if task == 'multiclass' else model.predict(X)
@@ -403,6 +408,7 @@ SKOPS_TRUSTED_TYPES = ('functools.partial',)  # skops still audits what the part
 class SklearnBackend:
     "scikit-learn's HistGradientBoosting, grown in chunks with `warm_start`; skops files, read back with only scikit-learn's and NumPy's types trusted."
     name, suffix = 'sklearn', '.skops'
+    min_leaf = 'min_samples_leaf'
     gpu_input = False
 
     def params(self, task, metric, device, seed, n_classes):
@@ -459,6 +465,7 @@ class SklearnBackend:
         if bad := [t for t in untrusted if not t.startswith(SKOPS_TRUSTED_PREFIXES) and t not in SKOPS_TRUSTED_TYPES]:
             raise ValueError(f"{path} holds types that are not scikit-learn's or NumPy's: {bad}; refusing to load it")
         return sio.load(path, trusted=untrusted)
+    def splits(self, model) -> int: return sum(p.get_n_leaf_nodes() - 1 for it in model._predictors for p in it)
 def backend_for(name:str, task:str):
     "The backend object for library `name`, set up for `task`."
     b = {'xgboost': XGBoostBackend, 'lightgbm': LightGBMBackend, 'sklearn': SklearnBackend}[check_choice(name, BACKENDS, 'backend')]()
@@ -541,7 +548,7 @@ def device_for(backend:str, device:str) -> str:
             raise
     return dev
 
-# %% ../nbs/02_train.ipynb #c3c0841f
+# %% ../nbs/02_train.ipynb #e6e83250
 def _identity(backend, task, params, fp, names) -> dict:
     return dict(backend=backend, task=task, fingerprint=fp, features=list(names),
                 params=json.loads(json.dumps({k: v for k, v in params.items() if k not in _VOLATILE}, default=str)))
@@ -596,6 +603,10 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
                     if loop.rounds_done < num_boost_round else init
         finally: loop.close()
         model = b.finish(model, loop.best_iteration)
+    if not b.splits(model):
+        warnings.warn(f"the {backend} model made no split: every tree is one leaf, so it predicts the same for every row. With "
+                      f"{splits['train'].X.shape[0]:,} training rows, the smallest leaf {backend} allows ({b.min_leaf}) may leave no room for one: lower it",
+                      stacklevel=2)
     test = prepare(data, task, on, ('test',))[0]['test'] if len(data.split['test']) else None  # estimators have no test rows
     scores = test_scores(task, test.y, b.predict(model, test.X, loop.best_iteration, task), test.qid, test.weight) if test else {}
     return TrainResult(backend, model, task, dev, p, loop.rounds_done, loop.best_iteration, loop.history, metric,
