@@ -423,12 +423,14 @@ def __repr__(self:Predictor):
     trees = self.forest.n_trees if self.forest is not None else self.best_iteration + 1
     return f"Predictor({self.backend}, engine {self.engine!r} on {self.device}, {self.task}, {self.n_features} features, {trees} trees)"
 
-# %% ../nbs/04_infer.ipynb #fe22f7b6
+# %% ../nbs/04_infer.ipynb #a4d7047d
 def _xgboost_facts(booster, estimator=None) -> dict:
     "What a predictor needs of an XGBoost booster (and the scikit-learn estimator holding it, if any)."
     learner = json.loads(booster.save_config())['learner']
     obj = learner['objective']['name']
     if learner['gradient_booster']['name'] == 'gblinear': raise UnsupportedModel("XGBoost 'gblinear' models are linear, not trees: trainfer_nb predicts with tree models")
+    if (k := int(learner['learner_model_param'].get('num_target', 1))) > 1:
+        raise UnsupportedModel(f"this XGBoost model predicts {k} targets per row; a predictor here gives one output per row (or class): a model per target")
     kind = type(estimator).__name__ if estimator is not None else ''
     if 'Classifier' in kind or obj.startswith(('binary:', 'multi:')):
         if obj not in PROBABILITY_OBJECTIVES['xgboost']:
