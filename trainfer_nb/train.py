@@ -393,7 +393,7 @@ class LightGBMBackend:
         return pd.Series(model.feature_importance('gain'), index=model.feature_name()).reindex(names, fill_value=0.0)
     def splits(self, model) -> int: return int(model.feature_importance('split').sum())
 
-# %% ../nbs/02_train.ipynb #b09db2e5
+# %% ../nbs/02_train.ipynb #8d607515
 def _sk_predict(model, X, task):
     if task == 'binary': return model.predict_proba(X)[:, 1]
     return model.predict_proba(X) if task == 'multiclass' else model.predict(X)
@@ -432,12 +432,15 @@ class SklearnBackend:
         task = self.task
         model = init_model if init_model is not None else self.estimator(task, params, ftypes)
         tr = splits['train']
+        X = tr.X
+        if (blank := np.isnan(X).all(axis=0)).any():   # scikit-learn cannot bin a column without a value; a constant, like no value, is never split on
+            X = np.where(blank, np.float32(0), X)
         done = loop.rounds_done
         chunk = chunk or max(1, rounds // 20)
         while done < rounds:
             k = min(chunk - done % chunk, rounds - done)
             model.set_params(max_iter=done + k, warm_start=True)
-            model.fit(tr.X, tr.y, sample_weight=tr.weight)
+            model.fit(X, tr.y, sample_weight=tr.weight)
             staged = {s: _sk_staged(model, splits[s].X, task) for s in eval_sets}
             for _ in range(done): [next(g) for g in staged.values()]
             for i in range(done, done + k):
