@@ -94,7 +94,7 @@ class TrainResult:
         return (f"TrainResult({self.backend} on {self.device}: {self.best_iteration+1} of {self.num_boost_round} rounds, {test}, "
                 f"{r['wall_s']:.2f} s wall, peak RSS {r['peak_rss']/2**20:.0f} MiB)")
 
-# %% ../nbs/02_train.ipynb #ccdf482e
+# %% ../nbs/02_train.ipynb #bedf9796
 def group_sizes(group) -> np.ndarray:
     "Rows per query, in order, of a contiguous query-id array."
     g = np.asarray(group)
@@ -138,6 +138,8 @@ def _check_objective(backend:str, task:str, params:dict|None):
         if len(alpha) == 0: raise ValueError("objective 'reg:quantileerror' needs quantile_alpha, the quantile to predict (0.5: the median)")
         if len(alpha) > 1: raise ValueError(f"quantile_alpha has {len(alpha)} values, for which XGBoost trains {len(alpha)} outputs per row; "
                                             "a regression here predicts one: train a model per quantile")
+    if backend == 'xgboost' and (params or {}).get('booster') == 'gblinear':
+        raise ValueError("booster 'gblinear' is a linear model, not trees: trainfer_nb trains and predicts tree models ('gbtree', 'dart')")
 
 def did_you_mean(name:str, known) -> str:
     "' (did you mean 'x'?)' for the closest of `known` names, or ''."
