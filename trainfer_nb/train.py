@@ -19,11 +19,11 @@ from .data import Dataset, as_matrix, mark_missing, atomic_path, sha256_file, TA
 
 # %% auto #0
 __all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'PROBABILITY_OBJECTIVES', 'SKOPS_TRUSTED_PREFIXES', 'SKOPS_TRUSTED_TYPES',
-           'CHECKPOINT_FORMAT', 'ARTIFACT_FORMAT', 'ndcg_at_10', 'test_scores', 'TrainResult', 'group_sizes',
-           'fingerprint', 'matrix_on', 'input_device', 'Split', 'did_you_mean', 'prepare', 'RoundInfo', 'Rounds',
-           'short_xgboost_error', 'XGBoostBackend', 'LightGBMBackend', 'SklearnBackend', 'backend_for', 'Checkpointer',
-           'device_for', 'train', 'library_versions', 'read_metadata', 'load_model', 'plot_learning_curve',
-           'feature_importance', 'plot_importance']
+           'CHECKPOINT_FORMAT', 'FEATURE_PARAMS', 'ARTIFACT_FORMAT', 'ndcg_at_10', 'test_scores', 'TrainResult',
+           'group_sizes', 'fingerprint', 'matrix_on', 'input_device', 'Split', 'did_you_mean', 'prepare', 'RoundInfo',
+           'Rounds', 'short_xgboost_error', 'XGBoostBackend', 'LightGBMBackend', 'SklearnBackend', 'backend_for',
+           'Checkpointer', 'feature_params', 'device_for', 'train', 'library_versions', 'read_metadata', 'load_model',
+           'plot_learning_curve', 'feature_importance', 'plot_importance']
 
 # %% ../nbs/02_train.ipynb #dba39040
 BACKENDS = ('xgboost', 'lightgbm', 'sklearn')
@@ -528,6 +528,45 @@ class Checkpointer:
         for f in self.states():
             (self.folder/(f.stem + self.backend.suffix)).unlink(missing_ok=True); f.unlink()
 
+# %% ../nbs/02_train.ipynb #22f3c3ca
+FEATURE_PARAMS = {   # per library: parameters with a value per feature (and its default) or groups of features (None)
+    'xgboost': {'monotone_constraints': 0, 'interaction_constraints': None},
+    'lightgbm': {'monotone_constraints': 0, 'interaction_constraints': None, 'feature_contri': 1.0,
+                 'cegb_penalty_feature_lazy': 0.0, 'cegb_penalty_feature_coupled': 0.0},
+    'sklearn': {'monotonic_cst': 0, 'interaction_cst': None}}
+
+def _canonical(backend:str, key:str) -> str:
+    "LightGBM's own name for `key`, which may be one of its aliases ('mc' for 'monotone_constraints')."
+    if backend != 'lightgbm': return key
+    return next((name for name, aliases in _lightgbm_aliases().items() if key == name or key in aliases), key)
+
+def _feature_position(f, names:list, param:str) -> int:
+    if isinstance(f, (int, np.integer)) and not isinstance(f, bool):
+        if 0 <= f < len(names): return int(f)
+        raise ValueError(f"{param}: feature position {f} is out of range: there are {len(names)} features (0 to {len(names) - 1})")
+    if f in names: return names.index(f)
+    raise ValueError(f"{param}: {f!r} is not a feature{did_you_mean(str(f), map(str, names))}")
+
+def feature_params(backend:str, # 'xgboost', 'lightgbm' or 'sklearn'
+                   params:dict, # library parameters
+                   names:list # the features, in training order
+                  ) -> dict:
+    "`params` with their per-feature values checked against `names`, in the form `backend` takes."
+    out, names = dict(params), list(names)
+    for key, value in params.items():
+        kinds = FEATURE_PARAMS[backend]
+        if (canon := _canonical(backend, key)) not in kinds or value is None or isinstance(value, str): continue
+        default, by_name = kinds[canon], backend == 'xgboost'   # XGBoost matches names itself
+        if default is None:
+            positions = [[_feature_position(f, names, key) for f in group] for group in value]
+            if not by_name: out[key] = positions
+        elif isinstance(value, dict):
+            given = {_feature_position(f, names, key): v for f, v in value.items()}
+            if not by_name: out[key] = [given.get(i, default) for i in range(len(names))]
+        elif len(value) != len(names):
+            raise ValueError(f"{key} has {len(value)} values for {len(names)} features: give one per feature, in order, or a dict {{feature: value}}")
+    return out
+
 # %% ../nbs/02_train.ipynb #a206a039
 def _lightgbm_gpu_type():
     "LightGBM's device_type for the GPU: 'cuda' when built with it, else the OpenCL 'gpu' learner."
@@ -553,7 +592,7 @@ def device_for(backend:str, device:str) -> str:
             raise
     return dev
 
-# %% ../nbs/02_train.ipynb #e6e83250
+# %% ../nbs/02_train.ipynb #6af9ba50
 def _identity(backend, task, params, fp, names) -> dict:
     return dict(backend=backend, task=task, fingerprint=fp, features=list(names),
                 params=json.loads(json.dumps({k: v for k, v in params.items() if k not in _VOLATILE}, default=str)))
@@ -591,7 +630,8 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
         on = input_device(b, dev)
         splits, classes = prepare(data, task, on, ('train', 'valid'))
         fp = fingerprint(splits['train'].X, splits['train'].y, splits['train'].weight)
-        p = {**b.params(task, metric, dev, seed, None if classes is None else len(classes)), **(params or {})}
+        p = feature_params(backend, {**b.params(task, metric, dev, seed, None if classes is None else len(classes)), **(params or {})},
+                           data.feature_names)
         watch = (eval_sets[-1], b.watch_metric(p, metric)) if eval_sets else None
         ck, init, history, start = None, None, None, 0
         if checkpoint_dir:
