@@ -16,7 +16,7 @@ from .train import train, backend_for, ndcg_at_10, BACKENDS
 # %% auto #0
 __all__ = ['GBMClassifier', 'GBMRegressor', 'GBMRanker']
 
-# %% ../nbs/05_estimators.ipynb #4a5172d0
+# %% ../nbs/05_estimators.ipynb #1312852f
 class _GBM(BaseEstimator):
     _task = None
 
@@ -56,7 +56,8 @@ class _GBM(BaseEstimator):
         X = validate_data(self, X, reset=reset, accept_sparse='csr' if self.backend != 'sklearn' else False,
                           dtype=np.float32, ensure_all_finite='allow-nan')
         if reset: self.categories_ = {}
-        return X if sp.issparse(X) else pd.DataFrame(X, columns=[f'f{i}' for i in range(X.shape[1])])
+        names = getattr(self, 'feature_names_in_', None)   # a numeric DataFrame's own column names, as scikit-learn records them
+        return X if sp.issparse(X) else pd.DataFrame(X, columns=[f'f{i}' for i in range(X.shape[1])] if names is None else list(names))
 
     def _params(self):
         p = dict(self.params or {})

@@ -19,11 +19,12 @@ from .data import Dataset, as_matrix, mark_missing, atomic_path, sha256_file, TA
 
 # %% auto #0
 __all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'PROBABILITY_OBJECTIVES', 'SKOPS_TRUSTED_PREFIXES', 'SKOPS_TRUSTED_TYPES',
-           'CHECKPOINT_FORMAT', 'FEATURE_PARAMS', 'ARTIFACT_FORMAT', 'ndcg_at_10', 'test_scores', 'TrainResult',
-           'group_sizes', 'fingerprint', 'matrix_on', 'input_device', 'Split', 'did_you_mean', 'prepare', 'RoundInfo',
-           'Rounds', 'short_xgboost_error', 'XGBoostBackend', 'LightGBMBackend', 'SklearnBackend', 'backend_for',
-           'Checkpointer', 'feature_params', 'device_for', 'train', 'library_versions', 'read_metadata', 'load_model',
-           'plot_learning_curve', 'feature_importance', 'plot_importance']
+           'CHECKPOINT_FORMAT', 'LIBRARY_NAME_CHARS', 'FEATURE_PARAMS', 'ARTIFACT_FORMAT', 'ndcg_at_10', 'test_scores',
+           'TrainResult', 'group_sizes', 'fingerprint', 'matrix_on', 'input_device', 'Split', 'did_you_mean', 'prepare',
+           'RoundInfo', 'Rounds', 'short_xgboost_error', 'XGBoostBackend', 'LightGBMBackend', 'SklearnBackend',
+           'backend_for', 'Checkpointer', 'library_name', 'library_names', 'feature_params', 'device_for', 'train',
+           'library_versions', 'read_metadata', 'load_model', 'plot_learning_curve', 'feature_importance',
+           'plot_importance']
 
 # %% ../nbs/02_train.ipynb #dba39040
 BACKENDS = ('xgboost', 'lightgbm', 'sklearn')
@@ -246,7 +247,7 @@ class Rounds:
 
     def close(self): self.bar.close()
 
-# %% ../nbs/02_train.ipynb #31004dfb
+# %% ../nbs/02_train.ipynb #124d4e62
 def short_xgboost_error(msg:str) -> str:
     "XGBoost's error message without the time, C++ source location and stack trace it carries."
     msg = msg.split('Stack trace:')[0].strip()
@@ -324,8 +325,8 @@ class XGBoostBackend:
         import xgboost as xgb
         return xgb.Booster(model_file=str(path))
     def importance(self, model, names):
-        g = model.get_score(importance_type='total_gain')
-        return pd.Series({n: g.get(n, 0.0) for n in names})
+        g = model.get_score(importance_type='total_gain')   # by the model's own names, which `library_names` made
+        return pd.Series([g.get(n, 0.0) for n in model.feature_names], index=names)
     def splits(self, model) -> int: return int(sum(model.get_score(importance_type='weight').values()))
 
 @functools.cache
@@ -391,11 +392,10 @@ class LightGBMBackend:
     def load(self, path):
         import lightgbm as lgb
         return lgb.Booster(model_file=str(path))
-    def importance(self, model, names):
-        return pd.Series(model.feature_importance('gain'), index=model.feature_name()).reindex(names, fill_value=0.0)
+    def importance(self, model, names): return pd.Series(model.feature_importance('gain'), index=names)   # in training order
     def splits(self, model) -> int: return int(model.feature_importance('split').sum())
 
-# %% ../nbs/02_train.ipynb #8d607515
+# %% ../nbs/02_train.ipynb #31facc1d
 def _sk_predict(model, X, task):
     if task == 'binary': return model.predict_proba(X)[:, 1]
     return model.predict_proba(X) if task == 'multiclass' else model.predict(X)
@@ -438,7 +438,8 @@ class SklearnBackend:
         if (blank := np.isnan(X).all(axis=0)).any():   # scikit-learn cannot bin a column without a value; a constant, like no value, is never split on
             X = np.where(blank, np.float32(0), X)
         done = loop.rounds_done
-        chunk = chunk or max(1, rounds // 20)
+        if not chunk:   # a warm-start fit bins the data again and re-predicts every tree so far: one fit, unless a round's end must be acted on
+            chunk = max(1, rounds // 20) if loop.esr or loop.callbacks else rounds
         while done < rounds:
             k = min(chunk - done % chunk, rounds - done)
             model.set_params(max_iter=done + k, warm_start=True)
@@ -528,7 +529,26 @@ class Checkpointer:
         for f in self.states():
             (self.folder/(f.stem + self.backend.suffix)).unlink(missing_ok=True); f.unlink()
 
-# %% ../nbs/02_train.ipynb #22f3c3ca
+# %% ../nbs/02_train.ipynb #4b49d19a
+LIBRARY_NAME_CHARS = {'xgboost': '[]<', 'lightgbm': '",:[]{}'}   # what each library refuses in a feature name
+
+def library_name(backend:str, name) -> str:
+    "Feature `name` as `backend` holds it: the characters it refuses made '_' (and LightGBM's whitespace, as LightGBM does)."
+    s = str(name)
+    if backend == 'lightgbm': s = re.sub(r'\s', '_', s)
+    return s.translate({ord(c): '_' for c in LIBRARY_NAME_CHARS.get(backend, '')})
+
+def library_names(backend:str, names:list) -> list[str]:
+    "Every name of `names` as `backend` holds it, made unique where two become one ('a[1]' and 'a_1_': 'a_1_', 'a_1__2')."
+    out, taken = [], set()
+    for n in names:
+        s = base = library_name(backend, n)
+        k = 1
+        while s in taken: k += 1; s = f'{base}_{k}'
+        taken.add(s); out.append(s)
+    return out
+
+# %% ../nbs/02_train.ipynb #0d6e6390
 FEATURE_PARAMS = {   # per library: parameters with a value per feature (and its default) or groups of features (None)
     'xgboost': {'monotone_constraints': 0, 'interaction_constraints': None},
     'lightgbm': {'monotone_constraints': 0, 'interaction_constraints': None, 'feature_contri': 1.0,
@@ -551,20 +571,22 @@ def feature_params(backend:str, # 'xgboost', 'lightgbm' or 'sklearn'
                    params:dict, # library parameters
                    names:list # the features, in training order
                   ) -> dict:
-    "`params` with their per-feature values checked against `names`, in the form `backend` takes."
+    "`params` with their per-feature values checked against `names`, by position in the form `backend` takes."
     out, names = dict(params), list(names)
     for key, value in params.items():
         kinds = FEATURE_PARAMS[backend]
         if (canon := _canonical(backend, key)) not in kinds or value is None or isinstance(value, str): continue
-        default, by_name = kinds[canon], backend == 'xgboost'   # XGBoost matches names itself
-        if default is None:
-            positions = [[_feature_position(f, names, key) for f in group] for group in value]
-            if not by_name: out[key] = positions
-        elif isinstance(value, dict):
+        if (default := kinds[canon]) is None:
+            groups = [[_feature_position(f, names, key) for f in group] for group in value]
+            out[key] = json.dumps(groups) if backend == 'xgboost' else groups   # XGBoost's Python reads positions only as text
+            continue
+        if isinstance(value, dict):
             given = {_feature_position(f, names, key): v for f, v in value.items()}
-            if not by_name: out[key] = [given.get(i, default) for i in range(len(names))]
+            value = [given.get(i, default) for i in range(len(names))]
         elif len(value) != len(names):
             raise ValueError(f"{key} has {len(value)} values for {len(names)} features: give one per feature, in order, or a dict {{feature: value}}")
+        value = [v.item() if isinstance(v, np.generic) else v for v in value]
+        out[key] = tuple(value) if backend == 'xgboost' else value   # XGBoost's Python takes a tuple, and fails deep inside on a list
     return out
 
 # %% ../nbs/02_train.ipynb #a206a039
@@ -592,7 +614,7 @@ def device_for(backend:str, device:str) -> str:
             raise
     return dev
 
-# %% ../nbs/02_train.ipynb #6af9ba50
+# %% ../nbs/02_train.ipynb #52d6dfd2
 def _identity(backend, task, params, fp, names) -> dict:
     return dict(backend=backend, task=task, fingerprint=fp, features=list(names),
                 params=json.loads(json.dumps({k: v for k, v in params.items() if k not in _VOLATILE}, default=str)))
@@ -644,7 +666,7 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
                       verbose, desc=f'{backend} on {dev}', start=start)
         try:
             kw = dict(chunk=checkpoint_every) if backend == 'sklearn' and ck else {}
-            model = b.fit(splits, data.feature_names, data.feature_types, p, num_boost_round, eval_sets, loop, init, **kw) \
+            model = b.fit(splits, library_names(backend, data.feature_names), data.feature_types, p, num_boost_round, eval_sets, loop, init, **kw) \
                     if loop.rounds_done < num_boost_round else init
         finally: loop.close()
         model = b.finish(model, loop.best_iteration)
