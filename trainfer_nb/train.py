@@ -548,7 +548,7 @@ def library_names(backend:str, names:list) -> list[str]:
         taken.add(s); out.append(s)
     return out
 
-# %% ../nbs/02_train.ipynb #0d6e6390
+# %% ../nbs/02_train.ipynb #db764e88
 FEATURE_PARAMS = {   # per library: parameters with a value per feature (and its default) or groups of features (None)
     'xgboost': {'monotone_constraints': 0, 'interaction_constraints': None},
     'lightgbm': {'monotone_constraints': 0, 'interaction_constraints': None, 'feature_contri': 1.0,
@@ -561,10 +561,11 @@ def _canonical(backend:str, key:str) -> str:
     return next((name for name, aliases in _lightgbm_aliases().items() if key == name or key in aliases), key)
 
 def _feature_position(f, names:list, param:str) -> int:
+    "The position of feature `f`, given by name (first: a column may be named 3) or by position."
+    if f in names: return names.index(f)
     if isinstance(f, (int, np.integer)) and not isinstance(f, bool):
         if 0 <= f < len(names): return int(f)
         raise ValueError(f"{param}: feature position {f} is out of range: there are {len(names)} features (0 to {len(names) - 1})")
-    if f in names: return names.index(f)
     raise ValueError(f"{param}: {f!r} is not a feature{did_you_mean(str(f), map(str, names))}")
 
 def feature_params(backend:str, # 'xgboost', 'lightgbm' or 'sklearn'
