@@ -395,7 +395,7 @@ class LightGBMBackend:
     def importance(self, model, names): return pd.Series(model.feature_importance('gain'), index=names)   # in training order
     def splits(self, model) -> int: return int(model.feature_importance('split').sum())
 
-# %% ../nbs/02_train.ipynb #31facc1d
+# %% ../nbs/02_train.ipynb #2cc78ea0
 def _sk_predict(model, X, task):
     if task == 'binary': return model.predict_proba(X)[:, 1]
     return model.predict_proba(X) if task == 'multiclass' else model.predict(X)
@@ -440,6 +440,7 @@ class SklearnBackend:
         done = loop.rounds_done
         if not chunk:   # a warm-start fit bins the data again and re-predicts every tree so far: one fit, unless a round's end must be acted on
             chunk = max(1, rounds // 20) if loop.esr or loop.callbacks else rounds
+        if chunk >= rounds - done > 1: loop.bar.set_postfix_str('all rounds in one fit: the bar moves when it ends')
         while done < rounds:
             k = min(chunk - done % chunk, rounds - done)
             model.set_params(max_iter=done + k, warm_start=True)
