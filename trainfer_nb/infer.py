@@ -35,7 +35,7 @@ def _sync(out):
 __all__ = ['ENGINES', 'CALIBRATION_SIZES', 'LONG_CALL_S', 'MODEL_FILES', 'cache_dir', 'Predictor', 'calibration_rows',
            'model_facts', 'read_model_file', 'score_file', 'latency', 'throughput']
 
-# %% ../nbs/04_infer.ipynb #1cc67074
+# %% ../nbs/04_infer.ipynb #50da0271
 ENGINES = ('auto', 'cpu', 'cuda', 'native')
 
 def _dense(X, fill:float) -> np.ndarray:
@@ -153,7 +153,11 @@ class Predictor:
             missing = [c for c in self.feature_names if c not in X.columns]
             if missing and self.backend in LIBRARY_NAME_CHARS:   # a model file names 'mean radius' 'mean_radius' (LightGBM), 'price [usd]' 'price _usd_'
                 X = X.rename(columns=lambda c: library_name(self.backend, c)); missing = [c for c in self.feature_names if c not in X.columns]
-            if missing: raise ValueError(f"X lacks the model's columns {missing}")
+            if missing:
+                none = len(missing) == self.n_features and X.shape[1] == self.n_features
+                raise ValueError(f"X lacks the model's columns {missing}" + ("; none of X's columns is one of them: a model file fitted on a matrix "
+                                 "numbers its features, so pass X.to_numpy() with them in training order, or load the saved folder "
+                                 "(its metadata.json keeps names and categories)" if none else ''))
             extra = [c for c in X.columns if c not in self.feature_names]
             if extra: raise ValueError(f"X has columns the model was not trained on: {extra}")
             frame = mark_missing(X[self.feature_names], self.na_values)
@@ -419,7 +423,7 @@ def __repr__(self:Predictor):
     trees = self.forest.n_trees if self.forest is not None else self.best_iteration + 1
     return f"Predictor({self.backend}, engine {self.engine!r} on {self.device}, {self.task}, {self.n_features} features, {trees} trees)"
 
-# %% ../nbs/04_infer.ipynb #bf7f12c1
+# %% ../nbs/04_infer.ipynb #3e0f2736
 def _xgboost_facts(booster, estimator=None) -> dict:
     "What a predictor needs of an XGBoost booster (and the scikit-learn estimator holding it, if any)."
     learner = json.loads(booster.save_config())['learner']
@@ -438,6 +442,7 @@ def _xgboost_facts(booster, estimator=None) -> dict:
     cats = {}
     if 'c' in (booster.feature_types or []) and hasattr(booster, 'get_categories'):   # XGBoost 3.1+ keeps the categories of a DataFrame it trained on
         cats = {c: a.to_pylist() for c, a in booster.get_categories(export_to_arrow=True).to_arrow() if a is not None}
+    if not cats and (kept := booster.attr('trainfer_categories')): cats = json.loads(kept)   # what `train` keeps in the file
     best = getattr(estimator, 'best_iteration', None) if estimator is not None and booster.attr('best_iteration') is not None else None
     return dict(backend='xgboost', model=booster, task=task, feature_names=names, categories=cats, classes=classes,
                 best_iteration=booster.num_boosted_rounds() - 1 if best is None else int(best))

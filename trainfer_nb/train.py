@@ -247,7 +247,7 @@ class Rounds:
 
     def close(self): self.bar.close()
 
-# %% ../nbs/02_train.ipynb #124d4e62
+# %% ../nbs/02_train.ipynb #d8f0128c
 def short_xgboost_error(msg:str) -> str:
     "XGBoost's error message without the time, C++ source location and stack trace it carries."
     msg = msg.split('Stack trace:')[0].strip()
@@ -320,6 +320,9 @@ class XGBoostBackend:
         return model.inplace_predict(X, iteration_range=(0, best_iteration + 1))
 
     def finish(self, model, best_iteration): return model  # predictions take iteration_range
+    def keep_categories(self, model, categories:dict):
+        "The categories (by the model's feature names) in the model file too, as a booster attribute: a bare file is read with them."
+        if categories: model.set_attr(trainfer_categories=json.dumps(categories, default=lambda v: v.item() if isinstance(v, np.generic) else str(v)))
     def save(self, model, path): model.save_model(str(path))
     def load(self, path):
         import xgboost as xgb
@@ -388,6 +391,9 @@ class LightGBMBackend:
         return model.predict(X if sp.issparse(X) else to_host(X), num_iteration=best_iteration + 1)
 
     def finish(self, model, best_iteration): return model  # predictions take num_iteration
+    def keep_categories(self, model, categories:dict):
+        "The categories as LightGBM's own `pandas_categorical`, in column order: LightGBM maps a DataFrame's categories by them too."
+        model.pandas_categorical = [list(v) for v in categories.values()] or None
     def save(self, model, path): model.save_model(str(path), num_iteration=-1)
     def load(self, path):
         import lightgbm as lgb
@@ -395,7 +401,7 @@ class LightGBMBackend:
     def importance(self, model, names): return pd.Series(model.feature_importance('gain'), index=names)   # in training order
     def splits(self, model) -> int: return int(model.feature_importance('split').sum())
 
-# %% ../nbs/02_train.ipynb #2cc78ea0
+# %% ../nbs/02_train.ipynb #79a4e328
 def _sk_predict(model, X, task):
     if task == 'binary': return model.predict_proba(X)[:, 1]
     return model.predict_proba(X) if task == 'multiclass' else model.predict(X)
@@ -453,6 +459,8 @@ class SklearnBackend:
                 if loop.after(model, latest, rounds_in_model=done + k): return model
             done += k
         return model
+
+    def keep_categories(self, model, categories:dict): pass   # fitted on codes: the saved folder's metadata keeps them
 
     def finish(self, model, best_iteration):
         "Drop the rounds after the best one: the estimator has no `iteration_range` to predict with."
@@ -616,7 +624,7 @@ def device_for(backend:str, device:str) -> str:
             raise
     return dev
 
-# %% ../nbs/02_train.ipynb #52d6dfd2
+# %% ../nbs/02_train.ipynb #8ed471df
 def _identity(backend, task, params, fp, names) -> dict:
     return dict(backend=backend, task=task, fingerprint=fp, features=list(names),
                 params=json.loads(json.dumps({k: v for k, v in params.items() if k not in _VOLATILE}, default=str)))
@@ -672,6 +680,7 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
                     if loop.rounds_done < num_boost_round else init
         finally: loop.close()
         model = b.finish(model, loop.best_iteration)
+        b.keep_categories(model, {lib: data.categories[c] for c, lib in zip(data.feature_names, library_names(backend, data.feature_names)) if c in data.categories})
     if not b.splits(model):
         warnings.warn(f"the {backend} model made no split: every tree is one leaf, so it predicts the same for every row. With "
                       f"{splits['train'].X.shape[0]:,} training rows, the smallest leaf {backend} allows ({b.min_leaf}) may leave no room for one: lower it",
