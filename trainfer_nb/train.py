@@ -557,7 +557,7 @@ def library_names(backend:str, names:list) -> list[str]:
         taken.add(s); out.append(s)
     return out
 
-# %% ../nbs/02_train.ipynb #db764e88
+# %% ../nbs/02_train.ipynb #fee25a02
 FEATURE_PARAMS = {   # per library: parameters with a value per feature (and its default) or groups of features (None)
     'xgboost': {'monotone_constraints': 0, 'interaction_constraints': None},
     'lightgbm': {'monotone_constraints': 0, 'interaction_constraints': None, 'feature_contri': 1.0,
@@ -577,15 +577,24 @@ def _feature_position(f, names:list, param:str) -> int:
         raise ValueError(f"{param}: feature position {f} is out of range: there are {len(names)} features (0 to {len(names) - 1})")
     raise ValueError(f"{param}: {f!r} is not a feature{did_you_mean(str(f), map(str, names))}")
 
+def _lightgbm_list(value):
+    "LightGBM's own text for a value per feature ('1,0,-1') as a list, or the value as it is."
+    if not isinstance(value, str): return value
+    try: return [int(v) for v in value.split(',')]
+    except ValueError: return value
+
 def feature_params(backend:str, # 'xgboost', 'lightgbm' or 'sklearn'
                    params:dict, # library parameters
-                   names:list # the features, in training order
+                   names:list, # the features, in training order
+                   types:list|None=None # their types ('c': categorical), to refuse what a library cannot do with them
                   ) -> dict:
     "`params` with their per-feature values checked against `names`, by position in the form `backend` takes."
     out, names = dict(params), list(names)
+    kinds = FEATURE_PARAMS[backend]
     for key, value in params.items():
-        kinds = FEATURE_PARAMS[backend]
-        if (canon := _canonical(backend, key)) not in kinds or value is None or isinstance(value, str): continue
+        canon = _canonical(backend, key)
+        if backend == 'lightgbm' and canon == 'monotone_constraints': value = _lightgbm_list(value)
+        if canon not in kinds or value is None or isinstance(value, str): continue
         if (default := kinds[canon]) is None:
             groups = [[_feature_position(f, names, key) for f in group] for group in value]
             out[key] = json.dumps(groups) if backend == 'xgboost' else groups   # XGBoost's Python reads positions only as text
@@ -596,7 +605,18 @@ def feature_params(backend:str, # 'xgboost', 'lightgbm' or 'sklearn'
         elif len(value) != len(names):
             raise ValueError(f"{key} has {len(value)} values for {len(names)} features: give one per feature, in order, or a dict {{feature: value}}")
         value = [v.item() if isinstance(v, np.generic) else v for v in value]
+        if canon in ('monotone_constraints', 'monotonic_cst'):
+            if bad := [f"{names[i]!r} {v!r}" for i, v in enumerate(value) if v not in (-1, 0, 1)]:
+                raise ValueError(f"{key}: {', '.join(bad)}: each feature takes -1 (falling), 0 (free) or 1 (rising)")
+            if backend == 'lightgbm' and types and (held := [names[i] for i, v in enumerate(value) if v and types[i] == 'c']):
+                raise ValueError(f"{key}: {held} {'is' if len(held) == 1 else 'are'} categorical, and LightGBM cannot hold a categorical feature "
+                                 "monotone (it ends the whole process): constrain numeric features only")
         out[key] = tuple(value) if backend == 'xgboost' else value   # XGBoost's Python takes a tuple, and fails deep inside on a list
+    if backend == 'lightgbm' and types and 'c' in types:
+        method = next((v for k, v in params.items() if _canonical(backend, k) == 'monotone_constraints_method'), None)
+        if method == 'advanced' and not any(_canonical(backend, k) == 'monotone_constraints' and v is not None for k, v in params.items()):
+            raise ValueError("monotone_constraints_method 'advanced' without monotone_constraints crashes LightGBM when a feature is categorical "
+                             "(LightGBM issue #6841): give monotone_constraints, or leave the method out")
     return out
 
 # %% ../nbs/02_train.ipynb #a206a039
@@ -624,7 +644,7 @@ def device_for(backend:str, device:str) -> str:
             raise
     return dev
 
-# %% ../nbs/02_train.ipynb #8ed471df
+# %% ../nbs/02_train.ipynb #fdbd3d59
 def _identity(backend, task, params, fp, names) -> dict:
     return dict(backend=backend, task=task, fingerprint=fp, features=list(names),
                 params=json.loads(json.dumps({k: v for k, v in params.items() if k not in _VOLATILE}, default=str)))
@@ -663,7 +683,7 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
         splits, classes = prepare(data, task, on, ('train', 'valid'))
         fp = fingerprint(splits['train'].X, splits['train'].y, splits['train'].weight)
         p = feature_params(backend, {**b.params(task, metric, dev, seed, None if classes is None else len(classes)), **(params or {})},
-                           data.feature_names)
+                           data.feature_names, data.feature_types)
         watch = (eval_sets[-1], b.watch_metric(p, metric)) if eval_sets else None
         ck, init, history, start = None, None, None, 0
         if checkpoint_dir:
