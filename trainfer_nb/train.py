@@ -557,10 +557,10 @@ def library_names(backend:str, names:list) -> list[str]:
         taken.add(s); out.append(s)
     return out
 
-# %% ../nbs/02_train.ipynb #fee25a02
+# %% ../nbs/02_train.ipynb #e44f37d1
 FEATURE_PARAMS = {   # per library: parameters with a value per feature (and its default) or groups of features (None)
     'xgboost': {'monotone_constraints': 0, 'interaction_constraints': None},
-    'lightgbm': {'monotone_constraints': 0, 'interaction_constraints': None, 'feature_contri': 1.0,
+    'lightgbm': {'monotone_constraints': 0, 'interaction_constraints': None, 'feature_contri': 1.0, 'max_bin_by_feature': 255,
                  'cegb_penalty_feature_lazy': 0.0, 'cegb_penalty_feature_coupled': 0.0},
     'sklearn': {'monotonic_cst': 0, 'interaction_cst': None}}
 
@@ -599,6 +599,8 @@ def feature_params(backend:str, # 'xgboost', 'lightgbm' or 'sklearn'
             groups = [[_feature_position(f, names, key) for f in group] for group in value]
             out[key] = json.dumps(groups) if backend == 'xgboost' else groups   # XGBoost's Python reads positions only as text
             continue
+        if canon == 'max_bin_by_feature':   # features left out keep max_bin
+            default = next((v for k, v in params.items() if _canonical(backend, k) == 'max_bin'), default)
         if isinstance(value, dict):
             given = {_feature_position(f, names, key): v for f, v in value.items()}
             value = [given.get(i, default) for i in range(len(names))]
