@@ -18,13 +18,13 @@ from .core import (check_choice, resolve_device, to_device, to_host, xgboost_cud
 from .data import Dataset, as_matrix, mark_missing, atomic_path, sha256_file, TASKS, DEFAULT_METRICS
 
 # %% auto #0
-__all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'PROBABILITY_OBJECTIVES', 'SKOPS_TRUSTED_PREFIXES', 'SKOPS_TRUSTED_TYPES',
-           'CHECKPOINT_FORMAT', 'LIBRARY_NAME_CHARS', 'FEATURE_PARAMS', 'ARTIFACT_FORMAT', 'ndcg_at_10', 'test_scores',
-           'TrainResult', 'group_sizes', 'fingerprint', 'matrix_on', 'input_device', 'Split', 'did_you_mean', 'prepare',
-           'RoundInfo', 'Rounds', 'short_xgboost_error', 'XGBoostBackend', 'LightGBMBackend', 'SklearnBackend',
-           'backend_for', 'Checkpointer', 'library_name', 'library_names', 'feature_params', 'device_for', 'train',
-           'library_versions', 'read_metadata', 'load_model', 'plot_learning_curve', 'feature_importance',
-           'plot_importance']
+__all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'PROBABILITY_OBJECTIVES', 'CLASSIFIER_OBJECTIVES', 'SKOPS_TRUSTED_PREFIXES',
+           'SKOPS_TRUSTED_TYPES', 'CHECKPOINT_FORMAT', 'LIBRARY_NAME_CHARS', 'FEATURE_PARAMS', 'ARTIFACT_FORMAT',
+           'ndcg_at_10', 'test_scores', 'TrainResult', 'group_sizes', 'fingerprint', 'matrix_on', 'input_device',
+           'Split', 'did_you_mean', 'prepare', 'RoundInfo', 'Rounds', 'short_xgboost_error', 'XGBoostBackend',
+           'LightGBMBackend', 'SklearnBackend', 'backend_for', 'Checkpointer', 'library_name', 'library_names',
+           'feature_params', 'device_for', 'train', 'library_versions', 'read_metadata', 'load_model',
+           'plot_learning_curve', 'feature_importance', 'plot_importance']
 
 # %% ../nbs/02_train.ipynb #dba39040
 BACKENDS = ('xgboost', 'lightgbm', 'sklearn')
@@ -95,7 +95,7 @@ class TrainResult:
         return (f"TrainResult({self.backend} on {self.device}: {self.best_iteration+1} of {self.num_boost_round} rounds, {test}, "
                 f"{r['wall_s']:.2f} s wall, peak RSS {r['peak_rss']/2**20:.0f} MiB)")
 
-# %% ../nbs/02_train.ipynb #bedf9796
+# %% ../nbs/02_train.ipynb #762edd97
 def group_sizes(group) -> np.ndarray:
     "Rows per query, in order, of a contiguous query-id array."
     g = np.asarray(group)
@@ -128,9 +128,15 @@ class Split:
 PROBABILITY_OBJECTIVES = {'xgboost': ('binary:logistic', 'reg:logistic', 'multi:softprob'),
                           'lightgbm': ('binary', 'cross_entropy', 'xentropy', 'multiclass', 'softmax', 'multiclassova', 'multiclass_ova', 'ova', 'ovr')}
 
+CLASSIFIER_OBJECTIVES = {'xgboost': ('binary:logistic', 'binary:logitraw', 'binary:hinge', 'multi:softprob', 'multi:softmax'),
+                         'lightgbm': ('binary', 'multiclass', 'softmax', 'multiclassova', 'multiclass_ova', 'ova', 'ovr')}
+
 def _check_objective(backend:str, task:str, params:dict|None):
-    "A classifier here reports class probabilities: refuse an objective that gives labels or raw margins, before any work."
+    "A classifier here reports class probabilities: refuse an objective that gives labels or raw margins, or a classifier's for another task, before any work."
     obj = (params or {}).get('objective')
+    if task in ('regression', 'ranking') and obj in CLASSIFIER_OBJECTIVES.get(backend, ()):
+        raise ValueError(f"objective {obj!r} is a classifier's, and this is a {task} task: for classes, task='binary' or 'multiclass'; "
+                         f"else a {task} objective")
     if task in ('binary', 'multiclass') and backend in PROBABILITY_OBJECTIVES and obj is not None and obj not in PROBABILITY_OBJECTIVES[backend]:
         raise ValueError(f"objective {obj!r} does not give class probabilities, which a {task} model reports: "
                          f"use one of {', '.join(map(repr, PROBABILITY_OBJECTIVES[backend]))}")
