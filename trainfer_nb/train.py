@@ -95,7 +95,7 @@ class TrainResult:
         return (f"TrainResult({self.backend} on {self.device}: {self.best_iteration+1} of {self.num_boost_round} rounds, {test}, "
                 f"{r['wall_s']:.2f} s wall, peak RSS {r['peak_rss']/2**20:.0f} MiB)")
 
-# %% ../nbs/02_train.ipynb #762edd97
+# %% ../nbs/02_train.ipynb #9a196efe
 def group_sizes(group) -> np.ndarray:
     "Rows per query, in order, of a contiguous query-id array."
     g = np.asarray(group)
@@ -154,11 +154,24 @@ def did_you_mean(name:str, known) -> str:
     close = difflib.get_close_matches(name, list(known), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ''
 
+def _infinite_features(data:Dataset) -> list:
+    "The features of `data` holding an infinite value."
+    X = data.X
+    if sp.issparse(X):
+        X = X.tocsr()
+        return [data.feature_names[i] for i in sorted(set(X.indices[np.isinf(X.data)].tolist()))]
+    return [c for c in X.columns if pd.api.types.is_float_dtype(X[c].dtype) and np.isinf(X[c].to_numpy(dtype='float64', na_value=np.nan)).any()]
+
 def _validate(data:Dataset, task:str, backend:str):
     y = data.y
     if data.X.shape[0] != len(y): raise ValueError(f"X has {data.X.shape[0]} rows but y has {len(y)}")
     if task == 'ranking' and data.group is None: raise ValueError("ranking needs groups: a query id per row (Dataset.group)")
     if n_nan := int(pd.isna(pd.Series(y)).sum()): raise ValueError(f"labels have {n_nan} NaN values; drop or fill those rows")
+    if np.issubdtype(np.asarray(y).dtype, np.floating) and (n_inf := int(np.isinf(y).sum())):   # LightGBM trained on them, to a model of 1e35s
+        raise ValueError(f"labels have {n_inf} infinite value{'s' if n_inf > 1 else ''}; drop or fill those rows")
+    if backend == 'xgboost' and (inf := _infinite_features(data)):
+        raise ValueError(f"feature{'s' if len(inf) > 1 else ''} {inf} hold{'' if len(inf) > 1 else 's'} infinite values, which XGBoost refuses to train on: "
+                         "make them NaN (missing) or finite (LightGBM and scikit-learn read them as the largest and smallest values)")
     if data.weight is not None:
         if zero := [k for k, idx in data.split.items() if len(idx) and not data.weight[idx].any()]:
             raise ValueError(f"every {' and '.join(zero)} row has weight 0: nothing to {'learn from' if 'train' in zero else 'measure'}")
