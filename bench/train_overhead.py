@@ -22,10 +22,15 @@ def lib_params(backend):
     p = b.params('binary', 'auc', 'cpu', 0, 2); b.watch_metric(p, 'auc')
     return p
 
+def cpu_seconds() -> float:
+    "This process's CPU time, user and system, every thread: how ResourceMeter counts it."
+    c = psutil.Process().cpu_times()
+    return c.user + c.system
+
 def direct(backend, data, m, rounds):
-    "The library's own train on prepared matrices, with the same eval set each round."
+    "The library's own train on prepared matrices, with the same eval set each round: (wall, CPU) seconds."
     p, (Xtr, ytr), (Xva, yva) = lib_params(backend), m['train'], m['valid']
-    t = time.perf_counter()
+    t, c = time.perf_counter(), cpu_seconds()
     if backend == 'xgboost':
         import xgboost as xgb
         kw = dict(feature_names=data.feature_names, feature_types=data.feature_types, enable_categorical=True)
@@ -44,12 +49,12 @@ def direct(backend, data, m, rounds):
         from sklearn.metrics import roc_auc_score
         model = HistGradientBoostingClassifier(max_iter=rounds, categorical_features=[t == 'c' for t in data.feature_types], **p).fit(Xtr, ytr)
         hist = [roc_auc_score(yva, q[:, 1]) for q in model.staged_predict_proba(Xva)]
-    return time.perf_counter() - t
+    return time.perf_counter() - t, cpu_seconds() - c
 
 def ours(backend, data, rounds):
     t = time.perf_counter()
     r = train(data, backend, device='cpu', num_boost_round=rounds, verbose=False)
-    return r.resources['wall_s'], time.perf_counter() - t
+    return r.resources['wall_s'], r.resources['cpu_s'], time.perf_counter() - t
 
 def one(variant, backend, rounds):
     "Run one variant in this (fresh) process; report its peak RSS during the call (sampled) and over the process."
@@ -73,31 +78,35 @@ def main():
     data = load_dataset('flights'); m = prepared(data)
     rows = []
     for backend in a.backends.split(','):
-        d, o, o_call = [], [], []
+        d, dc, o, oc, o_call = [], [], [], [], []
         for i in range(a.repeats):
             for first in (('direct', 'ours') if i % 2 == 0 else ('ours', 'direct')):
-                if first == 'direct': d.append(direct(backend, data, m, a.rounds))
-                else: w, c = ours(backend, data, a.rounds); o.append(w); o_call.append(c)
+                if first == 'direct': w, c = direct(backend, data, m, a.rounds); d.append(w); dc.append(c)
+                else: w, c, whole = ours(backend, data, a.rounds); o.append(w); oc.append(c); o_call.append(whole)
         runs = {v: json.loads(subprocess.run([sys.executable, __file__, '--rounds', str(a.rounds), '--one', v, backend],
                                              capture_output=True, text=True, check=True).stdout.splitlines()[-1])
                 for v in ('direct', 'ours')}
         rss = {v: r['peak_rss_mib'] for v, r in runs.items()}
         rows.append(dict(backend=backend, rounds=a.rounds, direct_s=float(np.median(d)), train_s=float(np.median(o)),
                          train_call_s=float(np.median(o_call)), wall_ratio=float(np.median(o) / np.median(d)),
-                         direct_all=d, train_all=o, direct_peak_rss_mib=rss['direct'], train_peak_rss_mib=rss['ours'],
+                         direct_cpu_s=float(np.median(dc)), train_cpu_s=float(np.median(oc)), cpu_ratio=float(np.median(oc) / np.median(dc)),
+                         direct_all=d, train_all=o, direct_cpu_all=dc, train_cpu_all=oc, direct_peak_rss_mib=rss['direct'], train_peak_rss_mib=rss['ours'],
                          rss_ratio=rss['ours'] / rss['direct'], process_peak_rss_mib={v: r['process_peak_rss_mib'] for v, r in runs.items()}))
         print(rows[-1], flush=True)
     machine = f"{psutil.cpu_count()} CPUs, {psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}"
     md = [f"# train() against xgboost.train / lightgbm.train / HistGradientBoostingClassifier.fit: flights, {a.rounds} rounds, CPU\n",
           f"Measured {time.strftime('%Y-%m-%d')} on {machine}; median of {a.repeats} alternating runs; peak RSS during the call, from the kernel's high-water mark (flights already loaded and, for direct, its matrices prepared), a fresh process per variant.\n",
-          "| backend | direct (s) | train() training (s) | ratio | train() whole call (s) | direct peak RSS (MiB) | train() peak RSS (MiB) | RSS ratio |",
-          "|---|---|---|---|---|---|---|---|"]
+          "| backend | direct (s) | train() training (s) | ratio | direct CPU (s) | train() CPU (s) | CPU ratio | train() whole call (s) | direct peak RSS (MiB) | train() peak RSS (MiB) | RSS ratio |",
+          "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        md.append(f"| {r['backend']} | {r['direct_s']:.2f} | {r['train_s']:.2f} | {r['wall_ratio']:.3f} | {r['train_call_s']:.2f} | "
+        md.append(f"| {r['backend']} | {r['direct_s']:.2f} | {r['train_s']:.2f} | {r['wall_ratio']:.3f} | {r['direct_cpu_s']:.2f} | "
+                  f"{r['train_cpu_s']:.2f} | {r['cpu_ratio']:.3f} | {r['train_call_s']:.2f} | "
                   f"{r['direct_peak_rss_mib']:.0f} | {r['train_peak_rss_mib']:.0f} | {r['rss_ratio']:.3f} |")
     md.append("\n`train() training` is its ResourceMeter wall time (DataFrame to matrices, fingerprint, boosting with the "
               "per-round hook); `whole call` adds scoring the 65,469 test rows. `direct` starts from prepared matrices and records "
-              "the valid AUC of every round as `train()` does (scikit-learn: one `fit`, then `staged_predict_proba`).")
+              "the valid AUC of every round as `train()` does (scikit-learn: one `fit`, then `staged_predict_proba`). CPU: user and system "
+              "seconds of every thread over the same span. Every run's seconds are in the .json: on this shared 2-core machine wall time "
+              "moves by 10-20% from run to run, CPU time less.")
     Path(a.results).parent.mkdir(parents=True, exist_ok=True)
     Path(a.results + '.json').write_text(json.dumps(dict(machine=machine, rows=rows), indent=1))
     Path(a.results + '.md').write_text('\n'.join(md) + '\n')

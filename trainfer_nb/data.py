@@ -16,11 +16,11 @@ from .core import check_choice
 __all__ = ['TASKS', 'DATASETS', 'DIAMOND_GRADES', 'TWEET_HASH_FEATURES', 'TWEET_TIME_COLUMNS', 'SYNTHETIC_CATEGORICALS',
            'DEFAULT_METRICS', 'TABLE_SUFFIXES', 'ISO_DATETIME', 'data_dir', 'atomic_path', 'sha256_file',
            'read_manifest', 'Part', 'split_rows', 'group_runs', 'check_groups', 'check_weights', 'split_groups',
-           'Dataset', 'feature_types', 'categories_of', 'epoch_seconds', 'numeric_column', 'category_codes',
-           'as_matrix', 'DatasetSpec', 'register_dataset', 'load_dataset', 'list_datasets', 'synthetic_chunks',
-           'synthetic', 'write_shards', 'arrow_frame', 'csv_format', 'read_table', 'infer_types', 'infer_task',
-           'check_target', 'mark_missing', 'numbers_as_text', 'dates_as_text', 'identifier_columns', 'from_file',
-           'iter_batches']
+           'Dataset', 'feature_types', 'categories_of', 'epoch_seconds', 'numeric_column', 'kept_as_text',
+           'category_codes', 'as_matrix', 'DatasetSpec', 'register_dataset', 'load_dataset', 'list_datasets',
+           'synthetic_chunks', 'synthetic', 'write_shards', 'arrow_frame', 'csv_format', 'read_table', 'infer_types',
+           'infer_task', 'check_target', 'mark_missing', 'numbers_as_text', 'dates_as_text', 'identifier_columns',
+           'from_file', 'iter_batches']
 
 # %% ../nbs/01_data.ipynb #0b23fc3e
 TASKS = ('binary', 'multiclass', 'regression', 'ranking')
@@ -179,7 +179,7 @@ class Dataset:
         kind = (' (sparse)' if self.sparse else '') + (', weighted' if self.weight is not None else '')
         return f"Dataset({self.name!r}: {self.X.shape[0]:,} rows × {self.X.shape[1]} features{kind}, {self.task}, {self.metric}; {sizes})"
 
-# %% ../nbs/01_data.ipynb #587da472
+# %% ../nbs/01_data.ipynb #60e0d716
 def feature_types(X:pd.DataFrame) -> list[str]:
     "XGBoost feature types of `X`'s columns: 'c' for categorical, 'q' for numeric."
     return ['c' if isinstance(t, pd.CategoricalDtype) else 'q' for t in X.dtypes]
@@ -200,9 +200,20 @@ def numeric_column(col:pd.Series, name:str) -> np.ndarray:
     try: return epoch_seconds(pd.to_datetime(col, format='ISO8601', utc=True)).to_numpy(np.float32)
     except (ValueError, TypeError): raise ValueError(f"column {name!r} is not numeric: {why}") from None
 
+def kept_as_text(v) -> bool:
+    "Whether JSON metadata holds category `v` as its text: values other than text, numbers, booleans and missing ones (dates, periods)."
+    return not (v is None or isinstance(v, (str, int, float, bool, np.generic)) or pd.isna(v))
+
 def category_codes(col, categories:list) -> np.ndarray:
     "Each value's position in `categories`: -1 when missing or unseen (pandas' `Categorical` warns of unseen values, and will raise)."
-    return pd.Index(categories).get_indexer(col)
+    index = pd.Index(categories)
+    codes = index.get_indexer(col)
+    if (codes < 0).any() and len(categories) and all(isinstance(v, str) for v in categories):   # categories read back from JSON: dates as text
+        at = np.flatnonzero(codes < 0)
+        values = np.asarray(col, dtype=object)[at]
+        if (lossy := np.fromiter(map(kept_as_text, values), bool, len(values))).any():
+            codes[at[lossy]] = index.get_indexer([str(v) for v in values[lossy]])
+    return codes
 
 def as_matrix(X:pd.DataFrame|sp.spmatrix, categories:dict|None=None # levels per categorical column; default: X's own
              ) -> np.ndarray:

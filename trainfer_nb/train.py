@@ -18,15 +18,15 @@ from .core import (check_choice, resolve_device, to_device, to_host, xgboost_cud
 from .data import Dataset, as_matrix, mark_missing, atomic_path, sha256_file, TASKS, DEFAULT_METRICS
 
 # %% auto #0
-__all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'PROBABILITY_OBJECTIVES', 'CLASSIFIER_OBJECTIVES', 'SKOPS_TRUSTED_PREFIXES',
-           'SKOPS_TRUSTED_TYPES', 'CHECKPOINT_FORMAT', 'LIBRARY_NAME_CHARS', 'FEATURE_PARAMS', 'ARTIFACT_FORMAT',
-           'ndcg_at_10', 'test_scores', 'TrainResult', 'group_sizes', 'fingerprint', 'matrix_on', 'input_device',
-           'Split', 'did_you_mean', 'prepare', 'RoundInfo', 'Rounds', 'short_xgboost_error', 'XGBoostBackend',
-           'LightGBMBackend', 'SklearnBackend', 'backend_for', 'Checkpointer', 'library_name', 'library_names',
-           'feature_params', 'device_for', 'train', 'library_versions', 'read_metadata', 'load_model',
+__all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'SCORES', 'PROBABILITY_OBJECTIVES', 'CLASSIFIER_OBJECTIVES',
+           'SKOPS_TRUSTED_PREFIXES', 'SKOPS_TRUSTED_TYPES', 'CHECKPOINT_FORMAT', 'LIBRARY_NAME_CHARS', 'FEATURE_PARAMS',
+           'ARTIFACT_FORMAT', 'ndcg_at_10', 'test_scores', 'TrainResult', 'group_sizes', 'fingerprint', 'matrix_on',
+           'input_device', 'Split', 'did_you_mean', 'prepare', 'RoundInfo', 'Rounds', 'short_xgboost_error',
+           'XGBoostBackend', 'LightGBMBackend', 'SklearnBackend', 'backend_for', 'Checkpointer', 'library_name',
+           'library_names', 'feature_params', 'device_for', 'train', 'library_versions', 'read_metadata', 'load_model',
            'plot_learning_curve', 'feature_importance', 'plot_importance']
 
-# %% ../nbs/02_train.ipynb #dba39040
+# %% ../nbs/02_train.ipynb #95495dc9
 BACKENDS = ('xgboost', 'lightgbm', 'sklearn')
 
 OBJECTIVES = {  # task -> (XGBoost objective, LightGBM objective); scikit-learn picks its loss from the estimator class
@@ -49,18 +49,22 @@ def ndcg_at_10(y, s, group) -> float:
     vals = [ndcg_score(y[a:b][None], s[a:b][None], k=10) for a, b in zip(starts[:-1], starts[1:]) if b - a > 1]
     return float(np.mean(vals))
 
-def _binary_scores(y, p, w): return dict(auc=roc_auc_score(y, p, sample_weight=w), logloss=log_loss(y, p, labels=[0, 1], sample_weight=w),
-                                         accuracy=accuracy_score(y, p > 0.5, sample_weight=w))
-def _multi_scores(y, p, w): return dict(mlogloss=log_loss(y, p, labels=np.arange(p.shape[1]), sample_weight=w), accuracy=accuracy_score(y, p.argmax(1), sample_weight=w))
-def _reg_scores(y, p, w): return dict(rmse=root_mean_squared_error(y, p, sample_weight=w), mae=mean_absolute_error(y, p, sample_weight=w),
-                                      r2=r2_score(y, p, sample_weight=w))
+SCORES = {   # task -> metric -> scikit-learn's function of (labels, predictions, row weights)
+    'binary': {'auc': lambda y, p, w: roc_auc_score(y, p, sample_weight=w), 'logloss': lambda y, p, w: log_loss(y, p, labels=[0, 1], sample_weight=w),
+               'accuracy': lambda y, p, w: accuracy_score(y, p > 0.5, sample_weight=w)},
+    'multiclass': {'mlogloss': lambda y, p, w: log_loss(y, p, labels=np.arange(p.shape[1]), sample_weight=w),
+                   'accuracy': lambda y, p, w: accuracy_score(y, p.argmax(1), sample_weight=w)},
+    'regression': {'rmse': lambda y, p, w: root_mean_squared_error(y, p, sample_weight=w), 'mae': lambda y, p, w: mean_absolute_error(y, p, sample_weight=w),
+                   'r2': lambda y, p, w: r2_score(y, p, sample_weight=w)}}
 
-def test_scores(task:str, y, pred, group=None, weight=None) -> dict[str, float]:
-    "Every test metric of `task` for predictions `pred` (probabilities, values or ranking scores), by scikit-learn; weighted by `weight` if given."
+def test_scores(task:str, y, pred, group=None, weight=None,
+                only:str|None=None # one metric (as each round needs), else every one of `task`
+               ) -> dict[str, float]:
+    "Every test metric of `task` (or `only` one) for predictions `pred` (probabilities, values or ranking scores), by scikit-learn; weighted by `weight` if given."
     pred = to_host(pred)
     if task == 'ranking': return {'ndcg': ndcg_at_10(y, pred, group)}
-    f = {'binary': _binary_scores, 'multiclass': _multi_scores, 'regression': _reg_scores}[task]
-    return {k: float(v) for k, v in f(y, pred, weight).items()}
+    fs = SCORES[task]
+    return {k: float(fs[k](y, pred, weight)) for k in (fs if only is None else [only])}
 
 # %% ../nbs/02_train.ipynb #20cccbea
 @dataclass
@@ -266,7 +270,7 @@ class Rounds:
 
     def close(self): self.bar.close()
 
-# %% ../nbs/02_train.ipynb #d8f0128c
+# %% ../nbs/02_train.ipynb #7363e838
 def short_xgboost_error(msg:str) -> str:
     "XGBoost's error message without the time, C++ source location and stack trace it carries."
     msg = msg.split('Stack trace:')[0].strip()
@@ -412,7 +416,10 @@ class LightGBMBackend:
     def finish(self, model, best_iteration): return model  # predictions take num_iteration
     def keep_categories(self, model, categories:dict):
         "The categories as LightGBM's own `pandas_categorical`, in column order: LightGBM maps a DataFrame's categories by them too."
-        model.pandas_categorical = [list(v) for v in categories.values()] or None
+        cats = [[v.item() if isinstance(v, np.generic) else v for v in vs] for vs in categories.values()]
+        try: json.dumps(cats)   # LightGBM writes them as JSON: categories of other types (dates) stay in the saved folder's metadata only
+        except TypeError: return
+        model.pandas_categorical = cats or None
     def save(self, model, path): model.save_model(str(path), num_iteration=-1)
     def load(self, path):
         import lightgbm as lgb
@@ -420,7 +427,7 @@ class LightGBMBackend:
     def importance(self, model, names): return pd.Series(model.feature_importance('gain'), index=names)   # in training order
     def splits(self, model) -> int: return int(model.feature_importance('split').sum())
 
-# %% ../nbs/02_train.ipynb #79a4e328
+# %% ../nbs/02_train.ipynb #c12bcc73
 def _sk_predict(model, X, task):
     if task == 'binary': return model.predict_proba(X)[:, 1]
     return model.predict_proba(X) if task == 'multiclass' else model.predict(X)
@@ -473,7 +480,7 @@ class SklearnBackend:
             staged = {s: _sk_staged(model, splits[s].X, task) for s in eval_sets}
             for _ in range(done): [next(g) for g in staged.values()]
             for i in range(done, done + k):
-                latest = {s: {loop.watch[1]: test_scores(task, splits[s].y, next(g), weight=splits[s].weight)[loop.watch[1]]}
+                latest = {s: test_scores(task, splits[s].y, next(g), weight=splits[s].weight, only=loop.watch[1])
                           for s, g in staged.items()} if loop.watch else {}
                 if loop.after(model, latest, rounds_in_model=done + k): return model
             done += k
