@@ -105,8 +105,8 @@ def main():
     md.append("\n`train() training` is its ResourceMeter wall time (DataFrame to matrices, fingerprint, boosting with the "
               "per-round hook); `whole call` adds scoring the 65,469 test rows. `direct` starts from prepared matrices and records "
               "the valid AUC of every round as `train()` does (scikit-learn: one `fit`, then `staged_predict_proba`). CPU: user and system "
-              "seconds of every thread over the same span. Every run's seconds are in the .json: on this shared 2-core machine wall time "
-              "moves by 10-20% from run to run, CPU time less.")
+              "seconds of every thread over the same span. Every run's seconds are in the .json: on this shared 2-core machine wall and CPU "
+              "time both move by 10-20% between runs of the same code, so ratios within about 10% are not told apart here.")
     Path(a.results).parent.mkdir(parents=True, exist_ok=True)
     Path(a.results + '.json').write_text(json.dumps(dict(machine=machine, rows=rows), indent=1))
     Path(a.results + '.md').write_text('\n'.join(md) + '\n')
