@@ -36,7 +36,7 @@ def _sync(out):
 __all__ = ['ENGINES', 'CALIBRATION_SIZES', 'LONG_CALL_S', 'MODEL_FILES', 'cache_dir', 'Predictor', 'calibration_rows',
            'model_facts', 'read_model_file', 'score_file', 'latency', 'throughput']
 
-# %% ../nbs/04_infer.ipynb #3b4b655a
+# %% ../nbs/04_infer.ipynb #f6c05226
 ENGINES = ('auto', 'cpu', 'cuda', 'native')
 
 def _dense(X, fill:float) -> np.ndarray:
@@ -211,8 +211,10 @@ class Predictor:
         for c, i in self._index.items():
             v = values[c]
             if na and isinstance(v, str) and v in na: v = None
-            if c in self._codes:   # unseen or missing: NaN; a date the metadata kept as text, by its text
-                x[i] = self._codes[c].get(v, np.nan) if v in self._codes[c] or not kept_as_text(v) else self._codes[c].get(str(v), np.nan)
+            if c in self._codes:
+                code = self._codes[c].get(v)
+                if code is None: code = self._codes[c].get(str(v), np.nan) if kept_as_text(v) else np.nan   # a date the metadata kept as text; else unseen or missing
+                x[i] = code
             elif v is None: x[i] = np.nan
             else:
                 try: x[i] = float(v)
