@@ -179,7 +179,7 @@ class Dataset:
         kind = (' (sparse)' if self.sparse else '') + (', weighted' if self.weight is not None else '')
         return f"Dataset({self.name!r}: {self.X.shape[0]:,} rows × {self.X.shape[1]} features{kind}, {self.task}, {self.metric}; {sizes})"
 
-# %% ../nbs/01_data.ipynb #a4c29a3a
+# %% ../nbs/01_data.ipynb #51c6a862
 def feature_types(X:pd.DataFrame) -> list[str]:
     "XGBoost feature types of `X`'s columns: 'c' for categorical, 'q' for numeric."
     return ['c' if isinstance(t, pd.CategoricalDtype) else 'q' for t in X.dtypes]
@@ -204,23 +204,9 @@ def kept_as_text(v) -> bool:
     "Whether JSON metadata holds category `v` as its text: values other than text, numbers, booleans and missing ones (dates, periods)."
     return not (v is None or isinstance(v, (str, int, float, bool, np.generic)) or pd.isna(v))
 
-def _may_hold_dates(col) -> bool:
-    "Whether `col` may hold values JSON keeps as text: its dtype (or its categories' dtype) is not text, number or boolean."
-    dt = getattr(col, 'dtype', None)
-    if isinstance(dt, pd.CategoricalDtype): dt = dt.categories.dtype
-    return dt is None or dt == object or not (dt.kind in 'biufSU' or pd.api.types.is_string_dtype(dt))
-
 def category_codes(col, categories:list) -> np.ndarray:
     "Each value's position in `categories`: -1 when missing or unseen (pandas' `Categorical` warns of unseen values, and will raise)."
-    index = pd.Index(categories)
-    codes = index.get_indexer(col)
-    if (codes < 0).any() and _may_hold_dates(col) and len(categories) and all(isinstance(v, str) for v in categories):   # read back from JSON: dates as text
-        values = np.asarray(col, dtype=object)[at := np.flatnonzero(codes < 0)]
-        if pd.api.types.infer_dtype(values, skipna=True) in ('string', 'integer', 'floating', 'mixed-integer-float', 'boolean', 'empty'):
-            return codes   # unseen or missing, nothing JSON held as text
-        if (lossy := np.fromiter(map(kept_as_text, values), bool, len(values))).any():
-            codes[at[lossy]] = index.get_indexer([str(v) for v in values[lossy]])
-    return codes
+    return pd.Index(categories).get_indexer(col)
 
 def as_matrix(X:pd.DataFrame|sp.spmatrix, categories:dict|None=None # levels per categorical column; default: X's own
              ) -> np.ndarray:
