@@ -113,6 +113,7 @@ def train_file(source:Param("CSV or Parquet file, or folder of Parquet shards", 
                group:Param("ranking: the query id column (rows of a query adjacent)", str)=None,
                weight:Param("the column of row weights, if any: counts in training and in every metric", str)=None,
                na_values:Param("comma-separated text that marks a missing value, e.g. '?,-' (the model keeps it for scoring)", str)=None,
+               drop_missing_target:Param("leave out the rows whose target is missing (default: refuse them)", store_true)=False,
                features:Param("comma-separated feature columns (default: every column but the target and group)", str)=None,
                exclude:Param("comma-separated columns left out of the features, e.g. ones that leak the target", str)=None,
                task:Param("'auto' (from the target), 'binary', 'multiclass', 'regression' or 'ranking'", str)='auto',
@@ -132,7 +133,7 @@ def train_file(source:Param("CSV or Parquet file, or folder of Parquet shards", 
     if tune_trials < 0: raise ValueError(f"--tune_trials must be 0 or more, got {tune_trials}")
     names = lambda s: None if s is None else [c.strip() for c in s.split(',') if c.strip()]
     data = from_file(source, target=target, group=group, features=names(features), exclude=names(exclude), task=task, weight=weight,
-                     na_values=None if na_values is None else [v.strip() for v in na_values.split(',') if v.strip()])
+                     drop_missing_target=drop_missing_target, na_values=None if na_values is None else [v.strip() for v in na_values.split(',') if v.strip()])
     if tune_trials:   # each trial: `rounds` rounds at most, stopped early after 20 without a better validation score
         check_choice(backend, BACKENDS, 'backend')
         found = tune(data, backend, n_trials=tune_trials, timeout=tune_timeout, num_boost_round=rounds, device=device,

@@ -14,7 +14,7 @@ from .core import check_choice
 
 # %% auto #0
 __all__ = ['TASKS', 'DATASETS', 'DIAMOND_GRADES', 'TWEET_HASH_FEATURES', 'TWEET_TIME_COLUMNS', 'SYNTHETIC_CATEGORICALS',
-           'DEFAULT_METRICS', 'TABLE_SUFFIXES', 'ISO_DATETIME', 'data_dir', 'atomic_path', 'sha256_file',
+           'DEFAULT_METRICS', 'TABLE_SUFFIXES', 'ISO_DATETIME', 'INDEX_NAMES', 'data_dir', 'atomic_path', 'sha256_file',
            'read_manifest', 'Part', 'split_rows', 'group_runs', 'check_groups', 'check_weights', 'split_groups',
            'Dataset', 'feature_types', 'categories_of', 'epoch_seconds', 'numeric_column', 'kept_as_text',
            'category_codes', 'as_matrix', 'DatasetSpec', 'register_dataset', 'load_dataset', 'list_datasets',
@@ -621,14 +621,34 @@ def dates_as_text(df:pd.DataFrame, columns:list) -> list:
         if len(values) and values.str.fullmatch(ISO_DATETIME).all(): found.append(c)
     return found
 
-def identifier_columns(df:pd.DataFrame, columns:list, min_rows:int=50) -> dict:
+INDEX_NAMES = ('rownames', 'row.names', 'row_names', '...1', 'index', 'level_0')   # R's Rdatasets, write.csv, readr; pandas' reset_index
+
+def _index_name(c) -> bool:
+    "Whether column name `c` is one a written-out index gets: pandas' `Unnamed: 0` (an empty header), R's `rownames`, ..."
+    return str(c).startswith('Unnamed: ') or str(c).strip() == '' or str(c) in INDEX_NAMES
+
+def _singleton_share(s:pd.Series) -> float:
+    "The share of `s`'s present values that no other row holds."
+    counts = s.value_counts()
+    return float(counts[counts == 1].sum() / counts.sum()) if len(counts) else 0.0
+
+def _mostly_numbers(s:pd.Series) -> bool:
+    "Whether most of text column `s`'s present values are numbers: measurements with a mark or two for missing, not names."
+    present = s.dropna()
+    return bool(len(present)) and pd.to_numeric(present, errors='coerce').notna().mean() >= 0.5
+
+def identifier_columns(df:pd.DataFrame, columns:list,
+                       min_rows:int=50, # fewer rows than this: too few to tell
+                       unique_share:float=0.5 # a text column where this share of rows holds a value no other row has names rows
+                      ) -> dict:
     "{column: why} for the columns among `columns` that identify rows rather than describe them: no split can generalise from them."
     if len(df) < min_rows: return {}
     found = {}
     for c in columns:
         if _counts_rows(df[c]): found[c] = f"counts the rows from {df[c].iloc[0]}: the index written with the file, so it says only where a row sits"
         elif _text(df[c]) and df[c].nunique(dropna=False) == len(df): found[c] = "text with a different value on every row"
-        elif str(c).startswith('Unnamed: ') and df[c].is_unique: found[c] = "no name and a different value on every row: the index pandas' to_csv wrote"
+        elif _text(df[c]) and (share := _singleton_share(df[c])) >= unique_share and not _mostly_numbers(df[c]): found[c] = f"text where {share:.0%} of the rows hold a value no other row has"
+        elif _index_name(c) and df[c].is_unique: found[c] = f"named {c!r} with a different value on every row: the index written with the file"
     return found
 
 def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or Arrow table
@@ -640,6 +660,7 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
               metric:str|None=None, # default by task: auc, mlogloss, rmse, ndcg
               weight:str|None=None, # the column of row weights, if any (not a feature)
               na_values:list|None=None, # text that marks a missing value ('?', '-'): missing in training, and in scoring
+              drop_missing_target:bool=False, # leave out the rows whose target is missing (and say how many), rather than refuse them
               name:str|None=None, split_seed:int=0) -> Dataset:
     "A `Dataset` from the user's own table, each bad input refused with a message that names it."
     frame = arrow_frame(source)
@@ -655,6 +676,13 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
         if clash := [f for f in features if f in (target, group, weight)]: raise ValueError(f"features include the target, group or weight column: {clash}")
     if exclude and (absent := [c for c in exclude if c not in cols]): raise ValueError(f"excluded columns not in {label}: {', '.join(map(repr, absent))}")
     if len(df) == 0: raise ValueError(f"{label} has no rows")
+    if (unknown := df[target].isna()).any():
+        n = int(unknown.sum())
+        if not drop_missing_target: raise ValueError(f"target {target!r} is missing on {n:,} of {len(df):,} rows: drop_missing_target=True "
+                                                     "(--drop_missing_target in the shell) leaves them out, or fill them")
+        if n == len(df): raise ValueError(f"target {target!r} is missing on every row of {label}")
+        warnings.warn(f"{label}: left out the {n:,} rows whose target {target!r} is missing", stacklevel=2)
+        df = df[~unknown.to_numpy()].reset_index(drop=True)
     y = df[target]
     task = infer_task(y, group) if task == 'auto' else check_choice(task, TASKS, 'task')
     if task == 'ranking' and group is None: raise ValueError("ranking needs a group column: the query id of each row")
