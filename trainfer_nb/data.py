@@ -13,14 +13,14 @@ from tqdm.auto import tqdm
 from .core import check_choice
 
 # %% auto #0
-__all__ = ['TASKS', 'DATASETS', 'DIAMOND_GRADES', 'TWEET_HASH_FEATURES', 'TWEET_TIME_COLUMNS', 'SYNTHETIC_CATEGORICALS',
-           'DEFAULT_METRICS', 'TABLE_SUFFIXES', 'ISO_DATETIME', 'INDEX_NAMES', 'data_dir', 'atomic_path', 'sha256_file',
-           'read_manifest', 'Part', 'split_rows', 'group_runs', 'check_groups', 'check_weights', 'split_groups',
-           'Dataset', 'feature_types', 'categories_of', 'epoch_seconds', 'numeric_column', 'kept_as_text',
-           'category_codes', 'as_matrix', 'DatasetSpec', 'register_dataset', 'load_dataset', 'list_datasets',
-           'synthetic_chunks', 'synthetic', 'write_shards', 'arrow_frame', 'csv_format', 'read_table', 'infer_types',
-           'infer_task', 'check_target', 'mark_missing', 'numbers_as_text', 'dates_as_text', 'identifier_columns',
-           'from_file', 'iter_batches']
+__all__ = ['TASKS', 'TIME_OF_DAY', 'DATASETS', 'DIAMOND_GRADES', 'TWEET_HASH_FEATURES', 'TWEET_TIME_COLUMNS',
+           'SYNTHETIC_CATEGORICALS', 'DEFAULT_METRICS', 'TABLE_SUFFIXES', 'ISO_DATETIME', 'INDEX_NAMES', 'data_dir',
+           'atomic_path', 'sha256_file', 'read_manifest', 'Part', 'split_rows', 'group_runs', 'check_groups',
+           'check_weights', 'split_groups', 'Dataset', 'feature_types', 'categories_of', 'epoch_seconds', 'day_seconds',
+           'is_times', 'numeric_column', 'kept_as_text', 'category_codes', 'as_matrix', 'DatasetSpec',
+           'register_dataset', 'load_dataset', 'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards',
+           'arrow_frame', 'csv_format', 'read_table', 'infer_types', 'infer_task', 'check_target', 'mark_missing',
+           'numbers_as_text', 'dates_as_text', 'identifier_columns', 'from_file', 'iter_batches']
 
 # %% ../nbs/01_data.ipynb #0b23fc3e
 TASKS = ('binary', 'multiclass', 'regression', 'ranking')
@@ -192,13 +192,28 @@ def epoch_seconds(s:pd.Series) -> pd.Series:
     "Datetimes as seconds since 1970-01-01 UTC (naive ones read as UTC): how a datetime feature reaches the model."
     return (s - pd.Timestamp(0, tz=s.dt.tz)).dt.total_seconds()
 
+TIME_OF_DAY = r'(\d{1,2}):([0-5]\d)(?::([0-5]\d(?:\.\d+)?))?'   # 7:05, 11:38:36, 23:59:59.5
+
+def day_seconds(s:pd.Series) -> pd.Series:
+    "Times of day ('11:38:36', '7:05' or `datetime.time`) as seconds since midnight; NaN where missing or not a time."
+    p = s.astype(str).str.extract(f'^{TIME_OF_DAY}$').astype(float)
+    return (p[0] * 3600 + p[1] * 60 + p[2].fillna(0)).set_axis(s.index)
+
+def is_times(s:pd.Series) -> bool:
+    "Whether every present value of text column `s` is a time of day, and one is present."
+    present = s.dropna()
+    return bool(len(present)) and bool(day_seconds(present).notna().all())
+
 def numeric_column(col:pd.Series, name:str) -> np.ndarray:
-    "A numeric feature as float32: numbers, or datetimes (datetime values, or ISO 8601 text such as a CSV holds) as `epoch_seconds`."
+    "A numeric feature as float32: numbers; datetimes (values, or ISO 8601 text such as a CSV holds) as `epoch_seconds`; times of day and durations as seconds."
     if pd.api.types.is_datetime64_any_dtype(col): return epoch_seconds(col).to_numpy(np.float32)
+    if pd.api.types.is_timedelta64_dtype(col): return col.dt.total_seconds().to_numpy(np.float32)
     try: return pd.to_numeric(col, errors='raise').to_numpy(dtype=np.float32, na_value=np.nan)
     except (ValueError, TypeError) as e: why = e
     try: return epoch_seconds(pd.to_datetime(col, format='ISO8601', utc=True)).to_numpy(np.float32)
-    except (ValueError, TypeError): raise ValueError(f"column {name!r} is not numeric: {why}") from None
+    except (ValueError, TypeError): pass
+    if is_times(col): return day_seconds(col).to_numpy(np.float32)
+    raise ValueError(f"column {name!r} is not numeric: {why}")
 
 def kept_as_text(v) -> bool:
     "Whether JSON metadata holds category `v` as its text: values other than text, numbers, booleans and missing ones (dates, periods)."
@@ -472,7 +487,7 @@ def write_shards(path:Path|str, # folder to write; made if missing
     with atomic_path(path/'_shards.json') as tmp: tmp.write_text(json.dumps(meta, indent=1))
     return path
 
-# %% ../nbs/01_data.ipynb #84a12473
+# %% ../nbs/01_data.ipynb #5b453ebe
 TABLE_SUFFIXES = {'.csv': 'csv', '.tsv': 'csv', '.parquet': 'parquet', '.pq': 'parquet'}
 
 def _kind(path:Path) -> str:
@@ -543,13 +558,14 @@ def read_table(source:Path|str|pd.DataFrame, columns:list|None=None) -> pd.DataF
     return pd.read_parquet(path, columns=columns)
 
 def infer_types(X:pd.DataFrame) -> pd.DataFrame:
-    "Model-ready dtypes: text and booleans' kin become categoricals or integers, datetimes seconds since 1970."
+    "Model-ready dtypes: text and booleans' kin become categoricals or integers, datetimes seconds since 1970, durations seconds."
     out = {}
     for c in X.columns:
         s = X[c]
         if isinstance(s.dtype, pd.CategoricalDtype) or pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s): out[c] = s
         elif pd.api.types.is_bool_dtype(s): out[c] = s.astype(np.float32 if s.isna().any() else np.int8)   # nullable: NA stays missing
         elif pd.api.types.is_datetime64_any_dtype(s): out[c] = epoch_seconds(s)
+        elif pd.api.types.is_timedelta64_dtype(s): out[c] = s.dt.total_seconds()
         else: out[c] = s.astype('category')
     return pd.DataFrame(out, index=X.index)
 
@@ -699,6 +715,8 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
             try: parsed[c] = pd.to_datetime(df[c], format='ISO8601', utc=True)
             except (ValueError, TypeError): pass   # no such day (a 13th month): text it stays
         df = df.assign(**parsed)
+    if times := [c for c in names if _text(df[c]) and is_times(df[c])]:   # times of day: seconds since midnight, as the predictor reads them
+        df = df.assign(**{c: day_seconds(df[c]) for c in times})
     if features is None and (ids := identifier_columns(df, names)):
         warnings.warn(f"{label}: left out {'; '.join(f'{c!r} ({why})' for c, why in ids.items())}: identifiers, not features; "
                       "list them in features (--features in the shell) to keep them", stacklevel=2)

@@ -194,7 +194,7 @@ class Predictor:
 
     @staticmethod
     def _when(c, v) -> float:
-        "A datetime (value or ISO 8601 text) given for numeric feature `c`, as the seconds the model was trained on."
+        "A datetime, time of day or duration (value or text) given for numeric feature `c`, as the seconds the model was trained on."
         try: return float(numeric_column(pd.Series([v]), c)[0])
         except ValueError: raise ValueError(f"feature {c!r} is numeric; got {v!r}") from None
 
