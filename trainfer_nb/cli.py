@@ -11,7 +11,7 @@ import trainfer_nb
 from .core import (check_choice, cuda_gpus, xgboost_cuda_built, lightgbm_gpu_error, resolve_device,
                               DeviceUnavailableError, DEVICES)
 from .data import load_dataset, list_datasets, from_file, DATASETS
-from .train import train, BACKENDS
+from .train import train, BACKENDS, merge_params
 from .infer import Predictor, latency, throughput, score_file
 from .tune import tune, default_space
 
@@ -137,7 +137,7 @@ def train_file(source:Param("CSV or Parquet file, or folder of Parquet shards", 
     if tune_trials:   # each trial: `rounds` rounds at most, stopped early after 20 without a better validation score
         check_choice(backend, BACKENDS, 'backend')
         found = tune(data, backend, n_trials=tune_trials, timeout=tune_timeout, num_boost_round=rounds, device=device,
-                     space=lambda trial, b: {**default_space(trial, b), **p}, verbose=not quiet)
+                     space=lambda trial, b: merge_params(b, default_space(trial, b), p), verbose=not quiet)
         print(found); p = found.best_params
     r = train(data, backend, device=device, params=p, num_boost_round=rounds, early_stopping_rounds=early_stopping or None,
               checkpoint_dir=checkpoint_dir, resume=resume, verbose=not quiet)

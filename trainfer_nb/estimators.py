@@ -11,7 +11,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted, validate_data, _check_y, _check_sample_weight
 from .data import Dataset, infer_types, check_groups, as_matrix, category_codes, DEFAULT_METRICS
-from .train import train, backend_for, ndcg_at_10, BACKENDS
+from .train import train, backend_for, ndcg_at_10, merge_params, BACKENDS
 
 # %% auto #0
 __all__ = ['GBMClassifier', 'GBMRegressor', 'GBMRanker']
@@ -60,10 +60,8 @@ class _GBM(BaseEstimator):
         return X if sp.issparse(X) else pd.DataFrame(X, columns=[f'f{i}' for i in range(X.shape[1])] if names is None else list(names))
 
     def _params(self):
-        p = dict(self.params or {})
-        p.setdefault('learning_rate', self.learning_rate)  # the same name in all three libraries
-        if self.max_depth is not None: p.setdefault('max_depth', self.max_depth)
-        return p
+        own = dict(learning_rate=self.learning_rate) | ({} if self.max_depth is None else dict(max_depth=self.max_depth))   # the same names in all three libraries
+        return merge_params(self.backend, own, dict(self.params or {}))   # params win, under any of their names (XGBoost's 'eta')
 
     def _fit(self, X, y, qid=None, sample_weight=None):
         if self.backend not in BACKENDS: raise ValueError(f"backend {self.backend!r} is not one of: {', '.join(map(repr, BACKENDS))}")

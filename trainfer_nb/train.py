@@ -19,12 +19,13 @@ from .data import Dataset, as_matrix, mark_missing, atomic_path, sha256_file, ke
 
 # %% auto #0
 __all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'SCORES', 'PROBABILITY_OBJECTIVES', 'CLASSIFIER_OBJECTIVES',
-           'SKOPS_TRUSTED_PREFIXES', 'SKOPS_TRUSTED_TYPES', 'CHECKPOINT_FORMAT', 'LIBRARY_NAME_CHARS', 'FEATURE_PARAMS',
-           'ARTIFACT_FORMAT', 'ndcg_at_10', 'test_scores', 'TrainResult', 'group_sizes', 'fingerprint', 'matrix_on',
-           'input_device', 'Split', 'did_you_mean', 'prepare', 'RoundInfo', 'Rounds', 'short_xgboost_error',
-           'XGBoostBackend', 'LightGBMBackend', 'SklearnBackend', 'backend_for', 'Checkpointer', 'library_name',
-           'library_names', 'feature_params', 'device_for', 'train', 'library_versions', 'read_metadata', 'load_model',
-           'plot_learning_curve', 'feature_importance', 'plot_importance']
+           'XGBOOST_ALIASES', 'ROUND_PARAMS', 'STOP_PARAMS', 'SKOPS_TRUSTED_PREFIXES', 'SKOPS_TRUSTED_TYPES',
+           'CHECKPOINT_FORMAT', 'LIBRARY_NAME_CHARS', 'FEATURE_PARAMS', 'DIVERGENCE_HINTS', 'ARTIFACT_FORMAT',
+           'ndcg_at_10', 'test_scores', 'TrainResult', 'group_sizes', 'fingerprint', 'matrix_on', 'input_device',
+           'Split', 'param_key', 'merge_params', 'did_you_mean', 'prepare', 'RoundInfo', 'Rounds',
+           'short_xgboost_error', 'XGBoostBackend', 'LightGBMBackend', 'SklearnBackend', 'backend_for', 'Checkpointer',
+           'library_name', 'library_names', 'feature_params', 'device_for', 'diverged', 'train', 'library_versions',
+           'read_metadata', 'load_model', 'plot_learning_curve', 'feature_importance', 'plot_importance']
 
 # %% ../nbs/02_train.ipynb #95495dc9
 BACKENDS = ('xgboost', 'lightgbm', 'sklearn')
@@ -135,9 +136,47 @@ PROBABILITY_OBJECTIVES = {'xgboost': ('binary:logistic', 'reg:logistic', 'multi:
 CLASSIFIER_OBJECTIVES = {'xgboost': ('binary:logistic', 'binary:logitraw', 'binary:hinge', 'multi:softprob', 'multi:softmax'),
                          'lightgbm': ('binary', 'multiclass', 'softmax', 'multiclassova', 'multiclass_ova', 'ova', 'ovr')}
 
+XGBOOST_ALIASES = {'learning_rate': ('eta',), 'min_split_loss': ('gamma',), 'reg_lambda': ('lambda',), 'reg_alpha': ('alpha',),
+                   'seed': ('random_state',), 'nthread': ('n_jobs',)}   # one parameter each: XGBoost's configuration sets both names
+
+@functools.cache
+def _lightgbm_aliases() -> dict:
+    "LightGBM's parameter names and their aliases, from the library itself (asked once); empty if its private API has moved."
+    import lightgbm as lgb
+    try: return lgb.basic._ConfigAliases._get_all_param_aliases()
+    except Exception: return {}
+
+def _canonical(backend:str, key:str) -> str:
+    "The library's own name for parameter `key`, which may be an alias: LightGBM's 'mc' for 'monotone_constraints', XGBoost's 'eta' for 'learning_rate'."
+    if backend == 'xgboost': return next((name for name, aliases in XGBOOST_ALIASES.items() if key in aliases), key)
+    if backend != 'lightgbm': return key
+    return next((name for name, aliases in _lightgbm_aliases().items() if key == name or key in aliases), key)
+
+def param_key(backend:str, params:dict, name:str) -> str|None:
+    "The key under which `params` gives parameter `name`, by any of its names; None if it does not."
+    return next((k for k in params if _canonical(backend, k) == _canonical(backend, name)), None)
+
+def merge_params(backend:str, defaults:dict, params:dict) -> dict:
+    "`params` over `defaults`; a default is left out where `params` names the same parameter by another name, which the library would resolve to the default."
+    given = {_canonical(backend, k) for k in params}
+    return {**{k: v for k, v in defaults.items() if _canonical(backend, k) not in given}, **params}
+
+ROUND_PARAMS = {'xgboost': ('num_boost_round', 'n_estimators', 'num_round', 'num_rounds'), 'lightgbm': ('num_iterations',), 'sklearn': ('max_iter',)}
+STOP_PARAMS = {'xgboost': ('early_stopping_rounds',), 'lightgbm': ('early_stopping_round',), 'sklearn': ('n_iter_no_change',)}
+
+def _check_loop_params(backend:str, params:dict):
+    "Refuse in `params` what `train`'s own arguments decide: the number of rounds, and early stopping."
+    for k, v in params.items():
+        if _canonical(backend, k) in ROUND_PARAMS[backend]: raise ValueError(f"parameter {k!r} is the number of rounds: pass num_boost_round={v!r} to train")
+        if _canonical(backend, k) in STOP_PARAMS[backend]: raise ValueError(f"parameter {k!r} is early stopping: pass early_stopping_rounds={v!r} to train")
+    if backend == 'sklearn' and params.get('early_stopping', False) is not False:   # it would hold out training rows and stop inside the fit
+        raise ValueError(f"early_stopping={params['early_stopping']!r}: scikit-learn would stop on rows it holds out of the training set; "
+                         "pass early_stopping_rounds to train, which watches the validation rows")
+
 def _check_objective(backend:str, task:str, params:dict|None):
     "A classifier here reports class probabilities: refuse an objective that gives labels or raw margins, or a classifier's for another task, before any work."
-    obj = (params or {}).get('objective')
+    params = params or {}
+    obj = params.get(param_key(backend, params, 'objective'))   # LightGBM's 'application', 'loss' ... too
     if task in ('regression', 'ranking') and obj in CLASSIFIER_OBJECTIVES.get(backend, ()):
         raise ValueError(f"objective {obj!r} is a classifier's, and this is a {task} task: for classes, task='binary' or 'multiclass'; "
                          f"else a {task} objective")
@@ -355,13 +394,6 @@ class XGBoostBackend:
         return pd.Series([g.get(n, 0.0) for n in model.feature_names], index=names)
     def splits(self, model) -> int: return int(sum(model.get_score(importance_type='weight').values()))
 
-@functools.cache
-def _lightgbm_aliases() -> dict:
-    "LightGBM's parameter names and their aliases, from the library itself (asked once); empty if its private API has moved."
-    import lightgbm as lgb
-    try: return lgb.basic._ConfigAliases._get_all_param_aliases()
-    except Exception: return {}
-
 class LightGBMBackend:
     "LightGBM through `lightgbm.train` with a per-round callback; its text model format."
     name, suffix = 'lightgbm', '.txt'
@@ -373,7 +405,7 @@ class LightGBMBackend:
                  num_leaves=63, seed=seed, deterministic=True, verbose=-1)
         if metric == 'ndcg': p['eval_at'] = [10]
         if device == 'cuda': p['device_type'] = _lightgbm_gpu_type()
-        if task == 'multiclass': p['num_class'] = n_classes
+        if task == 'multiclass': p.update(num_class=n_classes, min_sum_hessian_in_leaf=1.0)   # bounded leaves: see `diverged`
         return p
 
     def check_params(self, params):
@@ -387,9 +419,10 @@ class LightGBMBackend:
 
     def watch_metric(self, params, metric):
         base = EVAL_METRICS[metric][1].split('@')[0]
-        m = params.get('metric')
+        key = param_key('lightgbm', params, 'metric') or 'metric'   # or 'metrics', 'metric_types'
+        m = params.get(key)
         ms = [m] if isinstance(m, str) else list(m or [])
-        if base not in ms: params['metric'] = ms + [base]
+        if base not in ms: params[key] = ms + [base]
         return EVAL_METRICS[metric][1]
 
     def fit(self, splits, names, ftypes, params, rounds, eval_sets, loop, init_model=None):
@@ -446,7 +479,9 @@ class SklearnBackend:
     gpu_input = False
 
     def params(self, task, metric, device, seed, n_classes):
-        return dict(learning_rate=0.1, max_leaf_nodes=31, early_stopping=False, random_state=seed)
+        p = dict(learning_rate=0.1, max_leaf_nodes=31, early_stopping=False, random_state=seed)
+        if task == 'multiclass': p['l2_regularization'] = 1.0   # bounded leaves: see `diverged`
+        return p
 
     def watch_metric(self, params, metric): return metric
 
@@ -590,11 +625,6 @@ FEATURE_PARAMS = {   # per library: parameters with a value per feature (and its
                  'cegb_penalty_feature_lazy': 0.0, 'cegb_penalty_feature_coupled': 0.0},
     'sklearn': {'monotonic_cst': 0, 'interaction_cst': None}}
 
-def _canonical(backend:str, key:str) -> str:
-    "LightGBM's own name for `key`, which may be one of its aliases ('mc' for 'monotone_constraints')."
-    if backend != 'lightgbm': return key
-    return next((name for name, aliases in _lightgbm_aliases().items() if key == name or key in aliases), key)
-
 def _feature_position(f, names:list, param:str) -> int:
     "The position of feature `f`, given by name (first: a column may be named 3) or by position."
     if f in names: return names.index(f)
@@ -673,6 +703,27 @@ def device_for(backend:str, device:str) -> str:
     return dev
 
 # %% ../nbs/02_train.ipynb #fdbd3d59
+def diverged(history:dict, watch:tuple|None, higher_is_better:bool, at:int,
+             factor:float=2.0 # how many times its best the watched loss must reach
+            ) -> tuple|None:
+    "(best round, best value, value at round `at`) when the watched loss at `at` is over `factor` times its best and above its first: a model that diverged."
+    if not watch or higher_is_better: return None   # losses only: AUC and NDCG stay between 0 and 1
+    v = history.get(watch[0], {}).get(watch[1], [])
+    if not 0 < at < len(v): return None
+    best = int(np.nanargmin(v[:at + 1]))
+    return (best, v[best], v[at]) if v[at] > factor * v[best] and v[at] > v[0] else None
+
+DIVERGENCE_HINTS = {'xgboost': 'A larger reg_lambda or min_child_weight bounds the leaf values, as does a lower learning_rate',
+                    'lightgbm': 'min_sum_hessian_in_leaf or lambda_l2 bound the leaf values (1 bounds them as XGBoost does), as does a lower learning_rate',
+                    'sklearn': 'l2_regularization bounds the leaf values (1 bounds them as XGBoost does), as does a lower learning_rate'}
+
+def _rare_classes(y, classes, rows:int=10) -> str:
+    "', where k of the n classes have under `rows` training rows' for a classifier with such classes, else ''."
+    if classes is None: return ''
+    counts = np.bincount(np.asarray(to_host(y)).astype(int), minlength=len(classes))
+    k = int((counts < rows).sum())
+    return f": {k} of its {len(classes)} classes {'has' if k == 1 else 'have'} under {rows} training rows, where the loss's curvature vanishes" if k else ''
+
 def _identity(backend, task, params, fp, names) -> dict:
     return dict(backend=backend, task=task, fingerprint=fp, features=list(names),
                 params=json.loads(json.dumps({k: v for k, v in params.items() if k not in _VOLATILE}, default=str)))
@@ -702,6 +753,7 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
     if resume and not checkpoint_dir: raise ValueError("resume=True needs a checkpoint_dir")
     _validate(data, task, backend)
     _check_objective(backend, task, params)
+    _check_loop_params(backend, params or {})
     dev = device_for(backend, device)
     metric = data.metric if task == data.task else DEFAULT_METRICS[task]
     b = backend_for(backend, task)
@@ -710,7 +762,7 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
         on = input_device(b, dev)
         splits, classes = prepare(data, task, on, ('train', 'valid'))
         fp = fingerprint(splits['train'].X, splits['train'].y, splits['train'].weight)
-        p = feature_params(backend, {**b.params(task, metric, dev, seed, None if classes is None else len(classes)), **(params or {})},
+        p = feature_params(backend, merge_params(backend, b.params(task, metric, dev, seed, None if classes is None else len(classes)), params or {}),
                            data.feature_names, data.feature_types)
         watch = (eval_sets[-1], b.watch_metric(p, metric)) if eval_sets else None
         ck, init, history, start = None, None, None, 0
@@ -729,6 +781,10 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
         finally: loop.close()
         model = b.finish(model, loop.best_iteration)
         b.keep_categories(model, {lib: data.categories[c] for c, lib in zip(data.feature_names, library_names(backend, data.feature_names)) if c in data.categories})
+    if (d := diverged(loop.history, watch, loop.higher, loop.best_iteration)):
+        warnings.warn(f"{watch[0]} {watch[1]} rose from {d[1]:.4g} (round {d[0] + 1}) to {d[2]:.4g} (round {loop.best_iteration + 1}): the model diverged"
+                      f"{_rare_classes(splits['train'].y, classes)}. {DIVERGENCE_HINTS[backend]}; or early_stopping_rounds, which keeps the best round",
+                      stacklevel=2)
     if not b.splits(model):
         warnings.warn(f"the {backend} model made no split: every tree is one leaf, so it predicts the same for every row. With "
                       f"{splits['train'].X.shape[0]:,} training rows, the smallest leaf {backend} allows ({b.min_leaf}) may leave no room for one: lower it",
