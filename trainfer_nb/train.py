@@ -19,13 +19,14 @@ from .data import Dataset, as_matrix, mark_missing, atomic_path, sha256_file, ke
 
 # %% auto #0
 __all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'SCORES', 'PROBABILITY_OBJECTIVES', 'CLASSIFIER_OBJECTIVES',
-           'XGBOOST_ALIASES', 'ROUND_PARAMS', 'STOP_PARAMS', 'SKOPS_TRUSTED_PREFIXES', 'SKOPS_TRUSTED_TYPES',
-           'CHECKPOINT_FORMAT', 'LIBRARY_NAME_CHARS', 'FEATURE_PARAMS', 'DIVERGENCE_HINTS', 'ARTIFACT_FORMAT',
-           'ndcg_at_10', 'test_scores', 'TrainResult', 'group_sizes', 'fingerprint', 'matrix_on', 'input_device',
-           'Split', 'param_key', 'merge_params', 'did_you_mean', 'prepare', 'RoundInfo', 'Rounds',
-           'short_xgboost_error', 'XGBoostBackend', 'LightGBMBackend', 'SklearnBackend', 'backend_for', 'Checkpointer',
-           'library_name', 'library_names', 'feature_params', 'device_for', 'diverged', 'train', 'library_versions',
-           'read_metadata', 'load_model', 'plot_learning_curve', 'feature_importance', 'plot_importance']
+           'XGBOOST_ALIASES', 'ROUND_PARAMS', 'STOP_PARAMS', 'DEVICE_PARAMS', 'CATEGORY_PARAMS',
+           'SKOPS_TRUSTED_PREFIXES', 'SKOPS_TRUSTED_TYPES', 'CHECKPOINT_FORMAT', 'LIBRARY_NAME_CHARS', 'FEATURE_PARAMS',
+           'DIVERGENCE_HINTS', 'ARTIFACT_FORMAT', 'ndcg_at_10', 'test_scores', 'TrainResult', 'group_sizes',
+           'fingerprint', 'matrix_on', 'input_device', 'Split', 'param_key', 'merge_params', 'did_you_mean', 'prepare',
+           'RoundInfo', 'Rounds', 'short_xgboost_error', 'XGBoostBackend', 'LightGBMBackend', 'SklearnBackend',
+           'backend_for', 'Checkpointer', 'library_name', 'library_names', 'feature_params', 'device_for', 'diverged',
+           'train', 'library_versions', 'read_metadata', 'load_model', 'plot_learning_curve', 'feature_importance',
+           'plot_importance']
 
 # %% ../nbs/02_train.ipynb #95495dc9
 BACKENDS = ('xgboost', 'lightgbm', 'sklearn')
@@ -163,12 +164,21 @@ def merge_params(backend:str, defaults:dict, params:dict) -> dict:
 
 ROUND_PARAMS = {'xgboost': ('num_boost_round', 'n_estimators', 'num_round', 'num_rounds'), 'lightgbm': ('num_iterations',), 'sklearn': ('max_iter',)}
 STOP_PARAMS = {'xgboost': ('early_stopping_rounds',), 'lightgbm': ('early_stopping_round',), 'sklearn': ('n_iter_no_change',)}
+DEVICE_PARAMS = {'xgboost': ('device', 'gpu_id'), 'lightgbm': ('device_type',), 'sklearn': ()}
+CATEGORY_PARAMS = {'xgboost': (), 'lightgbm': ('categorical_feature',), 'sklearn': ('categorical_features',)}
 
 def _check_loop_params(backend:str, params:dict):
-    "Refuse in `params` what `train`'s own arguments decide: the number of rounds, and early stopping."
+    "Refuse in `params` what `train`'s own arguments or the data decide: rounds, early stopping, the device, the categorical features."
+    lib = {'xgboost': 'XGBoost', 'lightgbm': 'LightGBM', 'sklearn': 'scikit-learn'}[backend]
     for k, v in params.items():
-        if _canonical(backend, k) in ROUND_PARAMS[backend]: raise ValueError(f"parameter {k!r} is the number of rounds: pass num_boost_round={v!r} to train")
-        if _canonical(backend, k) in STOP_PARAMS[backend]: raise ValueError(f"parameter {k!r} is early stopping: pass early_stopping_rounds={v!r} to train")
+        c = _canonical(backend, k)
+        if c in ROUND_PARAMS[backend]: raise ValueError(f"parameter {k!r} is the number of rounds: pass num_boost_round={v!r} to train")
+        if c in STOP_PARAMS[backend]: raise ValueError(f"parameter {k!r} is early stopping: pass early_stopping_rounds={v!r} to train")
+        if c in DEVICE_PARAMS[backend] or (c == 'tree_method' and str(v).startswith('gpu')):
+            raise ValueError(f"parameter {k!r} picks the device: pass device='cuda' or 'cpu' to train, which checks that the device is there and puts the data on it")
+        if c in CATEGORY_PARAMS[backend]:
+            raise ValueError(f"parameter {k!r}: the categorical features come from the data (pandas 'category' or text columns; "
+                             f"feature_types 'c' in a Dataset), and train hands them to {lib}")
     if backend == 'sklearn' and params.get('early_stopping', False) is not False:   # it would hold out training rows and stop inside the fit
         raise ValueError(f"early_stopping={params['early_stopping']!r}: scikit-learn would stop on rows it holds out of the training set; "
                          "pass early_stopping_rounds to train, which watches the validation rows")
@@ -762,6 +772,8 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
         on = input_device(b, dev)
         splits, classes = prepare(data, task, on, ('train', 'valid'))
         fp = fingerprint(splits['train'].X, splits['train'].y, splits['train'].weight)
+        if classes is not None and (k := param_key(backend, params or {}, 'num_class')) and params[k] != len(classes):
+            raise ValueError(f"parameter {k!r} is {params[k]!r}, but the target has {len(classes)} classes; leave it out: train sets it")
         p = feature_params(backend, merge_params(backend, b.params(task, metric, dev, seed, None if classes is None else len(classes)), params or {}),
                            data.feature_names, data.feature_types)
         watch = (eval_sets[-1], b.watch_metric(p, metric)) if eval_sets else None
