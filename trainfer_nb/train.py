@@ -167,7 +167,7 @@ STOP_PARAMS = {'xgboost': ('early_stopping_rounds',), 'lightgbm': ('early_stoppi
 DEVICE_PARAMS = {'xgboost': ('device', 'gpu_id'), 'lightgbm': ('device_type',), 'sklearn': ()}
 CATEGORY_PARAMS = {'xgboost': (), 'lightgbm': ('categorical_feature',), 'sklearn': ('categorical_features',)}
 
-def _check_loop_params(backend:str, params:dict):
+def _check_owned_params(backend:str, params:dict):
     "Refuse in `params` what `train`'s own arguments or the data decide: rounds, early stopping, the device, the categorical features."
     lib = {'xgboost': 'XGBoost', 'lightgbm': 'LightGBM', 'sklearn': 'scikit-learn'}[backend]
     for k, v in params.items():
@@ -728,7 +728,7 @@ DIVERGENCE_HINTS = {'xgboost': 'A larger reg_lambda or min_child_weight bounds t
                     'sklearn': 'l2_regularization bounds the leaf values (1 bounds them as XGBoost does), as does a lower learning_rate'}
 
 def _rare_classes(y, classes, rows:int=10) -> str:
-    "', where k of the n classes have under `rows` training rows' for a classifier with such classes, else ''."
+    "': k of its n classes have under `rows` training rows ...' for a classifier with such classes, else ''."
     if classes is None: return ''
     counts = np.bincount(np.asarray(to_host(y)).astype(int), minlength=len(classes))
     k = int((counts < rows).sum())
@@ -763,7 +763,7 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
     if resume and not checkpoint_dir: raise ValueError("resume=True needs a checkpoint_dir")
     _validate(data, task, backend)
     _check_objective(backend, task, params)
-    _check_loop_params(backend, params or {})
+    _check_owned_params(backend, params or {})
     dev = device_for(backend, device)
     metric = data.metric if task == data.task else DEFAULT_METRICS[task]
     b = backend_for(backend, task)
