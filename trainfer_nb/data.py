@@ -17,10 +17,11 @@ __all__ = ['TASKS', 'TIME_OF_DAY', 'DATASETS', 'DIAMOND_GRADES', 'TWEET_HASH_FEA
            'SYNTHETIC_CATEGORICALS', 'DEFAULT_METRICS', 'TABLE_SUFFIXES', 'ISO_DATETIME', 'INDEX_NAMES', 'data_dir',
            'atomic_path', 'sha256_file', 'read_manifest', 'Part', 'split_rows', 'group_runs', 'check_groups',
            'check_weights', 'split_groups', 'Dataset', 'feature_types', 'categories_of', 'epoch_seconds', 'day_seconds',
-           'is_times', 'numeric_column', 'kept_as_text', 'category_codes', 'as_matrix', 'DatasetSpec',
-           'register_dataset', 'load_dataset', 'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards',
-           'arrow_frame', 'csv_format', 'read_table', 'infer_types', 'infer_task', 'check_target', 'mark_missing',
-           'numbers_as_text', 'dates_as_text', 'identifier_columns', 'from_file', 'iter_batches']
+           'is_times', 'numeric_column', 'kept_as_text', 'category_dtypes', 'typed_categories', 'category_codes',
+           'as_matrix', 'DatasetSpec', 'register_dataset', 'load_dataset', 'list_datasets', 'synthetic_chunks',
+           'synthetic', 'write_shards', 'arrow_frame', 'csv_format', 'read_table', 'infer_types', 'infer_task',
+           'check_target', 'mark_missing', 'numbers_as_text', 'dates_as_text', 'identifier_columns', 'from_file',
+           'iter_batches']
 
 # %% ../nbs/01_data.ipynb #0b23fc3e
 TASKS = ('binary', 'multiclass', 'regression', 'ranking')
@@ -205,9 +206,12 @@ def is_times(s:pd.Series) -> bool:
     return bool(len(present)) and bool(day_seconds(present).notna().all())
 
 def numeric_column(col:pd.Series, name:str) -> np.ndarray:
-    "A numeric feature as float32: numbers; datetimes (values, or ISO 8601 text such as a CSV holds) as `epoch_seconds`; times of day and durations as seconds."
+    "A numeric feature as float32: numbers; datetimes (values, or ISO 8601 text such as a CSV holds) as `epoch_seconds`; times of day and durations as seconds; a category column's codes."
     if pd.api.types.is_datetime64_any_dtype(col): return epoch_seconds(col).to_numpy(np.float32)
     if pd.api.types.is_timedelta64_dtype(col): return col.dt.total_seconds().to_numpy(np.float32)
+    if isinstance(col.dtype, pd.CategoricalDtype):   # no categories known for it: its codes, as LightGBM and XGBoost read a category column
+        codes = col.cat.codes.to_numpy(np.float32)
+        return np.where(codes < 0, np.float32(np.nan), codes)
     try: return pd.to_numeric(col, errors='raise').to_numpy(dtype=np.float32, na_value=np.nan)
     except (ValueError, TypeError) as e: why = e
     try: return epoch_seconds(pd.to_datetime(col, format='ISO8601', utc=True)).to_numpy(np.float32)
@@ -218,6 +222,14 @@ def numeric_column(col:pd.Series, name:str) -> np.ndarray:
 def kept_as_text(v) -> bool:
     "Whether JSON metadata holds category `v` as its text: values other than text, numbers, booleans and missing ones (dates, periods)."
     return not (v is None or isinstance(v, (str, int, float, bool, np.generic)) or pd.isna(v))
+
+def category_dtypes(categories:dict) -> dict:
+    "{column: dtype} for the columns whose categories JSON holds only as text (dates, periods): what brings their type back."
+    return {c: str(pd.Index(v).dtype) for c, v in categories.items() if any(map(kept_as_text, v))}
+
+def typed_categories(categories:dict, dtypes:dict) -> dict:
+    "`categories` read from JSON with the columns in `dtypes` given their type back (`category_dtypes`)."
+    return {c: list(pd.Index(v).astype(dtypes[c])) if c in dtypes else v for c, v in categories.items()}
 
 def category_codes(col, categories:list) -> np.ndarray:
     "Each value's position in `categories`: -1 when missing or unseen (pandas' `Categorical` warns of unseen values, and will raise)."

@@ -13,7 +13,7 @@ import numba as nb
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 from .core import check_choice, resolve_device, to_device, to_host, is_cupy, array_module
-from .data import (as_matrix, mark_missing, numeric_column, arrow_frame, atomic_path, iter_batches, csv_format,
+from .data import (as_matrix, mark_missing, numeric_column, typed_categories, arrow_frame, atomic_path, iter_batches, csv_format,
                               _kind, _shard_files)
 from .train import (TrainResult, backend_for, matrix_on, input_device, load_model, read_metadata, short_xgboost_error,
                                _check_objective, library_name, LIBRARY_NAME_CHARS)
@@ -443,7 +443,8 @@ def _xgboost_facts(booster, estimator=None) -> dict:
     cats = {}
     if 'c' in (booster.feature_types or []) and hasattr(booster, 'get_categories'):   # XGBoost 3.1+ keeps the categories of a DataFrame it trained on
         cats = {c: a.to_pylist() for c, a in booster.get_categories(export_to_arrow=True).to_arrow() if a is not None}
-    if not cats and (kept := booster.attr('trainfer_categories')): cats = json.loads(kept)   # what `train` keeps in the file
+    if not cats and (kept := booster.attr('trainfer_categories')):   # what `train` keeps in the file
+        cats = typed_categories(json.loads(kept), json.loads(booster.attr('trainfer_category_dtypes') or '{}'))
     best = getattr(estimator, 'best_iteration', None) if estimator is not None and booster.attr('best_iteration') is not None else None
     return dict(backend='xgboost', model=booster, task=task, feature_names=names, categories=cats, classes=classes,
                 best_iteration=booster.num_boosted_rounds() - 1 if best is None else int(best))

@@ -15,7 +15,7 @@ import trainfer_nb
 from fastcore.basics import patch
 from .core import (check_choice, resolve_device, to_device, to_host, xgboost_cuda_built, cuda_gpus,
                               lightgbm_gpu_error, DeviceUnavailableError, ResourceMeter)
-from .data import Dataset, as_matrix, mark_missing, atomic_path, sha256_file, kept_as_text, TASKS, DEFAULT_METRICS
+from .data import Dataset, as_matrix, mark_missing, atomic_path, sha256_file, category_dtypes, typed_categories, TASKS, DEFAULT_METRICS
 
 # %% auto #0
 __all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'SCORES', 'PROBABILITY_OBJECTIVES', 'CLASSIFIER_OBJECTIVES',
@@ -393,8 +393,9 @@ class XGBoostBackend:
 
     def finish(self, model, best_iteration): return model  # predictions take iteration_range
     def keep_categories(self, model, categories:dict):
-        "The categories (by the model's feature names) in the model file too, as a booster attribute: a bare file is read with them."
-        if categories: model.set_attr(trainfer_categories=json.dumps(categories, default=lambda v: v.item() if isinstance(v, np.generic) else str(v)))
+        "The categories (by the model's feature names) in the model file too, as booster attributes: a bare file is read with them, dates as dates."
+        if categories: model.set_attr(trainfer_categories=json.dumps(categories, default=lambda v: v.item() if isinstance(v, np.generic) else str(v)),
+                                      trainfer_category_dtypes=json.dumps(category_dtypes(categories)))
     def save(self, model, path): model.save_model(str(path))
     def load(self, path):
         import xgboost as xgb
@@ -842,7 +843,7 @@ def metadata(self:TrainResult) -> dict:
         classes=self.classes, params=self.params, num_boost_round=self.num_boost_round, best_iteration=self.best_iteration,
         metric=self.metric, test_metrics=self.test_metrics, history=self.history, resources=self.resources,
         n_train=self.n_train, fingerprint=self.fingerprint, best_score=self.best_score, na_values=self.na_values, versions=library_versions(self.backend),
-        category_dtypes={c: str(pd.Index(v).dtype) for c, v in self.categories.items() if any(map(kept_as_text, v))},   # JSON holds dates as text
+        category_dtypes=category_dtypes(self.categories),   # JSON holds dates as text
         created=time.strftime('%Y-%m-%dT%H:%M:%S%z')))
 
 @patch
@@ -876,8 +877,7 @@ def read_metadata(path:Path|str) -> dict:
     if not isinstance(meta.get('format'), int): raise ValueError(f"{path}/metadata.json has no format version")
     if meta['format'] > ARTIFACT_FORMAT:
         raise ValueError(f"{path} has artifact format {meta['format']}, newer than this trainfer_nb reads ({ARTIFACT_FORMAT}); upgrade trainfer_nb")
-    for c, dtype in meta.get('category_dtypes', {}).items():   # categories JSON held as text (dates, periods) get their type back
-        meta['categories'][c] = list(pd.Index(meta['categories'][c]).astype(dtype))
+    meta['categories'] = typed_categories(meta.get('categories', {}), meta.get('category_dtypes', {}))   # dates, periods: their type back
     return meta
 
 def load_model(path:Path|str) -> TrainResult:
