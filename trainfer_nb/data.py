@@ -14,14 +14,14 @@ from .core import check_choice
 
 # %% auto #0
 __all__ = ['TASKS', 'TIME_OF_DAY', 'DATASETS', 'DIAMOND_GRADES', 'TWEET_HASH_FEATURES', 'TWEET_TIME_COLUMNS',
-           'SYNTHETIC_CATEGORICALS', 'DEFAULT_METRICS', 'TABLE_SUFFIXES', 'ISO_DATETIME', 'INDEX_NAMES', 'data_dir',
-           'atomic_path', 'sha256_file', 'read_manifest', 'Part', 'split_rows', 'group_runs', 'check_groups',
-           'check_weights', 'split_groups', 'Dataset', 'feature_types', 'categories_of', 'epoch_seconds', 'day_seconds',
-           'is_times', 'numeric_column', 'kept_as_text', 'category_dtypes', 'typed_categories', 'category_codes',
-           'as_matrix', 'DatasetSpec', 'register_dataset', 'load_dataset', 'list_datasets', 'synthetic_chunks',
-           'synthetic', 'write_shards', 'arrow_frame', 'csv_format', 'read_table', 'infer_types', 'infer_task',
-           'check_target', 'mark_missing', 'numbers_as_text', 'dates_as_text', 'identifier_columns', 'from_file',
-           'iter_batches']
+           'SYNTHETIC_CATEGORICALS', 'DEFAULT_METRICS', 'TABLE_SUFFIXES', 'ISO_DATETIME', 'LOCAL_DATE', 'INDEX_NAMES',
+           'data_dir', 'atomic_path', 'sha256_file', 'read_manifest', 'Part', 'split_rows', 'group_runs',
+           'check_groups', 'check_weights', 'split_groups', 'Dataset', 'feature_types', 'categories_of',
+           'epoch_seconds', 'day_seconds', 'is_times', 'numeric_column', 'kept_as_text', 'category_dtypes',
+           'typed_categories', 'category_codes', 'as_matrix', 'DatasetSpec', 'register_dataset', 'load_dataset',
+           'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards', 'arrow_frame', 'csv_format', 'read_table',
+           'infer_types', 'infer_task', 'check_target', 'mark_missing', 'numbers_as_text', 'dates_as_text',
+           'local_dates', 'identifier_columns', 'from_file', 'iter_batches']
 
 # %% ../nbs/01_data.ipynb #0b23fc3e
 TASKS = ('binary', 'multiclass', 'regression', 'ranking')
@@ -649,6 +649,17 @@ def dates_as_text(df:pd.DataFrame, columns:list) -> list:
         if len(values) and values.str.fullmatch(ISO_DATETIME).all(): found.append(c)
     return found
 
+LOCAL_DATE = r'\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?: ?[AaPp][Mm])?)?'   # 9/30/1990, 30.09.1990 0:00
+
+def local_dates(df:pd.DataFrame, columns:list) -> dict:
+    "{column: an example} for the text columns among `columns` whose every value is a date written with day and month first ('9/30/1990', '30.09.1990')."
+    found = {}
+    for c in columns:
+        if not _text(df[c]): continue
+        values = pd.Series(pd.unique(df[c].dropna())).astype(str)
+        if len(values) and values.str.fullmatch(LOCAL_DATE).all(): found[c] = values.iloc[0]
+    return found
+
 INDEX_NAMES = ('rownames', 'row.names', 'row_names', '...1', 'index', 'level_0')   # R's Rdatasets, write.csv, readr; pandas' reset_index
 
 def _index_name(c) -> bool:
@@ -737,6 +748,10 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
         warnings.warn(f"{label}: " + '; '.join(f"{c!r} holds numbers but is read as categories because of " +
                       ', '.join(f'{v!r} ({k} row{"s" if k > 1 else ""})' for v, k in m.items()) for c, m in marks.items()) +
                       ": if those mark missing values, pass na_values (--na_values in the shell) and the columns are numbers", stacklevel=2)
+    if local := local_dates(df, names):
+        warnings.warn(f"{label}: " + '; '.join(f"{c!r} holds dates such as {v!r}" for c, v in local.items()) + ", read as categories, one per day: "
+                      "whether the day or the month comes first cannot be told for sure from such text, so write the dates as ISO 8601 "
+                      "(1990-09-30), or pass a DataFrame with the column parsed (pd.to_datetime(..., format=...)): then they are times", stacklevel=2)
     X = infer_types(df[names])
     split = split_groups(g, seed=split_seed) if g is not None else split_rows(len(df), seed=split_seed)
     return Dataset(label, X, y.to_numpy(), task, metric or DEFAULT_METRICS[task], split,
