@@ -20,8 +20,8 @@ __all__ = ['TASKS', 'TIME_OF_DAY', 'DATASETS', 'DIAMOND_GRADES', 'TWEET_HASH_FEA
            'epoch_seconds', 'day_seconds', 'is_times', 'numeric_column', 'kept_as_text', 'category_dtypes',
            'typed_categories', 'category_codes', 'as_matrix', 'DatasetSpec', 'register_dataset', 'load_dataset',
            'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards', 'arrow_frame', 'csv_format', 'read_table',
-           'infer_types', 'infer_task', 'check_target', 'mark_missing', 'numbers_as_text', 'dates_as_text',
-           'local_dates', 'identifier_columns', 'from_file', 'iter_batches']
+           'with_columns', 'infer_types', 'infer_task', 'check_target', 'mark_missing', 'numbers_as_text',
+           'dates_as_text', 'local_dates', 'identifier_columns', 'from_file', 'iter_batches']
 
 # %% ../nbs/01_data.ipynb #0b23fc3e
 TASKS = ('binary', 'multiclass', 'regression', 'ranking')
@@ -569,6 +569,12 @@ def read_table(source:Path|str|pd.DataFrame, columns:list|None=None) -> pd.DataF
     _check_unique(pq.read_schema(path).names, path.name)
     return pd.read_parquet(path, columns=columns)
 
+def with_columns(df:pd.DataFrame, new:dict) -> pd.DataFrame:
+    "`df` with the columns in `new` put in or replaced, whatever their names: `DataFrame.assign` takes them as keywords, and a column named 'self' clashes."
+    out = df.copy(deep=False)
+    for c, v in new.items(): out[c] = v
+    return out
+
 def infer_types(X:pd.DataFrame) -> pd.DataFrame:
     "Model-ready dtypes: text and booleans' kin become categoricals or integers, datetimes seconds since 1970, durations seconds."
     out = {}
@@ -737,9 +743,9 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
         for c in dates:
             try: parsed[c] = pd.to_datetime(df[c], format='ISO8601', utc=True)
             except (ValueError, TypeError): pass   # no such day (a 13th month): text it stays
-        df = df.assign(**parsed)
+        df = with_columns(df, parsed)
     if times := [c for c in names if _text(df[c]) and is_times(df[c])]:   # times of day: seconds since midnight, as the predictor reads them
-        df = df.assign(**{c: day_seconds(df[c]) for c in times})
+        df = with_columns(df, {c: day_seconds(df[c]) for c in times})
     if features is None and (ids := identifier_columns(df, names)):
         warnings.warn(f"{label}: left out {'; '.join(f'{c!r} ({why})' for c, why in ids.items())}: identifiers, not features; "
                       "list them in features (--features in the shell) to keep them", stacklevel=2)

@@ -10,7 +10,7 @@ from sklearn.model_selection import train_test_split, GroupShuffleSplit
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted, validate_data, _check_y, _check_sample_weight
-from .data import Dataset, infer_types, check_groups, as_matrix, category_codes, DEFAULT_METRICS
+from .data import Dataset, infer_types, with_columns, check_groups, as_matrix, category_codes, DEFAULT_METRICS
 from .train import train, backend_for, ndcg_at_10, merge_params, BACKENDS
 
 # %% auto #0
@@ -52,7 +52,7 @@ class _GBM(BaseEstimator):
             if len(X) == 0: raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required.")
             X = infer_types(X)
             if reset: self.categories_ = {c: list(X[c].cat.categories) for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)}
-            return X.assign(**{c: pd.Categorical.from_codes(category_codes(X[c], v), categories=v) for c, v in self.categories_.items()})
+            return with_columns(X, {c: pd.Categorical.from_codes(category_codes(X[c], v), categories=v) for c, v in self.categories_.items()})
         X = validate_data(self, X, reset=reset, accept_sparse='csr' if self.backend != 'sklearn' else False,
                           dtype=np.float32, ensure_all_finite='allow-nan')
         if reset: self.categories_ = {}
