@@ -155,9 +155,13 @@ def from_xgboost(booster, best_iteration:int|None=None) -> Forest:
         for j, s, k in zip(tree['categories_nodes'], tree['categories_segments'], tree['categories_sizes']):
             cat_off[j], cat_len[j] = b.bitset(tree['categories'][int(s):int(s) + int(k)])
         # categorical: listed categories go right in XGBoost; swap the children so that they go left here
-        b.tree(int(grp), np.where(cat, rc, lc), np.where(cat, lc, rc), feature=np.where(leaf, -1, tree['split_indices']),
-               threshold=np.where(leaf | cat, 0.0, cond), value=np.where(leaf, cond * w, 0.0), kind=np.where(cat, 2, 0),
-               default_left=np.where(cat, ~dleft, dleft) & ~leaf, cat_off=cat_off, cat_len=cat_len)
+        shape = dict(feature=np.where(leaf, -1, tree['split_indices']), threshold=np.where(leaf | cat, 0.0, cond), kind=np.where(cat, 2, 0),
+                     default_left=np.where(cat, ~dleft, dleft) & ~leaf, cat_off=cat_off, cat_len=cat_len)
+        if (k := int(tree.get('tree_param', {}).get('size_leaf_vector', 1) or 1)) > 1:
+            # vector leaves (multi_strategy='multi_output_tree'): a value per class in base_weights; one tree per class here, the same splits
+            per_class = np.asarray(tree['base_weights'], np.float64).reshape(-1, k)
+            for c in range(k): b.tree(c, np.where(cat, rc, lc), np.where(cat, lc, rc), value=np.where(leaf, per_class[:, c] * w, 0.0), **shape)
+        else: b.tree(int(grp), np.where(cat, rc, lc), np.where(cat, lc, rc), value=np.where(leaf, cond * w, 0.0), **shape)
     return b.build(base, transform, int(mp['num_feature']), source=f'xgboost {obj}')
 
 # %% ../nbs/03_forest.ipynb #b376029b
