@@ -357,6 +357,7 @@ class XGBoostBackend:
             def after_iteration(self, model, epoch, evals_log):
                 return loop.after(model, {s: {m: v[-1] for m, v in ms.items()} for s, ms in evals_log.items()})
         kw = dict(feature_names=names, feature_types=ftypes, enable_categorical=True)
+        if 'max_bin' in params: kw['max_bin'] = params['max_bin']   # the matrix bins the data: the booster's max_bin must be the matrix's
         tr = splits['train']
         try:
             dtrain = xgb.QuantileDMatrix(tr.X, tr.y, group=tr.group, weight=tr.weight, **kw)
