@@ -215,7 +215,7 @@ def _infinite_features(data:Dataset) -> list:
         return [data.feature_names[i] for i in sorted(set(X.indices[np.isinf(X.data)].tolist()))]
     return [c for c in X.columns if pd.api.types.is_float_dtype(X[c].dtype) and np.isinf(X[c].to_numpy(dtype='float64', na_value=np.nan)).any()]
 
-def _validate(data:Dataset, task:str, backend:str):
+def _validate(data:Dataset, task:str, backend:str, params:dict|None=None):
     y = data.y
     if data.X.shape[0] != len(y): raise ValueError(f"X has {data.X.shape[0]} rows but y has {len(y)}")
     if task == 'ranking' and data.group is None: raise ValueError("ranking needs groups: a query id per row (Dataset.group)")
@@ -244,8 +244,10 @@ def _validate(data:Dataset, task:str, backend:str):
     if backend == 'sklearn':
         if data.sparse: raise ValueError("scikit-learn's HistGradientBoosting needs dense input and this data is a sparse matrix: use backend='xgboost' or 'lightgbm'")
         if task == 'ranking': raise ValueError("scikit-learn has no ranking objective: use backend='xgboost' or 'lightgbm' for ranking")
-        if wide := {c: len(v) for c, v in data.categories.items() if len(v) > 255}:
-            raise ValueError(f"scikit-learn's HistGradientBoosting takes at most 255 categories per column; {wide} have more: use xgboost or lightgbm")
+        limit = (params or {}).get('max_bins', 255)
+        if wide := {c: len(v) for c, v in data.categories.items() if len(v) > limit}:
+            raise ValueError(f"scikit-learn's HistGradientBoosting takes at most {limit} categories per column (max_bins); {wide} have more: "
+                             + ("use xgboost or lightgbm" if limit == 255 else "raise max_bins, up to 255, or use xgboost or lightgbm"))
 
 def prepare(data:Dataset, task:str, device:str, parts=('train', 'valid', 'test')) -> tuple[dict[str, Split], np.ndarray|None]:
     "The splits of `data` as backend-ready `Split`s, and the classes (for classifiers)."
@@ -763,7 +765,7 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
     eval_sets = tuple(check_choice(s, ('train', 'valid'), 'eval set') for s in eval_sets)
     if early_stopping_rounds and not eval_sets: raise ValueError("early stopping needs an eval set to watch; eval_sets is empty")
     if resume and not checkpoint_dir: raise ValueError("resume=True needs a checkpoint_dir")
-    _validate(data, task, backend)
+    _validate(data, task, backend, params)
     _check_objective(backend, task, params)
     _check_owned_params(backend, params or {})
     dev = device_for(backend, device)
