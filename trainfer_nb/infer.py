@@ -14,7 +14,7 @@ from fastcore.basics import patch
 from tqdm.auto import tqdm
 from .core import check_choice, resolve_device, to_device, to_host, is_cupy, array_module
 from .data import (as_matrix, mark_missing, numeric_column, typed_categories, arrow_frame, atomic_path, iter_batches, csv_format,
-                              _kind, _shard_files)
+                              _kind, _shard_files, _check_unique)
 from .train import (TrainResult, backend_for, matrix_on, input_device, load_model, read_metadata, short_xgboost_error,
                                _check_objective, library_name, LIBRARY_NAME_CHARS)
 from . import forest as forest_module
@@ -151,6 +151,7 @@ class Predictor:
             return X
         X = arrow_frame(X)
         if isinstance(X, pd.DataFrame):
+            if not X.columns.is_unique: _check_unique(list(X.columns), 'X')   # pandas' index caches the answer: no cost per call
             missing = [c for c in self.feature_names if c not in X.columns]
             if missing and self.backend in LIBRARY_NAME_CHARS:   # a model file names 'mean radius' 'mean_radius' (LightGBM), 'price [usd]' 'price _usd_'
                 X = X.rename(columns=lambda c: library_name(self.backend, c)); missing = [c for c in self.feature_names if c not in X.columns]

@@ -15,7 +15,7 @@ import trainfer_nb
 from fastcore.basics import patch
 from .core import (check_choice, resolve_device, to_device, to_host, xgboost_cuda_built, cuda_gpus,
                               lightgbm_gpu_error, DeviceUnavailableError, ResourceMeter)
-from .data import Dataset, as_matrix, mark_missing, atomic_path, sha256_file, category_dtypes, typed_categories, TASKS, DEFAULT_METRICS
+from .data import Dataset, as_matrix, mark_missing, atomic_path, sha256_file, category_dtypes, typed_categories, _check_unique, TASKS, DEFAULT_METRICS
 
 # %% auto #0
 __all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'SCORES', 'PROBABILITY_OBJECTIVES', 'CLASSIFIER_OBJECTIVES',
@@ -818,6 +818,7 @@ def predict(self:TrainResult, X):
     if isinstance(X, np.ndarray) and X.dtype.kind in 'OUS' and X.ndim == 2 and X.shape[1] == len(self.feature_names):
         X = pd.DataFrame(X, columns=self.feature_names)   # values in training order, text among them (`DataFrame.to_numpy()`)
     if isinstance(X, pd.DataFrame):
+        if not X.columns.is_unique: _check_unique(list(X.columns), 'X')
         if missing := [c for c in self.feature_names if c not in X.columns]: raise ValueError(f"X lacks the model's columns {missing}")
         X = as_matrix(mark_missing(X[self.feature_names], self.na_values), self.categories)
     b = backend_for(self.backend, self.task)
