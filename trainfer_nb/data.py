@@ -191,6 +191,9 @@ def categories_of(X:pd.DataFrame) -> dict[str, list]:
 
 def epoch_seconds(s:pd.Series) -> pd.Series:
     "Datetimes as seconds since 1970-01-01 UTC (naive ones read as UTC): how a datetime feature reaches the model."
+    if isinstance(s.dtype, pd.ArrowDtype):   # Arrow's own arithmetic makes floats of nanoseconds only up to 2**53: NumPy's datetimes instead
+        unit = s.dtype.pyarrow_dtype.unit
+        s = s.astype(f'datetime64[{unit}, UTC]' if s.dt.tz is not None else f'datetime64[{unit}]')
     return (s - pd.Timestamp(0, tz=s.dt.tz)).dt.total_seconds()
 
 TIME_OF_DAY = r'(\d{1,2}):([0-5]\d)(?::([0-5]\d(?:\.\d+)?))?'   # 7:05, 11:38:36, 23:59:59.5
