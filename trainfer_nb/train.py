@@ -337,9 +337,10 @@ class XGBoostBackend:
     "XGBoost through `xgboost.train` with a per-round callback; a QuantileDMatrix on either device; UBJSON files."
     name, suffix = 'xgboost', '.ubj'
     min_leaf = 'min_child_weight'   # the parameter that bounds how small a leaf may be
+    min_weight = 'min_child_weight'   # ... in total weight (hessian)
     gpu_input = True   # trains and predicts from CuPy arrays on the GPU
 
-    def params(self, task, metric, device, seed, n_classes):
+    def params(self, task, metric, device, seed, n_classes, weight_scale:float=1.0):
         p = dict(objective=OBJECTIVES[task][0], eval_metric=EVAL_METRICS[metric][0], tree_method='hist', device=device,
                  max_depth=6, learning_rate=0.1, max_cat_to_onehot=1, seed=seed)
         if task == 'multiclass': p['num_class'] = n_classes
@@ -412,14 +413,15 @@ class LightGBMBackend:
     "LightGBM through `lightgbm.train` with a per-round callback; its text model format."
     name, suffix = 'lightgbm', '.txt'
     min_leaf = 'min_data_in_leaf'
+    min_weight = 'min_sum_hessian_in_leaf'
     gpu_input = False   # its GPU learners ('cuda', OpenCL 'gpu') read host memory
 
-    def params(self, task, metric, device, seed, n_classes):
+    def params(self, task, metric, device, seed, n_classes, weight_scale:float=1.0):
         p = dict(objective=OBJECTIVES[task][1], metric=EVAL_METRICS[metric][1].split('@')[0], learning_rate=0.1,
                  num_leaves=63, seed=seed, deterministic=True, verbose=-1)
         if metric == 'ndcg': p['eval_at'] = [10]
         if device == 'cuda': p['device_type'] = _lightgbm_gpu_type()
-        if task == 'multiclass': p.update(num_class=n_classes, min_sum_hessian_in_leaf=1.0)   # bounded leaves: see `diverged`
+        if task == 'multiclass': p.update(num_class=n_classes, min_sum_hessian_in_leaf=weight_scale)   # bounded leaves: see `diverged`
         return p
 
     def check_params(self, params):
@@ -490,11 +492,12 @@ class SklearnBackend:
     "scikit-learn's HistGradientBoosting, grown in chunks with `warm_start`; skops files, read back with only scikit-learn's and NumPy's types trusted."
     name, suffix = 'sklearn', '.skops'
     min_leaf = 'min_samples_leaf'
+    min_weight = None
     gpu_input = False
 
-    def params(self, task, metric, device, seed, n_classes):
+    def params(self, task, metric, device, seed, n_classes, weight_scale:float=1.0):
         p = dict(learning_rate=0.1, max_leaf_nodes=31, early_stopping=False, random_state=seed)
-        if task == 'multiclass': p['l2_regularization'] = 1.0   # bounded leaves: see `diverged`
+        if task == 'multiclass': p['l2_regularization'] = weight_scale   # bounded leaves: see `diverged`
         return p
 
     def watch_metric(self, params, metric): return metric
@@ -778,7 +781,8 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
         fp = fingerprint(splits['train'].X, splits['train'].y, splits['train'].weight)
         if classes is not None and (k := param_key(backend, params or {}, 'num_class')) and params[k] != len(classes):
             raise ValueError(f"parameter {k!r} is {params[k]!r}, but the target has {len(classes)} classes; leave it out: train sets it")
-        p = feature_params(backend, merge_params(backend, b.params(task, metric, dev, seed, None if classes is None else len(classes)), params or {}),
+        scale = float(np.mean(to_host(splits['train'].weight))) if splits['train'].weight is not None else 1.0   # bounds in hessians count weights
+        p = feature_params(backend, merge_params(backend, b.params(task, metric, dev, seed, None if classes is None else len(classes), scale), params or {}),
                            data.feature_names, data.feature_types)
         watch = (eval_sets[-1], b.watch_metric(p, metric)) if eval_sets else None
         ck, init, history, start = None, None, None, 0
@@ -803,8 +807,9 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
                       stacklevel=2)
     if not b.splits(model):
         warnings.warn(f"the {backend} model made no split: every tree is one leaf, so it predicts the same for every row. With "
-                      f"{splits['train'].X.shape[0]:,} training rows, the smallest leaf {backend} allows ({b.min_leaf}) may leave no room for one: lower it",
-                      stacklevel=2)
+                      f"{splits['train'].X.shape[0]:,} training rows, the smallest leaf {backend} allows ({b.min_leaf}) may leave no room for one: lower it"
+                      + (f"; the row weights average {scale:.3g}, and {b.min_weight}, the least total weight a leaf may hold, counts in them"
+                         if b.min_weight and scale < 1 else ''), stacklevel=2)
     test = prepare(data, task, on, ('test',))[0]['test'] if len(data.split['test']) else None  # estimators have no test rows
     scores = test_scores(task, test.y, b.predict(model, test.X, loop.best_iteration, task), test.qid, test.weight) if test else {}
     return TrainResult(backend, model, task, dev, p, loop.rounds_done, loop.best_iteration, loop.history, metric,
