@@ -439,6 +439,11 @@ class LightGBMBackend:
         m = params.get(key)
         ms = [m] if isinstance(m, str) else list(m or [])
         if base not in ms: params[key] = ms + [base]
+        if '@' in EVAL_METRICS[metric][1]:   # ndcg@10: the cut-off joins the user's eval_at, as the metric joins theirs
+            at, key = int(EVAL_METRICS[metric][1].split('@')[1]), param_key('lightgbm', params, 'eval_at') or 'eval_at'
+            cuts = params.get(key, [])
+            cuts = [int(c) for c in (cuts.split(',') if isinstance(cuts, str) else np.ravel(cuts))]
+            if at not in cuts: params[key] = cuts + [at]
         return EVAL_METRICS[metric][1]
 
     def fit(self, splits, names, ftypes, params, rounds, eval_sets, loop, init_model=None):
