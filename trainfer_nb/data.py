@@ -520,6 +520,17 @@ def _shard_files(folder:Path) -> list[Path]:
     if not files: raise ValueError(f"folder {folder} has no .parquet shards")
     return files
 
+def _check_shards(folder:Path, files:list, columns:list|None=None):
+    "Every shard in `folder` holds `columns` (by default the first shard's, and no others): else a `ValueError` naming the shard."
+    import pyarrow.parquet as pq
+    first = pq.read_schema(files[0]).names
+    want = first if columns is None else list(columns)
+    for f in files:
+        names = pq.read_schema(f).names
+        if missing := [c for c in want if c not in names]: raise ValueError(f"shard {f.name} of {folder.name} lacks the columns {missing}")
+        if columns is None and (extra := [c for c in names if c not in want]):
+            raise ValueError(f"shard {f.name} of {folder.name} has columns the first shard ({files[0].name}) has not: {extra}")
+
 def arrow_frame(X):
     "`X` as a DataFrame when it is an Arrow table: pyarrow's, or any that exports the Arrow C stream (polars, DuckDB, ...); dictionary columns become categoricals. Anything else as it is."
     if isinstance(X, (pd.DataFrame, pd.Series)) or not hasattr(X, '__arrow_c_stream__'): return X
@@ -561,6 +572,7 @@ def read_table(source:Path|str|pd.DataFrame, columns:list|None=None) -> pd.DataF
         import pyarrow.parquet as pq
         files = _shard_files(path)
         _check_unique(pq.read_schema(files[0]).names, path.name)
+        _check_shards(path, files, columns)   # pandas would fill a column one shard lacks with NaN, without a word
         return pd.concat([pd.read_parquet(f, columns=columns) for f in files], ignore_index=True)
     kind = _kind(path)
     if path.stat().st_size == 0: raise ValueError(f"{path.name} is empty")
@@ -776,6 +788,8 @@ def iter_batches(source:Path|str, batch_rows:int=65_536, columns:list|None=None)
         yield from pd.read_csv(path, **csv_format(path), usecols=columns, chunksize=batch_rows)
         return
     import pyarrow.parquet as pq
-    for f in (_shard_files(path) if path.is_dir() else [path]):
+    files = _shard_files(path) if path.is_dir() else [path]
+    if path.is_dir(): _check_shards(path, files, columns)   # Arrow would skip a column a shard lacks, without a word
+    for f in files:
         for batch in pq.ParquetFile(f).iter_batches(batch_size=batch_rows, columns=columns):
             yield batch.to_pandas()
