@@ -16,7 +16,7 @@ from .core import check_choice
 __all__ = ['TASKS', 'TIME_OF_DAY', 'DATASETS', 'DIAMOND_GRADES', 'TWEET_HASH_FEATURES', 'TWEET_TIME_COLUMNS',
            'SYNTHETIC_CATEGORICALS', 'DEFAULT_METRICS', 'TABLE_SUFFIXES', 'ISO_DATETIME', 'LOCAL_DATE', 'INDEX_NAMES',
            'data_dir', 'atomic_path', 'sha256_file', 'read_manifest', 'Part', 'split_rows', 'group_runs',
-           'check_groups', 'check_weights', 'split_groups', 'Dataset', 'feature_types', 'categories_of',
+           'check_groups', 'check_weights', 'split_groups', 'csr', 'Dataset', 'feature_types', 'categories_of',
            'epoch_seconds', 'day_seconds', 'is_times', 'numeric_column', 'kept_as_text', 'category_dtypes',
            'typed_categories', 'category_codes', 'as_matrix', 'DatasetSpec', 'register_dataset', 'load_dataset',
            'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards', 'arrow_frame', 'csv_format', 'read_table',
@@ -125,6 +125,11 @@ def split_groups(group, fractions:tuple=(0.7, 0.1, 0.2), seed:int=0) -> dict[str
     parts = np.split(perm, _cuts(len(ids), fractions))
     return {k: np.flatnonzero(np.isin(g, v)) for k, v in zip(('train', 'valid', 'test'), parts)}
 
+def csr(X, dtype=None) -> sp.csr_matrix:
+    "Sparse `X` as a SciPy CSR matrix (of `dtype`, if given): the kind every library takes, where XGBoost's `inplace_predict` refuses SciPy's newer `csr_array`."
+    if isinstance(X, sp.csr_matrix) and (dtype is None or X.dtype == dtype): return X   # no copy on the hot path
+    return sp.csr_matrix(X, dtype=dtype)
+
 @dataclass
 class Dataset:
     "Features, target, task and a fixed train/valid/test split of one data set."
@@ -146,7 +151,7 @@ class Dataset:
         check_choice(self.task, TASKS, 'task')
         if self.X.shape[0] != len(self.y): raise ValueError(f"X has {self.X.shape[0]} rows but y has {len(self.y)}")
         if sp.issparse(self.X):
-            self.X = self.X.tocsr()
+            self.X = csr(self.X)
             if self.names is None: self.names = [f"f{i}" for i in range(self.X.shape[1])]
             if len(self.names) != self.X.shape[1]: raise ValueError(f"{len(self.names)} names for {self.X.shape[1]} columns")
         if (self.task == 'ranking') != (self.group is not None):
@@ -241,7 +246,7 @@ def category_codes(col, categories:list) -> np.ndarray:
 def as_matrix(X:pd.DataFrame|sp.spmatrix, categories:dict|None=None # levels per categorical column; default: X's own
              ) -> np.ndarray:
     "`X` as a float32 C-ordered matrix; categorical columns hold codes under `categories`, NaN when missing or unseen."
-    if sp.issparse(X): return X.tocsr().astype(np.float32)  # text features stay sparse
+    if sp.issparse(X): return csr(X, np.float32)  # text features stay sparse
     categories = categories_of(X) if categories is None else categories
     out = np.empty((len(X), X.shape[1]), dtype=np.float32)
     for j, c in enumerate(X.columns):

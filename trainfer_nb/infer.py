@@ -14,7 +14,7 @@ from fastcore.basics import patch
 from tqdm.auto import tqdm
 from .core import check_choice, resolve_device, to_device, to_host, is_cupy, array_module
 from .data import (as_matrix, mark_missing, numeric_column, typed_categories, arrow_frame, atomic_path, iter_batches, csv_format,
-                              _kind, _shard_files, _check_unique)
+                              _kind, _shard_files, _check_unique, csr)
 from .train import (TrainResult, backend_for, matrix_on, input_device, load_model, read_metadata, short_xgboost_error,
                                _check_objective, library_name, LIBRARY_NAME_CHARS)
 from . import forest as forest_module
@@ -166,7 +166,7 @@ class Predictor:
             X = as_matrix(frame, self.categories)
             if self.categories: self._warn_unseen(frame, X)
         elif isinstance(X, (dict, pd.Series)): return self.row(dict(X))[None]
-        if sp.issparse(X): X = X.tocsr().astype(np.float32, copy=False)  # no copy on the hot path when already CSR float32
+        if sp.issparse(X): X = csr(X, np.float32)  # no copy on the hot path when already CSR float32
         elif not is_cupy(X): X = self._positional(X)
         if X.ndim == 1: X = X.reshape(1, -1)
         self._check_shape(X)

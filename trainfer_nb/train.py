@@ -15,7 +15,7 @@ import trainfer_nb
 from fastcore.basics import patch
 from .core import (check_choice, resolve_device, to_device, to_host, xgboost_cuda_built, cuda_gpus,
                               lightgbm_gpu_error, DeviceUnavailableError, ResourceMeter)
-from .data import Dataset, as_matrix, mark_missing, atomic_path, sha256_file, category_dtypes, typed_categories, _check_unique, TASKS, DEFAULT_METRICS
+from .data import Dataset, as_matrix, mark_missing, atomic_path, sha256_file, category_dtypes, typed_categories, _check_unique, csr, TASKS, DEFAULT_METRICS
 
 # %% auto #0
 __all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'SCORES', 'PROBABILITY_OBJECTIVES', 'CLASSIFIER_OBJECTIVES',
@@ -116,7 +116,7 @@ def fingerprint(X, y, weight=None) -> str:
 
 def matrix_on(X, device:str):
     "Feature matrix `X` where `device` reads it: dense arrays move to the GPU; sparse CSR stays on the host, and XGBoost copies it."
-    return X if sp.issparse(X) else to_device(X, device)
+    return csr(X) if sp.issparse(X) else to_device(X, device)
 
 def input_device(backend, device:str) -> str:
     "Where `backend` (a backend object) reads its matrices when it runs on `device`: only XGBoost reads GPU memory."
