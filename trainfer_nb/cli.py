@@ -11,7 +11,7 @@ import trainfer_nb
 from .core import (check_choice, cuda_gpus, xgboost_cuda_built, lightgbm_gpu_error, resolve_device,
                               DeviceUnavailableError, DEVICES)
 from .data import load_dataset, list_datasets, from_file, DATASETS
-from .train import train, BACKENDS, merge_params
+from .train import train, device_for, BACKENDS, merge_params
 from .infer import Predictor, latency, throughput, score_file
 from .tune import tune, default_space
 
@@ -131,11 +131,12 @@ def train_file(source:Param("CSV or Parquet file, or folder of Parquet shards", 
     except json.JSONDecodeError as e: raise ValueError(f"--params is not JSON: {e}") from None
     if not isinstance(p, dict): raise ValueError(f"--params must be a JSON object of parameters, got {params!r}")
     if tune_trials < 0: raise ValueError(f"--tune_trials must be 0 or more, got {tune_trials}")
+    check_choice(backend, BACKENDS, 'backend')
+    if device != 'auto': device_for(backend, device)   # a GPU that is not there, or a backend without one, fails before the file is read
     names = lambda s: None if s is None else [c.strip() for c in s.split(',') if c.strip()]
     data = from_file(source, target=target, group=group, features=names(features), exclude=names(exclude), task=task, weight=weight,
                      drop_missing_target=drop_missing_target, na_values=None if na_values is None else [v.strip() for v in na_values.split(',') if v.strip()])
     if tune_trials:   # each trial: `rounds` rounds at most, stopped early after 20 without a better validation score
-        check_choice(backend, BACKENDS, 'backend')
         found = tune(data, backend, n_trials=tune_trials, timeout=tune_timeout, num_boost_round=rounds, device=device,
                      space=lambda trial, b: merge_params(b, default_space(trial, b), p), verbose=not quiet)
         print(found); p = found.best_params
