@@ -528,7 +528,7 @@ class SklearnBackend:
             X = np.where(blank, np.float32(0), X)
         done = loop.rounds_done
         if not chunk:   # a warm-start fit bins the data again and re-predicts every tree so far: one fit, unless a round's end must be acted on
-            chunk = max(1, rounds // 20) if loop.esr or loop.callbacks else rounds
+            chunk = max(1, rounds // 20, loop.esr or 0) if loop.esr or loop.callbacks else rounds   # past the stop, at most early_stopping_rounds more
         if chunk >= rounds - done > 1: loop.bar.set_postfix_str('all rounds in one fit: the bar moves when it ends')
         while done < rounds:
             k = min(chunk - done % chunk, rounds - done)
