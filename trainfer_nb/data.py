@@ -210,7 +210,7 @@ def day_seconds(s:pd.Series) -> pd.Series:
 
 def is_times(s:pd.Series) -> bool:
     "Whether every present value of text column `s` is a time of day, and one is present."
-    present = s.dropna()
+    present = pd.Series(pd.unique(s.dropna()))   # each distinct value once: a day has 86,400 seconds, a file may have millions of rows
     return bool(len(present)) and bool(day_seconds(present).notna().all())
 
 def numeric_column(col:pd.Series, name:str) -> np.ndarray:
@@ -678,7 +678,7 @@ def dates_as_text(df:pd.DataFrame, columns:list) -> list:
 LOCAL_DATE = r'\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?: ?[AaPp][Mm])?)?'   # 9/30/1990, 30.09.1990 0:00
 
 def local_dates(df:pd.DataFrame, columns:list) -> dict:
-    "{column: an example} for the text columns among `columns` whose every value is a date written with day and month first ('9/30/1990', '30.09.1990')."
+    "{column: an example} for the text columns among `columns` whose every value is a date written with day and month before the year ('9/30/1990', '30.09.1990')."
     found = {}
     for c in columns:
         if not _text(df[c]): continue
