@@ -666,25 +666,24 @@ def numbers_as_text(df:pd.DataFrame, columns:list, share:float=0.5, max_others:i
 
 ISO_DATETIME = r'\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?'
 
-def dates_as_text(df:pd.DataFrame, columns:list) -> list:
-    "The text columns among `columns` whose every value is an ISO 8601 date or time ('2013-01-01', '2013-01-01T10:00:00Z'), as a CSV holds datetimes."
-    found = []
+def _all_match(df:pd.DataFrame, columns:list, pattern:str) -> dict:
+    "{column: its first value} for the text columns among `columns` whose every distinct present value matches regular expression `pattern` whole."
+    found = {}
     for c in columns:
         if not _text(df[c]): continue
         values = pd.Series(pd.unique(df[c].dropna())).astype(str)
-        if len(values) and values.str.fullmatch(ISO_DATETIME).all(): found.append(c)
+        if len(values) and values.str.fullmatch(pattern).all(): found[c] = values.iloc[0]
     return found
+
+def dates_as_text(df:pd.DataFrame, columns:list) -> list:
+    "The text columns among `columns` whose every value is an ISO 8601 date or time ('2013-01-01', '2013-01-01T10:00:00Z'), as a CSV holds datetimes."
+    return list(_all_match(df, columns, ISO_DATETIME))
 
 LOCAL_DATE = r'\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?: ?[AaPp][Mm])?)?'   # 9/30/1990, 30.09.1990 0:00
 
 def local_dates(df:pd.DataFrame, columns:list) -> dict:
     "{column: an example} for the text columns among `columns` whose every value is a date written with day and month before the year ('9/30/1990', '30.09.1990')."
-    found = {}
-    for c in columns:
-        if not _text(df[c]): continue
-        values = pd.Series(pd.unique(df[c].dropna())).astype(str)
-        if len(values) and values.str.fullmatch(LOCAL_DATE).all(): found[c] = values.iloc[0]
-    return found
+    return _all_match(df, columns, LOCAL_DATE)
 
 INDEX_NAMES = ('rownames', 'row.names', 'row_names', '...1', 'index', 'level_0')   # R's Rdatasets, write.csv, readr; pandas' reset_index
 
@@ -710,9 +709,10 @@ def identifier_columns(df:pd.DataFrame, columns:list,
     if len(df) < min_rows: return {}
     found = {}
     for c in columns:
+        share = _singleton_share(df[c]) if _text(df[c]) else 0.0   # one count of the values serves both text rules
         if _counts_rows(df[c]): found[c] = f"counts the rows from {df[c].iloc[0]}: the index written with the file, so it says only where a row sits"
-        elif _text(df[c]) and df[c].nunique(dropna=False) == len(df): found[c] = "text with a different value on every row"
-        elif _text(df[c]) and (share := _singleton_share(df[c])) >= unique_share and not _mostly_numbers(df[c]): found[c] = f"text where {share:.0%} of the rows hold a value no other row has"
+        elif share == 1 and df[c].isna().sum() <= 1: found[c] = "text with a different value on every row"
+        elif share >= unique_share and not _mostly_numbers(df[c]): found[c] = f"text where {share:.0%} of the rows hold a value no other row has"
         elif _index_name(c) and df[c].is_unique: found[c] = f"named {c!r} with a different value on every row: the index written with the file"
     return found
 
