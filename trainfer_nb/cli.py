@@ -11,9 +11,9 @@ import trainfer_nb
 from .core import (check_choice, cuda_gpus, xgboost_cuda_built, lightgbm_gpu_error, resolve_device,
                               DeviceUnavailableError, DEVICES)
 from .data import load_dataset, list_datasets, from_file, DATASETS
-from .train import train, device_for, BACKENDS, merge_params
+from .train import train, device_for, BACKENDS
 from .infer import Predictor, latency, throughput, score_file
-from .tune import tune, default_space
+from .tune import tune
 
 # %% auto #0
 __all__ = ['DEMO_BACKENDS', 'COMMANDS', 'backend_devices', 'system_info', 'format_info', 'run_demo', 'format_demo', 'info',
@@ -119,7 +119,7 @@ def train_file(source:Param("CSV or Parquet file, or folder of Parquet shards", 
                task:Param("'auto' (from the target), 'binary', 'multiclass', 'regression' or 'ranking'", str)='auto',
                device:Param("'auto', 'cpu' or 'cuda'", str)='auto',
                rounds:Param("boosting rounds", int)=100,
-               early_stopping:Param("stop after this many rounds without a better validation score (0: never)", int)=0,
+               early_stopping:Param("stop after this many rounds without a better validation score (0: never; with --tune_trials, 20)", int)=0,
                params:Param("library parameters as JSON, names unchanged: '{\"max_depth\": 8}'; with --tune_trials, held fixed", str)='{}',
                tune_trials:Param("search the other parameters first with this many Optuna trials (0: no search)", int)=0,
                tune_timeout:Param("seconds at most for the search, whatever --tune_trials says", float)=None,
@@ -136,9 +136,10 @@ def train_file(source:Param("CSV or Parquet file, or folder of Parquet shards", 
     names = lambda s: None if s is None else [c.strip() for c in s.split(',') if c.strip()]
     data = from_file(source, target=target, group=group, features=names(features), exclude=names(exclude), task=task, weight=weight,
                      drop_missing_target=drop_missing_target, na_values=None if na_values is None else [v.strip() for v in na_values.split(',') if v.strip()])
-    if tune_trials:   # each trial: `rounds` rounds at most, stopped early after 20 without a better validation score
-        found = tune(data, backend, n_trials=tune_trials, timeout=tune_timeout, num_boost_round=rounds, device=device,
-                     space=lambda trial, b: merge_params(b, default_space(trial, b), p), verbose=not quiet)
+    if tune_trials:   # each trial and the model after them: `rounds` rounds at most, stopped as the search stopped trials
+        early_stopping = early_stopping or 20
+        found = tune(data, backend, n_trials=tune_trials, timeout=tune_timeout, num_boost_round=rounds, early_stopping_rounds=early_stopping,
+                     device=device, params=p, verbose=not quiet)
         print(found); p = found.best_params
     r = train(data, backend, device=device, params=p, num_boost_round=rounds, early_stopping_rounds=early_stopping or None,
               checkpoint_dir=checkpoint_dir, resume=resume, verbose=not quiet)

@@ -6,10 +6,11 @@
 from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
+import time
 import numpy as np
 from .core import check_choice
 from .data import Dataset
-from .train import train, BACKENDS, EVAL_METRICS, DEFAULT_METRICS
+from .train import train, merge_params, BACKENDS, EVAL_METRICS
 
 # %% auto #0
 __all__ = ['default_space', 'TuneResult', 'tune']
@@ -47,12 +48,14 @@ class TuneResult:
     study:object           # the optuna.Study, for its trials and plots
     def __repr__(self):
         states = [t.state.name for t in self.study.trials]
-        return (f"TuneResult(best valid {self.metric} {self.best_value:.5f} at round {self.best_iteration + 1}; "
+        cut = ' (the timeout stopped it)' if self.study.best_trial.user_attrs.get('timed_out') else ''
+        return (f"TuneResult(best valid {self.metric} {self.best_value:.5f} at round {self.best_iteration + 1}{cut}; "
                 f"{states.count('COMPLETE')} complete, {states.count('PRUNED')} pruned trials; {self.best_params})")
 
 def tune(data:Dataset, backend:str='xgboost', n_trials:int=20, # trials at most
-         timeout:float|None=None, # seconds at most, whatever n_trials says
+         timeout:float|None=None, # seconds at most, whatever n_trials says: the trial running then stops too
          num_boost_round:int=300, early_stopping_rounds:int=20, device:str='auto', seed:int=0,
+         params:dict|None=None, # library parameters held fixed in every trial (over the space's draws)
          space:Callable|None=None, # (trial, backend) -> params; default `default_space`
          pruner=None, # an optuna pruner; default: median of earlier trials after 10 rounds
          verbose:bool=True) -> TuneResult:
@@ -62,18 +65,23 @@ def tune(data:Dataset, backend:str='xgboost', n_trials:int=20, # trials at most
     for name, v in (('n_trials', n_trials), ('num_boost_round', num_boost_round)):
         if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v <= 0: raise ValueError(f"{name} must be a positive integer, got {v!r}")
     if timeout is not None and not timeout > 0: raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    if params is not None and not isinstance(params, dict): raise ValueError(f"params must be a dict of library parameters, got {params!r}")
     metric = data.metric
     direction = 'maximize' if EVAL_METRICS[metric][2] else 'minimize'
-    study = optuna.create_study(direction=direction, sampler=optuna.samplers.TPESampler(seed=seed),
-                                pruner=pruner or optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=10))
-    space = space or default_space
+    draw = space or default_space
+    space = lambda trial, b: merge_params(b, draw(trial, b), params or {})
+    deadline = None if timeout is None else time.monotonic() + timeout
 
     def objective(trial):
-        params = space(trial, backend)
         def report(info):
             trial.report(info.score, info.iteration)
             if trial.should_prune(): raise optuna.TrialPruned(f"pruned at round {info.iteration + 1}")
-        r = train(data, backend, device=device, params=params, num_boost_round=num_boost_round,
+            if deadline is not None and time.monotonic() > deadline:   # Optuna checks its timeout only between trials
+                if any(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials):
+                    raise optuna.TrialPruned(f"timeout: stopped at round {info.iteration + 1}")
+                trial.set_user_attr('timed_out', True)   # the only trial: keep its best round so far
+                return True
+        r = train(data, backend, device=device, params=space(trial, backend), num_boost_round=num_boost_round,
                   early_stopping_rounds=early_stopping_rounds, callbacks=[report], seed=seed, verbose=False)
         trial.set_user_attr('best_iteration', r.best_iteration)
         trial.set_user_attr('params', r.params)
@@ -81,7 +89,10 @@ def tune(data:Dataset, backend:str='xgboost', n_trials:int=20, # trials at most
 
     level = optuna.logging.get_verbosity()
     if not verbose: optuna.logging.set_verbosity(optuna.logging.WARNING)
-    try: study.optimize(objective, n_trials=n_trials, timeout=timeout, show_progress_bar=verbose)
+    try:
+        study = optuna.create_study(direction=direction, sampler=optuna.samplers.TPESampler(seed=seed),
+                                    pruner=pruner or optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=10))
+        study.optimize(objective, n_trials=n_trials, timeout=timeout, show_progress_bar=verbose)
     finally: optuna.logging.set_verbosity(level)   # Optuna's logging is the process's: left as it was
     if not any(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials):
         raise ValueError(f"none of the {len(study.trials)} trials completed: the pruner stopped every one (the default lets the first 5 finish)")
