@@ -395,7 +395,12 @@ class XGBoostBackend:
     def predict(self, model, X, best_iteration, task):
         return model.inplace_predict(X, iteration_range=(0, best_iteration + 1))
 
-    def finish(self, model, best_iteration): return model  # predictions take iteration_range
+    def finish(self, model, best_iteration):
+        "Drop the rounds after the best one: XGBoost's own `predict` takes every tree, wherever the booster or its file goes."
+        import xgboost as xgb
+        if model.num_boosted_rounds() <= best_iteration + 1: return model
+        try: return model[: best_iteration + 1]
+        except xgb.core.XGBoostError: return model   # a linear booster has no rounds to slice; predictions still take iteration_range
     def keep_categories(self, model, categories:dict):
         "The categories (by the model's feature names) in the model file too, as booster attributes: a bare file is read with them, dates as dates."
         if categories: model.set_attr(trainfer_categories=json.dumps(categories, default=lambda v: v.item() if isinstance(v, np.generic) else str(v)),
@@ -467,7 +472,11 @@ class LightGBMBackend:
     def predict(self, model, X, best_iteration, task):
         return model.predict(X if sp.issparse(X) else to_host(X), num_iteration=best_iteration + 1)
 
-    def finish(self, model, best_iteration): return model  # predictions take num_iteration
+    def finish(self, model, best_iteration):
+        "Drop the rounds after the best one: the booster, its file and its feature importance hold the model `train` scores."
+        import lightgbm as lgb
+        if model.current_iteration() <= best_iteration + 1: return model
+        return lgb.Booster(model_str=model.model_to_string(num_iteration=best_iteration + 1))
     def keep_categories(self, model, categories:dict):
         "The categories as LightGBM's own `pandas_categorical`, in column order: LightGBM maps a DataFrame's categories by them too."
         cats = [[v.item() if isinstance(v, np.generic) else v for v in vs] for vs in categories.values()]
