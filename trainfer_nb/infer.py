@@ -112,8 +112,9 @@ class Predictor:
 
     @classmethod
     def load(cls, path, device:str='auto', engine:str='auto'):
-        "A predictor for the model saved at `path` (see `TrainResult.save`); its forest is cached, so the next load skips the library."
+        "A predictor for the model saved at `path` (see `TrainResult.save`); its forest is cached, so the next load skips the library. A library's model file is read as `from_model` reads it."
         path = Path(path)
+        if path.is_file(): return cls.from_model(path, device, engine)
         meta = read_metadata(path)
         folder = None if engine == 'native' else cache_dir('forests')
         key = hashlib.sha256(f"{meta['model_sha256']} {meta['best_iteration']} {_FOREST_CODE}".encode()).hexdigest()[:32]

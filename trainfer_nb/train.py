@@ -894,6 +894,8 @@ def read_metadata(path:Path|str) -> dict:
     "The checked metadata of the model folder `path`."
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"no model at {path}")
+    if not path.is_dir(): raise ValueError(f"{path} is a file, not a model folder written by TrainResult.save "
+                                           "(a library's model file: trainfer_nb.infer.Predictor.from_model reads it)")
     try: meta = json.loads((path/'metadata.json').read_text())
     except FileNotFoundError: raise ValueError(f"{path} is not a trainfer_nb model folder: it has no metadata.json") from None
     except json.JSONDecodeError as e: raise ValueError(f"{path}/metadata.json is not valid JSON: {e}") from None
