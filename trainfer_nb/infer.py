@@ -610,6 +610,11 @@ def __setstate__(self:Predictor, state:dict):
     self.__init__(**state)
 
 # %% ../nbs/04_infer.ipynb #199a92f0
+def _output_names(p:Predictor) -> list:
+    "The columns `score_file` writes after the id columns."
+    if p.classes is None: return ['score']
+    return ([f'proba_{c}' for c in p.classes] if len(p.classes) > 2 else ['score']) + ['label']
+
 def _score_columns(p:Predictor, X:pd.DataFrame, ids:pd.DataFrame) -> pd.DataFrame:
     s = p.predict_score(X)
     out = ids.reset_index(drop=True).copy()
@@ -648,6 +653,10 @@ def score_file(model, # a `Predictor`, or what `Predictor.from_model` takes: a s
     missing = [c for c in [*id_columns, *p.feature_names] if c not in have]
     if missing: raise ValueError(f"{source.name} lacks the columns {missing}")
     id_columns = list(id_columns)
+    _check_unique(id_columns, 'id_columns')
+    if clash := [c for c in id_columns if c in _output_names(p)]:
+        raise ValueError(f"id column{'s' if len(clash) > 1 else ''} {', '.join(map(repr, clash))} would be overwritten by the output column "
+                         f"of that name (it writes {', '.join(_output_names(p))}): copy {'them' if len(clash) > 1 else 'it'} under another name")
     wanted = id_columns + [c for c in p.feature_names if c not in id_columns]
     rows, t0, writer = 0, time.perf_counter(), None
     with atomic_path(output) as tmp, tqdm(total=_source_rows(source), unit=' rows', unit_scale=True, disable=not progress, desc=f'scoring {source.name}') as bar:
