@@ -63,13 +63,42 @@ class _GBM(BaseEstimator):
         own = dict(learning_rate=self.learning_rate) | ({} if self.max_depth is None else dict(max_depth=self.max_depth))   # the same names in all three libraries
         return merge_params(self.backend, own, dict(self.params or {}))   # params win, under any of their names (XGBoost's 'eta')
 
-    def _fit(self, X, y, qid=None, sample_weight=None):
+    def _eval_rows(self, eval_set, weights, qids):
+        "The one (X, y) pair of `eval_set`, its weights and queries, checked and prepared as the training rows were."
+        if not isinstance(eval_set, (list, tuple)) or len(eval_set) != 1 or not isinstance(eval_set[0], (list, tuple)) or len(eval_set[0]) != 2:
+            raise ValueError("eval_set must be a list of one (X, y) pair, the rows watched each round (and for early stopping)")
+        Xe, ye = eval_set[0]
+        Xe = self._frame(Xe, reset=False)
+        ye = _check_y(ye, multi_output=False, y_numeric=self._task != 'binary' and self._task != 'multiclass', estimator=self)
+        if Xe.shape[0] != len(ye): raise ValueError(f"eval_set: X has {Xe.shape[0]} rows but y has {len(ye)}")
+        if getattr(self, 'classes_', None) is not None:
+            if unknown := sorted(set(np.unique(ye).tolist()) - set(self.classes_.tolist())):
+                raise ValueError(f"eval_set holds classes the training labels do not: {unknown[:10]}")
+            ye = np.searchsorted(self.classes_, ye)
+        we = None if weights is None else _check_sample_weight(weights[0], Xe, dtype=np.float64, ensure_non_negative=True)
+        qe = None
+        if self._task == 'ranking':
+            if qids is None or len(qids) != 1: raise ValueError("eval_set of a ranker needs eval_qid: one array of query ids for its rows")
+            qe = np.asarray(qids[0])
+            if len(qe) != len(ye): raise ValueError(f"eval_qid has {len(qe)} values for {len(ye)} rows")
+            check_groups(qe, 'eval_qid')
+        return Xe, ye.astype(np.float64) if self._task == 'regression' else ye, we, qe
+
+    def _fit(self, X, y, qid=None, sample_weight=None, eval_set=None, sample_weight_eval_set=None, eval_qid=None):
         if self.backend not in BACKENDS: raise ValueError(f"backend {self.backend!r} is not one of: {', '.join(map(repr, BACKENDS))}")
         Xf = self._frame(X, reset=True)
         n = Xf.shape[0]
         w = None if sample_weight is None else _check_sample_weight(sample_weight, Xf, dtype=np.float64, ensure_non_negative=True)
         idx = np.arange(n)
-        if self.early_stopping_rounds:
+        if eval_set is not None:   # the caller's rows watched: appended after the training rows, as the valid split
+            Xe, ye, we, qe = self._eval_rows(eval_set, sample_weight_eval_set, eval_qid)
+            m = Xe.shape[0]
+            Xf = sp.vstack([Xf, Xe], format='csr') if sp.issparse(Xf) else pd.concat([Xf, Xe], ignore_index=True)
+            y = np.concatenate([y, ye])
+            if w is not None or we is not None: w = np.concatenate([np.ones(n) if w is None else w, np.ones(m) if we is None else we])
+            if qid is not None: qid = np.concatenate([pd.factorize(qid)[0], pd.factorize(qe)[0] + len(np.unique(qid))])   # the two sets' queries apart
+            tr, va = idx, np.arange(n, n + m)
+        elif self.early_stopping_rounds:
             if qid is not None:
                 tr, va = next(GroupShuffleSplit(1, test_size=self.validation_fraction, random_state=self.random_state).split(idx, groups=qid))
                 tr, va = np.sort(tr), np.sort(va)
@@ -80,9 +109,10 @@ class _GBM(BaseEstimator):
         split = {'train': tr, 'valid': va, 'test': idx[:0]}
         data = Dataset(type(self).__name__, Xf, y, self._task, DEFAULT_METRICS[self._task], split, group=qid, weight=w)
         self.result_ = train(data, self.backend, device=self.device, params=self._params(), num_boost_round=self.n_estimators,
-                             early_stopping_rounds=self.early_stopping_rounds, eval_sets=('valid',) if self.early_stopping_rounds else (),
+                             early_stopping_rounds=self.early_stopping_rounds, eval_sets=('valid',) if len(va) else (),
                              seed=self.random_state, verbose=self.verbose)
         self.best_iteration_ = self.result_.best_iteration
+        self.evals_result_ = self.result_.history   # eval set -> metric -> value per round, as LightGBM's estimators keep it
         return self
 
     def _raw(self, X):
@@ -118,7 +148,9 @@ class GBMClassifier(ClassifierMixin, _GBM):
                          validation_fraction, random_state, verbose)
         self.class_weight = class_weight
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None,
+            eval_set:list|None=None, # [(X_val, y_val)]: rows watched each round instead of `validation_fraction` of X
+            sample_weight_eval_set:list|None=None): # [w_val]: the weights of eval_set's rows
         "Fit on features `X` and class labels `y` (any labels scikit-learn accepts), each row weighed by `sample_weight` and `class_weight` if given."
         y = _check_y(y, multi_output=False, estimator=self)
         check_classification_targets(y)
@@ -128,7 +160,7 @@ class GBMClassifier(ClassifierMixin, _GBM):
         if self.class_weight is not None:
             cw = compute_sample_weight(self.class_weight, y)
             sample_weight = cw if sample_weight is None else cw * _check_sample_weight(sample_weight, y, dtype=np.float64)
-        return self._fit(X, enc, sample_weight=sample_weight)
+        return self._fit(X, enc, sample_weight=sample_weight, eval_set=eval_set, sample_weight_eval_set=sample_weight_eval_set)
 
     def predict_proba(self, X):
         "Class probabilities, one column per class of `classes_`."
@@ -143,10 +175,12 @@ class GBMClassifier(ClassifierMixin, _GBM):
 class GBMRegressor(RegressorMixin, _GBM):
     "Gradient-boosted regressor on XGBoost, LightGBM or scikit-learn."
     _task = 'regression'
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None,
+            eval_set:list|None=None, # [(X_val, y_val)]: rows watched each round instead of `validation_fraction` of X
+            sample_weight_eval_set:list|None=None): # [w_val]: the weights of eval_set's rows
         "Fit on features `X` and numeric targets `y`, each row weighed by `sample_weight` if given."
         y = _check_y(y, y_numeric=True, estimator=self)
-        return self._fit(X, y.astype(np.float64), sample_weight=sample_weight)
+        return self._fit(X, y.astype(np.float64), sample_weight=sample_weight, eval_set=eval_set, sample_weight_eval_set=sample_weight_eval_set)
 
     def predict(self, X):
         "Predicted values."
@@ -155,13 +189,15 @@ class GBMRegressor(RegressorMixin, _GBM):
 class GBMRanker(_GBM):
     "Gradient-boosted learning to rank (XGBoost `rank:ndcg`, LightGBM `lambdarank`); `qid` is each row's query."
     _task = 'ranking'
-    def fit(self, X, y, qid):
+    def fit(self, X, y, qid,
+            eval_set:list|None=None, # [(X_val, y_val)]: rows watched each round instead of `validation_fraction` of the queries
+            eval_qid:list|None=None): # [qid_val]: the query ids of eval_set's rows
         "Fit on features `X`, relevance grades `y` (non-negative integers) and query ids `qid` (each query's rows adjacent)."
         if self.backend == 'sklearn': raise ValueError("scikit-learn has no ranking objective: use backend='xgboost' or 'lightgbm' for GBMRanker")
         qid = np.asarray(qid)
         if len(qid) != len(y): raise ValueError(f"qid has {len(qid)} values for {len(y)} rows")
         check_groups(qid, 'qid')
-        return self._fit(X, np.asarray(y), qid)
+        return self._fit(X, np.asarray(y), qid, eval_set=eval_set, eval_qid=eval_qid)
 
     def predict(self, X):
         "Ranking scores: within a query, higher ranks first."
