@@ -20,8 +20,8 @@ __all__ = ['TASKS', 'TIME_OF_DAY', 'DATASETS', 'DIAMOND_GRADES', 'TWEET_HASH_FEA
            'epoch_seconds', 'day_seconds', 'is_times', 'numeric_column', 'kept_as_text', 'category_dtypes',
            'typed_categories', 'category_codes', 'as_matrix', 'DatasetSpec', 'register_dataset', 'load_dataset',
            'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards', 'arrow_frame', 'csv_format', 'read_table',
-           'with_columns', 'infer_types', 'infer_task', 'check_target', 'mark_missing', 'numbers_as_text',
-           'dates_as_text', 'local_dates', 'identifier_columns', 'from_file', 'iter_batches']
+           'with_columns', 'held_numbers', 'infer_types', 'infer_task', 'check_target', 'mark_missing',
+           'numbers_as_text', 'dates_as_text', 'local_dates', 'identifier_columns', 'from_file', 'iter_batches']
 
 # %% ../nbs/01_data.ipynb #0b23fc3e
 TASKS = ('binary', 'multiclass', 'regression', 'ranking')
@@ -595,12 +595,17 @@ def with_columns(df:pd.DataFrame, new:dict) -> pd.DataFrame:
     for c, v in new.items(): out[c] = v
     return out
 
+def held_numbers(s:pd.Series) -> bool:
+    "Whether `s` is an object column holding only numbers: Python's `Decimal`s, as databases and Parquet's decimal type give them, ints, floats."
+    return pd.api.types.is_object_dtype(s) and pd.api.types.infer_dtype(s, skipna=True) in ('decimal', 'integer', 'floating', 'mixed-integer-float')
+
 def infer_types(X:pd.DataFrame) -> pd.DataFrame:
-    "Model-ready dtypes: text and booleans' kin become categoricals or integers, datetimes seconds since 1970, durations seconds."
+    "Model-ready dtypes: text and booleans' kin become categoricals or integers, datetimes seconds since 1970, durations seconds, decimals floats."
     out = {}
     for c in X.columns:
         s = X[c]
         if isinstance(s.dtype, pd.CategoricalDtype) or pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s): out[c] = s
+        elif held_numbers(s): out[c] = pd.to_numeric(s)
         elif pd.api.types.is_bool_dtype(s): out[c] = s.astype(np.float32 if s.isna().any() else np.int8)   # nullable: NA stays missing
         elif pd.api.types.is_datetime64_any_dtype(s): out[c] = epoch_seconds(s)
         elif pd.api.types.is_timedelta64_dtype(s): out[c] = s.dt.total_seconds()
@@ -732,6 +737,8 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
     memory = 'DataFrame' if isinstance(source, pd.DataFrame) else 'Arrow table' if frame is not source else None
     label = name or memory or Path(source).name
     df = mark_missing(read_table(frame), na_values)
+    if decimals := [c for c in df.columns if held_numbers(df[c])]:   # numbers, not text: the target and weight too
+        df = with_columns(df, {c: pd.to_numeric(df[c]) for c in decimals})
     cols = list(df.columns)
     if target not in cols: raise ValueError(f"target column {target!r} is not in {label}; its columns are: {', '.join(map(repr, cols))}")
     if group is not None and group not in cols: raise ValueError(f"group column {group!r} is not in {label}; its columns are: {', '.join(map(repr, cols))}")
