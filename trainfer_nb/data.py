@@ -20,7 +20,7 @@ __all__ = ['TASKS', 'TIME_OF_DAY', 'DATASETS', 'DIAMOND_GRADES', 'TWEET_HASH_FEA
            'epoch_seconds', 'day_seconds', 'is_times', 'numeric_column', 'kept_as_text', 'category_dtypes',
            'typed_categories', 'category_codes', 'as_matrix', 'DatasetSpec', 'register_dataset', 'load_dataset',
            'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards', 'arrow_frame', 'csv_format', 'read_table',
-           'with_columns', 'held_numbers', 'infer_types', 'infer_task', 'check_target', 'mark_missing',
+           'with_columns', 'held_numbers', 'check_flat', 'infer_types', 'infer_task', 'check_target', 'mark_missing',
            'numbers_as_text', 'dates_as_text', 'local_dates', 'identifier_columns', 'from_file', 'iter_batches']
 
 # %% ../nbs/01_data.ipynb #0b23fc3e
@@ -599,8 +599,23 @@ def held_numbers(s:pd.Series) -> bool:
     "Whether `s` is an object column holding only numbers: Python's `Decimal`s, as databases and Parquet's decimal type give them, ints, floats."
     return pd.api.types.is_object_dtype(s) and pd.api.types.infer_dtype(s, skipna=True) in ('decimal', 'integer', 'floating', 'mixed-integer-float')
 
+def check_flat(df:pd.DataFrame, columns:list, label:str):
+    "Raise a `ValueError` naming the columns among `columns` that hold lists, dicts or arrays (Parquet's list, struct and map types): no tree splits on them."
+    nested = {}
+    for c in columns:
+        s = df[c]
+        if isinstance(s.dtype, pd.ArrowDtype):
+            import pyarrow as pa
+            if pa.types.is_nested(s.dtype.pyarrow_dtype): nested[c] = str(s.dtype.pyarrow_dtype)
+        elif pd.api.types.is_object_dtype(s) and (known := s.notna().to_numpy()).any():
+            if isinstance(v := s.iloc[int(known.argmax())], (list, tuple, dict, set, np.ndarray)): nested[c] = type(v).__name__
+    if nested: raise ValueError(f"{label}: " + ', '.join(f'{c!r} holds {k} values' for c, k in nested.items()) +
+                                "; a feature is a number, text, a date or a category: leave such columns out (exclude=[...], --exclude in the shell) "
+                                "or flatten them into columns of their own")
+
 def infer_types(X:pd.DataFrame) -> pd.DataFrame:
     "Model-ready dtypes: text and booleans' kin become categoricals or integers, datetimes seconds since 1970, durations seconds, decimals floats."
+    check_flat(X, list(X.columns), 'X')
     out = {}
     for c in X.columns:
         s = X[c]
@@ -765,6 +780,7 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
         check_groups(g, f"group column {group!r}")
     w = None if weight is None else check_weights(df[weight].to_numpy(), len(df), f"weight column {weight!r}")
     names = [c for c in (features if features is not None else cols) if c not in (target, group, weight, *(exclude or ()))]
+    check_flat(df, names, label)
     if dates := dates_as_text(df, names):   # datetimes, as the predictor reads such text: not one category per day
         parsed = {}
         for c in dates:
