@@ -19,9 +19,10 @@ __all__ = ['TASKS', 'TIME_OF_DAY', 'DATASETS', 'DIAMOND_GRADES', 'TWEET_HASH_FEA
            'check_groups', 'check_weights', 'split_groups', 'csr', 'Dataset', 'feature_types', 'categories_of',
            'epoch_seconds', 'day_seconds', 'is_times', 'numeric_column', 'kept_as_text', 'category_dtypes',
            'typed_categories', 'category_codes', 'as_matrix', 'DatasetSpec', 'register_dataset', 'load_dataset',
-           'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards', 'arrow_frame', 'csv_format', 'read_table',
-           'with_columns', 'held_numbers', 'check_flat', 'infer_types', 'infer_task', 'check_target', 'mark_missing',
-           'numbers_as_text', 'dates_as_text', 'local_dates', 'identifier_columns', 'from_file', 'iter_batches']
+           'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards', 'arrow_frame', 'csv_encoding',
+           'csv_format', 'read_table', 'with_columns', 'held_numbers', 'check_flat', 'infer_types', 'infer_task',
+           'check_target', 'mark_missing', 'numbers_as_text', 'dates_as_text', 'local_dates', 'identifier_columns',
+           'from_file', 'iter_batches']
 
 # %% ../nbs/01_data.ipynb #0b23fc3e
 TASKS = ('binary', 'multiclass', 'regression', 'ranking')
@@ -542,28 +543,56 @@ def arrow_frame(X):
     import pyarrow as pa
     return pa.table(X).to_pandas()
 
-def _csv_lines(path:Path, n:int) -> list[str]:
-    "The first `n` lines of a CSV file, compressed or not."
-    import gzip, bz2, lzma, itertools
-    opener = {'.gz': gzip.open, '.bz2': bz2.open, '.xz': lzma.open}.get(path.suffix, open)
-    with opener(path, 'rt', newline='') as f: return list(itertools.islice(f, n))
+def _csv_open(path:Path, mode:str='rb', **kw):
+    "Open a CSV file, compressed (.gz, .bz2, .xz) or not."
+    import gzip, bz2, lzma
+    return {'.gz': gzip.open, '.bz2': bz2.open, '.xz': lzma.open}.get(path.suffix, open)(path, mode, **kw)
 
-def _csv_header(path:Path, sep:str) -> list[str]:
+def csv_encoding(path:Path, sample:int=1 << 20) -> str:
+    "The text encoding of CSV file `path`: from its byte-order mark (UTF-8, UTF-16, UTF-32); else UTF-8 where its first MiB is UTF-8; else Windows-1252 (Excel's on Western Windows), with a warning."
+    import codecs
+    with _csv_open(Path(path)) as f: head = f.read(sample)
+    for bom, enc in ((codecs.BOM_UTF32_LE, 'utf-32'), (codecs.BOM_UTF32_BE, 'utf-32'), (codecs.BOM_UTF8, 'utf-8-sig'),
+                     (codecs.BOM_UTF16_LE, 'utf-16'), (codecs.BOM_UTF16_BE, 'utf-16')):
+        if head.startswith(bom): return enc
+    try: head.decode('utf-8'); return 'utf-8'
+    except UnicodeDecodeError as e:
+        if e.reason == 'unexpected end of data' and len(head) == sample: return 'utf-8'   # a character cut at the sample's end
+        where = f"byte {head[e.start]:#04x} at position {e.start:,}"
+    try: head.decode('cp1252'); enc, name = 'cp1252', 'Windows-1252'
+    except UnicodeDecodeError: enc, name = 'latin-1', 'Latin-1'
+    warnings.warn(f"{Path(path).name} is not UTF-8 text ({where}): read as {name}; if its text is in another encoding, save it as UTF-8", stacklevel=3)
+    return enc
+
+def _csv_lines(path:Path, n:int, encoding:str='utf-8') -> list[str]:
+    "The first `n` lines of a CSV file, compressed or not."
+    import itertools
+    with _csv_open(path, 'rt', newline='', encoding=encoding) as f: return list(itertools.islice(f, n))
+
+def _csv_header(path:Path, sep:str, encoding:str='utf-8') -> list[str]:
     import csv
-    return next(csv.reader(_csv_lines(path, 1), delimiter=sep), [])
+    return next(csv.reader(_csv_lines(path, 1, encoding), delimiter=sep), [])
 
 def csv_format(path:Path) -> dict:
-    "How the CSV file `path` is written, as `pd.read_csv` takes it: `sep` (tab for .tsv; else ',', ';', tab or '|', read off its first lines) and `decimal` (',' where a separator other than ',' leaves numbers written 0,23, as much of Europe writes them)."
+    "How the CSV file `path` is written, as `pd.read_csv` takes it: `sep` (tab for .tsv; else ',', ';', tab or '|', read off its first lines), `decimal` (',' where a separator other than ',' leaves numbers written 0,23, as much of Europe writes them) and `encoding` (`csv_encoding`)."
     import csv, re
     path = Path(path)
-    if '.tsv' in path.suffixes: return dict(sep='\t', decimal='.')
-    head = _csv_lines(path, 50)
+    encoding = csv_encoding(path)
+    if '.tsv' in path.suffixes: return dict(sep='\t', decimal='.', encoding=encoding)
+    head = _csv_lines(path, 50, encoding)
     try: sep = csv.Sniffer().sniff(''.join(head), delimiters=',;\t|').delimiter
     except csv.Error: sep = ','   # one column, or nothing the sniffer can tell
     if not head or sep not in head[0]: sep = ','
     fields = [v.strip() for row in csv.reader(head[1:], delimiter=sep) for v in row]
     comma = sep != ',' and any(re.fullmatch(r'[+-]?\d*,\d+', v) for v in fields) and not any(re.fullmatch(r'[+-]?\d*\.\d+', v) for v in fields)
-    return dict(sep=sep, decimal=',' if comma else '.')
+    return dict(sep=sep, decimal=',' if comma else '.', encoding=encoding)
+
+@contextlib.contextmanager
+def _decoding(path:Path, encoding:str):
+    "A decoding error deep in the file (past the sample `csv_encoding` read) said as one line."
+    try: yield
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{path.name} is not {encoding} text throughout ({e.reason} at byte {e.start:,} of a block): save it as UTF-8") from None
 
 def read_table(source:Path|str|pd.DataFrame, columns:list|None=None) -> pd.DataFrame:
     "Read a CSV or Parquet file, or a folder of Parquet shards, checking that it is non-empty with unique column names; a DataFrame or Arrow table is checked as it is."
@@ -583,8 +612,8 @@ def read_table(source:Path|str|pd.DataFrame, columns:list|None=None) -> pd.DataF
     if path.stat().st_size == 0: raise ValueError(f"{path.name} is empty")
     if kind == 'csv':
         fmt = csv_format(path)
-        _check_unique(_csv_header(path, fmt['sep']), path.name)  # pandas would silently rename a duplicate 'a' to 'a.1'
-        return pd.read_csv(path, **fmt, usecols=columns)
+        _check_unique(_csv_header(path, fmt['sep'], fmt['encoding']), path.name)  # pandas would silently rename a duplicate 'a' to 'a.1'
+        with _decoding(path, fmt['encoding']): return pd.read_csv(path, **fmt, usecols=columns)
     import pyarrow.parquet as pq
     _check_unique(pq.read_schema(path).names, path.name)
     return pd.read_parquet(path, columns=columns)
@@ -806,14 +835,15 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
     return Dataset(label, X, y.to_numpy(), task, metric or DEFAULT_METRICS[task], split,
                    f'{label}: {target} from {X.shape[1]} features', memory or str(source), '', g, weight=w, na_values=list(na_values or []))
 
-# %% ../nbs/01_data.ipynb #2cb263a3
+# %% ../nbs/01_data.ipynb #1bac181f
 def iter_batches(source:Path|str, batch_rows:int=65_536, columns:list|None=None):
     "Yield DataFrames of at most `batch_rows` rows from a CSV or Parquet file or a folder of Parquet shards."
     path = Path(source)
     if not path.exists(): raise FileNotFoundError(f"no such file or folder: {path}")
     if not path.is_dir() and _kind(path) == 'csv':
         if path.stat().st_size == 0: raise ValueError(f"{path.name} is empty")
-        yield from pd.read_csv(path, **csv_format(path), usecols=columns, chunksize=batch_rows)
+        fmt = csv_format(path)
+        with _decoding(path, fmt['encoding']): yield from pd.read_csv(path, **fmt, usecols=columns, chunksize=batch_rows)
         return
     import pyarrow.parquet as pq
     files = _shard_files(path) if path.is_dir() else [path]
