@@ -151,6 +151,7 @@ class Dataset:
     def __post_init__(self):
         check_choice(self.task, TASKS, 'task')
         if self.X.shape[0] != len(self.y): raise ValueError(f"X has {self.X.shape[0]} rows but y has {len(self.y)}")
+        if self.X.shape[1] == 0: raise ValueError(f"X of {self.name!r} has no feature columns")
         if sp.issparse(self.X):
             self.X = csr(self.X)
             if self.names is None: self.names = [f"f{i}" for i in range(self.X.shape[1])]
@@ -818,6 +819,10 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
         df = with_columns(df, parsed)
     if times := [c for c in names if _text(df[c]) and is_times(df[c])]:   # times of day: seconds since midnight, as the predictor reads them
         df = with_columns(df, {c: day_seconds(df[c]) for c in times})
+    if features is None and (empty := [c for c in names if not df[c].notna().any()]):
+        warnings.warn(f"{label}: left out {', '.join(map(repr, empty))}: no value in any row (a separator at the end of every line "
+                      "leaves such a column); list them in features (--features in the shell) to keep them", stacklevel=2)
+        names = [c for c in names if c not in empty]
     if features is None and (ids := identifier_columns(df, names)):
         warnings.warn(f"{label}: left out {'; '.join(f'{c!r} ({why})' for c, why in ids.items())}: identifiers, not features; "
                       "list them in features (--features in the shell) to keep them", stacklevel=2)
@@ -830,6 +835,8 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
         warnings.warn(f"{label}: " + '; '.join(f"{c!r} holds dates such as {v!r}" for c, v in local.items()) + ", read as categories, one per day: "
                       "whether the day or the month comes first cannot be told for sure from such text, so write the dates as ISO 8601 "
                       "(1990-09-30), or pass a DataFrame with the column parsed (pd.to_datetime(..., format=...)): then they are times", stacklevel=2)
+    if not names: raise ValueError(f"{label} has no feature columns left once the target, group, weight, excluded columns, identifiers "
+                                   "and columns without a value are left out")
     X = infer_types(df[names])
     split = split_groups(g, seed=split_seed) if g is not None else split_rows(len(df), seed=split_seed)
     return Dataset(label, X, y.to_numpy(), task, metric or DEFAULT_METRICS[task], split,
