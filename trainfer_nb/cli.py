@@ -105,6 +105,10 @@ def datasets():
     t['queries'] = t['queries'].map(lambda q: '' if pd.isna(q) else f'{int(q):,}')
     print(t[['rows', 'features', 'task', 'metric', 'queries', 'description']].to_string(formatters={'rows': '{:,}'.format}))
 
+def _listed(s:str|None) -> list|None:
+    "The items of a comma-separated option, each without the spaces around it."
+    return None if s is None else [v.strip() for v in s.split(',') if v.strip()]
+
 @call_parse
 def train_file(source:Param("CSV or Parquet file, or folder of Parquet shards", str),
                target:Param("the column to predict", str),
@@ -133,9 +137,8 @@ def train_file(source:Param("CSV or Parquet file, or folder of Parquet shards", 
     if tune_trials < 0: raise ValueError(f"--tune_trials must be 0 or more, got {tune_trials}")
     check_choice(backend, BACKENDS, 'backend')
     if device != 'auto': device_for(backend, device)   # a GPU that is not there, or a backend without one, fails before the file is read
-    names = lambda s: None if s is None else [c.strip() for c in s.split(',') if c.strip()]
-    data = from_file(source, target=target, group=group, features=names(features), exclude=names(exclude), task=task, weight=weight,
-                     drop_missing_target=drop_missing_target, na_values=None if na_values is None else [v.strip() for v in na_values.split(',') if v.strip()])
+    data = from_file(source, target=target, group=group, features=_listed(features), exclude=_listed(exclude), task=task, weight=weight,
+                     drop_missing_target=drop_missing_target, na_values=_listed(na_values))
     if tune_trials:   # each trial and the model after them: `rounds` rounds at most, stopped as the search stopped trials
         early_stopping = early_stopping or 20
         found = tune(data, backend, n_trials=tune_trials, timeout=tune_timeout, num_boost_round=rounds, early_stopping_rounds=early_stopping,
@@ -155,7 +158,7 @@ def score(model:Param("saved model folder (TrainResult.save), or the file a libr
           engine:Param("'auto', 'cpu', 'cuda' or 'native'", str)='auto',
           quiet:Param("no progress bar", store_true)=False):
     "Score every row of a file with a saved model, a batch at a time; the output is written atomically."
-    r = score_file(model, source, output, id_columns=[c for c in id_columns.split(',') if c], batch_rows=batch_rows,
+    r = score_file(model, source, output, id_columns=_listed(id_columns), batch_rows=batch_rows,
                    engine=engine, progress=not quiet)
     print(f"{r['rows']:,} rows scored in {r['seconds']:.1f} s: {r['output']}")
 
