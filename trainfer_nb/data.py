@@ -545,8 +545,12 @@ def arrow_frame(X):
     return pa.table(X).to_pandas()
 
 def _csv_open(path:Path, mode:str='rb', **kw):
-    "Open a CSV file, compressed (.gz, .bz2, .xz) or not."
+    "Open a CSV file, compressed (.gz, .bz2, .xz, .zst) or not."
     import gzip, bz2, lzma
+    if path.suffix == '.zst':
+        try: import zstandard
+        except ImportError: raise ValueError(f"{path.name}: reading Zstandard (.zst) files needs the zstandard package (pip install zstandard), as pandas does") from None
+        return zstandard.open(path, mode, **kw)
     return {'.gz': gzip.open, '.bz2': bz2.open, '.xz': lzma.open}.get(path.suffix, open)(path, mode, **kw)
 
 def csv_encoding(path:Path, sample:int=1 << 20) -> str:
