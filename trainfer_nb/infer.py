@@ -39,6 +39,12 @@ __all__ = ['ENGINES', 'CALIBRATION_SIZES', 'LONG_CALL_S', 'MODEL_FILES', 'cache_
 # %% ../nbs/04_infer.ipynb #50da0271
 ENGINES = ('auto', 'cpu', 'cuda', 'native')
 
+def _tabular(X):
+    "JSON-shaped rows as a DataFrame: a list of {feature: value} records, or a dict of columns ({feature: values}); anything else as it is."
+    if isinstance(X, list) and X and all(isinstance(r, dict) for r in X): return pd.DataFrame.from_records(X)
+    if isinstance(X, dict) and X and all(pd.api.types.is_list_like(v) for v in X.values()): return pd.DataFrame(X)
+    return X
+
 def _dense(X, fill:float) -> np.ndarray:
     "CSR rows as a dense float32 matrix; entries the matrix does not store are `fill` (XGBoost: missing, LightGBM: 0)."
     c = X.tocoo()
@@ -150,7 +156,7 @@ class Predictor:
         if type(X) is np.ndarray and X.dtype == np.float32 and X.ndim == 2 and X.flags.c_contiguous:   # the service's hot path
             if X.shape[1] != self.n_features: self._check_shape(X)
             return X
-        X = arrow_frame(X)
+        X = _tabular(arrow_frame(X))
         if isinstance(X, pd.DataFrame):
             if not X.columns.is_unique: _check_unique(list(X.columns), 'X')   # pandas' index caches the answer: no cost per call
             missing = [c for c in self.feature_names if c not in X.columns]
@@ -392,6 +398,7 @@ def predict_score(self:Predictor, X):
 @patch
 def predict_one(self:Predictor, row):
     "The score of one row (a dict or Series by feature name, values in training order, or a one-row DataFrame or matrix): a float, or class probabilities for multiclass."
+    row = _tabular(row)
     if isinstance(row, (dict, pd.Series)): x = self.row(dict(row))
     elif type(row) is np.ndarray and row.ndim == 1: x = self._positional(row)
     elif isinstance(row, pd.DataFrame) or sp.issparse(row) or getattr(row, 'ndim', 1) == 2 or type(row).__module__.startswith('pyarrow'):
