@@ -39,7 +39,7 @@ def data_dir() -> Path:
 @contextlib.contextmanager
 def atomic_path(path:Path|str):
     "Yield a temporary path beside `path`; on success it is renamed onto `path`, on error removed."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path).expanduser(); path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f'.{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp{path.suffix}')  # keeps the suffix: libraries pick formats by it
     try:
         yield Path(tmp)
@@ -496,7 +496,7 @@ def write_shards(path:Path|str, # folder to write; made if missing
                  n_rows:int, rows_per_shard:int=1_000_000, n_features:int=28, task:str='binary', seed:int=0,
                  progress:bool=True) -> Path:
     "Write synthetic rows as Parquet shards under `path`, never holding more than one shard in memory."
-    path = Path(path); path.mkdir(parents=True, exist_ok=True)
+    path = Path(path).expanduser(); path.mkdir(parents=True, exist_ok=True)
     (path/'_shards.json').unlink(missing_ok=True)
     n_shards, shards = -(-n_rows // rows_per_shard), []
     chunks = synthetic_chunks(n_rows, n_features, task, seed, rows_per_shard)
@@ -556,7 +556,7 @@ def _csv_open(path:Path, mode:str='rb', **kw):
 def csv_encoding(path:Path, sample:int=1 << 20) -> str:
     "The text encoding of CSV file `path`: from its byte-order mark (UTF-8, UTF-16, UTF-32); else UTF-8 where its first MiB is UTF-8; else Windows-1252 (Excel's on Western Windows), with a warning."
     import codecs
-    with _csv_open(Path(path)) as f: head = f.read(sample)
+    with _csv_open(Path(path).expanduser()) as f: head = f.read(sample)
     for bom, enc in ((codecs.BOM_UTF32_LE, 'utf-32'), (codecs.BOM_UTF32_BE, 'utf-32'), (codecs.BOM_UTF8, 'utf-8-sig'),
                      (codecs.BOM_UTF16_LE, 'utf-16'), (codecs.BOM_UTF16_BE, 'utf-16')):
         if head.startswith(bom): return enc
@@ -581,7 +581,7 @@ def _csv_header(path:Path, sep:str, encoding:str='utf-8') -> list[str]:
 def csv_format(path:Path) -> dict:
     "How the CSV file `path` is written, as `pd.read_csv` takes it: `sep` (tab for .tsv; else ',', ';', tab or '|', read off its first lines), `decimal` (',' where a separator other than ',' leaves numbers written 0,23, as much of Europe writes them) and `encoding` (`csv_encoding`)."
     import csv, re
-    path = Path(path)
+    path = Path(path).expanduser()
     encoding = csv_encoding(path)
     if '.tsv' in path.suffixes: return dict(sep='\t', decimal='.', encoding=encoding)
     head = _csv_lines(path, 50, encoding)
@@ -605,7 +605,7 @@ def read_table(source:Path|str|pd.DataFrame, columns:list|None=None) -> pd.DataF
     if isinstance(source, pd.DataFrame):
         _check_unique(source.columns, 'the DataFrame')
         return source if columns is None else source[columns]
-    path = Path(source)
+    path = Path(source).expanduser()
     if not path.exists(): raise FileNotFoundError(f"no such file or folder: {path}")
     if path.is_dir():
         import pyarrow.parquet as pq
@@ -849,7 +849,7 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
 # %% ../nbs/01_data.ipynb #1bac181f
 def iter_batches(source:Path|str, batch_rows:int=65_536, columns:list|None=None):
     "Yield DataFrames of at most `batch_rows` rows from a CSV or Parquet file or a folder of Parquet shards."
-    path = Path(source)
+    path = Path(source).expanduser()
     if not path.exists(): raise FileNotFoundError(f"no such file or folder: {path}")
     if not path.is_dir() and _kind(path) == 'csv':
         if path.stat().st_size == 0: raise ValueError(f"{path.name} is empty")

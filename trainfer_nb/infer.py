@@ -119,7 +119,7 @@ class Predictor:
     @classmethod
     def load(cls, path, device:str='auto', engine:str='auto'):
         "A predictor for the model saved at `path` (see `TrainResult.save`); its forest is cached, so the next load skips the library. A library's model file is read as `from_model` reads it."
-        path = Path(path)
+        path = Path(path).expanduser()
         if path.is_file(): return cls.from_model(path, device, engine)
         meta = read_metadata(path)
         folder = None if engine == 'native' else cache_dir('forests')
@@ -574,7 +574,7 @@ MODEL_FILES = {'.json': 'xgboost', '.ubj': 'xgboost', '.txt': 'lightgbm', '.skop
 
 def read_model_file(path) -> object:
     "The model in an XGBoost (.json, .ubj), LightGBM (.txt) or scikit-learn (.skops: only scikit-learn's and NumPy's types trusted) file."
-    path = Path(path)
+    path = Path(path).expanduser()
     if not path.exists(): raise FileNotFoundError(f"no model at {path}")
     lib = MODEL_FILES.get(path.suffix.lower())
     if lib is None: raise ValueError(f"{path.name}: a model file is read by its suffix, one of {', '.join(MODEL_FILES)} (never a pickle)")
@@ -595,7 +595,8 @@ def from_model(cls:Predictor, model, # an XGBoost or LightGBM model (booster or 
                categories:dict|None=None): # {column: its categories in code order}, where the model does not tell them
     "A predictor for a model trained outside `train`: its task, features, categories and classes read from the model itself."
     if isinstance(model, (str, Path)):
-        folder = model if Path(model).is_dir() else _saved_folder(Path(model))
+        model = Path(model).expanduser()
+        folder = model if model.is_dir() else _saved_folder(model)
         if folder is not None: return cls.load(folder, device, engine)
         model = read_model_file(model)
     f = model_facts(model, categories)
@@ -651,7 +652,7 @@ def score_file(model, # a `Predictor`, or what `Predictor.from_model` takes: a s
                engine:str='auto', progress:bool=True) -> dict:
     "Score every row of `source` into `output`, a batch at a time, written atomically; returns rows and seconds."
     p = model if isinstance(model, Predictor) else Predictor.from_model(model, engine=engine)
-    source, output = Path(source), Path(output)
+    source, output = Path(source).expanduser(), Path(output).expanduser()
     if not source.exists(): raise FileNotFoundError(f"no such file or folder: {source}")
     fmt = {'.parquet': 'parquet', '.csv': 'csv'}.get(output.suffix.lower())
     if fmt is None: raise ValueError(f"output {output.name!r} must end in .parquet or .csv")

@@ -587,7 +587,7 @@ class Checkpointer:
     "Atomic, verifiable checkpoints of one training run in a folder."
     def __init__(self, folder:Path|str, every:int, identity:dict, backend):
         if not isinstance(every, (int, np.integer)) or every <= 0: raise ValueError(f"checkpoint_every must be a positive integer, got {every!r}")
-        self.folder, self.every, self.identity, self.backend = Path(folder), int(every), identity, backend
+        self.folder, self.every, self.identity, self.backend = Path(folder).expanduser(), int(every), identity, backend
         self.folder.mkdir(parents=True, exist_ok=True)
 
     def states(self) -> list[Path]:
@@ -872,7 +872,7 @@ def metadata(self:TrainResult) -> dict:
 @patch
 def save(self:TrainResult, path:Path|str) -> Path:
     "Write the model and its metadata to folder `path`, atomically; an existing artifact there is replaced."
-    path = Path(path)
+    path = Path(path).expanduser()
     if path.exists() and not (path/'metadata.json').exists() and (path.is_file() or any(path.iterdir())):
         raise ValueError(f"{path} exists and is not a trainfer_nb model folder; not overwriting it")
     b = backend_for(self.backend, self.task)
@@ -892,7 +892,7 @@ def save(self:TrainResult, path:Path|str) -> Path:
 
 def read_metadata(path:Path|str) -> dict:
     "The checked metadata of the model folder `path`."
-    path = Path(path)
+    path = Path(path).expanduser()
     if not path.exists(): raise FileNotFoundError(f"no model at {path}")
     if not path.is_dir(): raise ValueError(f"{path} is a file, not a model folder written by TrainResult.save "
                                            "(a library's model file: trainfer_nb.infer.Predictor.from_model reads it)")
@@ -907,7 +907,7 @@ def read_metadata(path:Path|str) -> dict:
 
 def load_model(path:Path|str) -> TrainResult:
     "A `TrainResult` read back from a folder written by `TrainResult.save`."
-    path = Path(path)
+    path = Path(path).expanduser()
     meta = read_metadata(path)
     model_path = path/meta['model_file']
     if not model_path.exists() or sha256_file(model_path) != meta['model_sha256']:
