@@ -215,6 +215,22 @@ def _infinite_features(data:Dataset) -> list:
         return [data.feature_names[i] for i in sorted(set(X.indices[np.isinf(X.data)].tolist()))]
     return [c for c in X.columns if pd.api.types.is_float_dtype(X[c].dtype) and np.isinf(X[c].to_numpy(dtype='float64', na_value=np.nan)).any()]
 
+def _check_grades(backend:str, params:dict, y:np.ndarray):
+    "Ranking labels as the libraries' NDCG (objective and metric) takes them: relevance grades 0, 1, 2 ..., at most 31 (XGBoost's exponential gain) or 30 (LightGBM's default `label_gain`)."
+    v = np.asarray(y, dtype=float)
+    if (v < 0).any(): raise ValueError(f"ranking labels are relevance grades, 0 or more; {int((v < 0).sum()):,} labels are negative")
+    if (odd := np.unique(v[v != np.floor(v)])).size:
+        raise ValueError(f"ranking labels are relevance grades, whole numbers 0, 1, 2 ... (as NDCG takes them); the labels hold "
+                         f"{odd[:5].tolist()}{' ...' if odd.size > 5 else ''}: map them to grades (half stars: label * 2)")
+    top = v.max()
+    if backend == 'xgboost' and top > 31 and params.get('ndcg_exp_gain', True):
+        raise ValueError(f"XGBoost's NDCG takes grades up to 31 with its exponential gain; the labels reach {top:g}: pass ndcg_exp_gain=False, or map them to fewer grades")
+    gains = params.get(param_key(backend, params, 'label_gain') or 'label_gain')
+    limit = 30 if gains is None else len(np.ravel(gains)) - 1
+    if backend == 'lightgbm' and top > limit:
+        raise ValueError(f"LightGBM's NDCG takes grades up to {limit} ({'its default label_gain' if gains is None else 'one per gain in label_gain'}); "
+                         f"the labels reach {top:g}: pass label_gain with a gain for each grade")
+
 def _validate(data:Dataset, task:str, backend:str, params:dict|None=None):
     y = data.y
     if data.X.shape[0] != len(y): raise ValueError(f"X has {data.X.shape[0]} rows but y has {len(y)}")
@@ -222,6 +238,7 @@ def _validate(data:Dataset, task:str, backend:str, params:dict|None=None):
     if n_nan := int(pd.isna(pd.Series(y)).sum()): raise ValueError(f"labels have {n_nan} NaN values; drop or fill those rows")
     if np.issubdtype(np.asarray(y).dtype, np.floating) and (n_inf := int(np.isinf(y).sum())):   # LightGBM trained on them, to a model of 1e35s
         raise ValueError(f"labels have {n_inf} infinite value{'s' if n_inf > 1 else ''}; drop or fill those rows")
+    if task == 'ranking' and np.issubdtype(np.asarray(y).dtype, np.number): _check_grades(backend, params or {}, y)
     if backend == 'xgboost' and (inf := _infinite_features(data)):
         raise ValueError(f"feature{'s' if len(inf) > 1 else ''} {inf} hold{'' if len(inf) > 1 else 's'} infinite values, which XGBoost refuses to train on: "
                          "make them NaN (missing) or finite (LightGBM and scikit-learn read them as the largest and smallest values)")
