@@ -19,7 +19,7 @@ from .data import Dataset, as_matrix, mark_missing, atomic_path, sha256_file, ca
 
 # %% auto #0
 __all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'SCORES', 'PROBABILITY_OBJECTIVES', 'CLASSIFIER_OBJECTIVES',
-           'XGBOOST_ALIASES', 'ROUND_PARAMS', 'STOP_PARAMS', 'DEVICE_PARAMS', 'CATEGORY_PARAMS',
+           'XGBOOST_ALIASES', 'ROUND_PARAMS', 'STOP_PARAMS', 'DEVICE_PARAMS', 'CATEGORY_PARAMS', 'SK_SCORERS',
            'SKOPS_TRUSTED_PREFIXES', 'SKOPS_TRUSTED_TYPES', 'CHECKPOINT_FORMAT', 'LIBRARY_NAME_CHARS', 'FEATURE_PARAMS',
            'DIVERGENCE_HINTS', 'ARTIFACT_FORMAT', 'ndcg_at_10', 'test_scores', 'TrainResult', 'group_sizes',
            'fingerprint', 'matrix_on', 'input_device', 'Split', 'param_key', 'merge_params', 'did_you_mean', 'prepare',
@@ -512,6 +512,8 @@ def _sk_predict(model, X, task):
     if task == 'binary': return model.predict_proba(X)[:, 1]
     return model.predict_proba(X) if task == 'multiclass' else model.predict(X)
 
+SK_SCORERS = {'auc': 'roc_auc', 'rmse': 'neg_root_mean_squared_error', 'mlogloss': 'neg_log_loss'}   # trainfer's metric -> scikit-learn's scorer
+
 def _sk_staged(model, X, task):
     if task == 'binary': return (p[:, 1] for p in model.staged_predict_proba(X))
     return model.staged_predict_proba(X) if task == 'multiclass' else model.staged_predict(X)
@@ -553,6 +555,28 @@ class SklearnBackend:
         if (blank := np.isnan(X).all(axis=0)).any():   # scikit-learn cannot bin a column without a value; a constant, like no value, is never split on
             X = np.where(blank, np.float32(0), X)
         done = loop.rounds_done
+
+        def score(first:int, last:int) -> bool:   # rounds first..last-1 of the model scored and recorded; True when training should stop
+            staged = {s: _sk_staged(model, splits[s].X, task) for s in eval_sets}
+            for _ in range(first): [next(g) for g in staged.values()]
+            for i in range(first, last):
+                latest = {s: test_scores(task, splits[s].y, next(g), weight=splits[s].weight, only=loop.watch[1])
+                          for s, g in staged.items()} if loop.watch else {}
+                if loop.after(model, latest, rounds_in_model=last): return True
+            return False
+
+        w = splits[loop.watch[0]] if loop.watch else None
+        if (not chunk and loop.esr and not loop.callbacks and done == 0 and loop.watch[1] in SK_SCORERS
+                and (task != 'multiclass' or len(np.unique(w.y)) == len(np.unique(tr.y)))):   # its log loss scorer needs every class in the rows
+            # one fit that scikit-learn stops itself, on the watched rows and metric: its rule (no score in the last
+            # early_stopping_rounds above the one before them) never stops before train's (none above the best)
+            own = {k: model.get_params()[k] for k in ('early_stopping', 'scoring', 'n_iter_no_change', 'tol')}
+            model.set_params(max_iter=rounds, warm_start=True, early_stopping=True, scoring=SK_SCORERS[loop.watch[1]], n_iter_no_change=loop.esr, tol=0.0)
+            model.fit(X, tr.y, sample_weight=tr.weight, X_val=np.where(blank, np.float32(0), w.X) if blank.any() else w.X, y_val=w.y, sample_weight_val=w.weight)
+            model.set_params(**own)
+            for a in ('_scorer', '_raw_predict'): vars(model).pop(a, None)   # left on the estimator by its scoring (the method bound to it): skops cannot write them
+            if score(0, model.n_iter_) or model.n_iter_ == rounds: return model
+            done = model.n_iter_   # scikit-learn stopped first (a tie of scores): on a chunk at a time
         if not chunk:   # a warm-start fit bins the data again and re-predicts every tree so far: one fit, unless a round's end must be acted on
             chunk = max(1, rounds // 20, loop.esr or 0) if loop.esr or loop.callbacks else rounds   # past the stop, at most early_stopping_rounds more
         if chunk >= rounds - done > 1: loop.bar.set_postfix_str('all rounds in one fit: the bar moves when it ends')
@@ -560,12 +584,7 @@ class SklearnBackend:
             k = min(chunk - done % chunk, rounds - done)
             model.set_params(max_iter=done + k, warm_start=True)
             model.fit(X, tr.y, sample_weight=tr.weight)
-            staged = {s: _sk_staged(model, splits[s].X, task) for s in eval_sets}
-            for _ in range(done): [next(g) for g in staged.values()]
-            for i in range(done, done + k):
-                latest = {s: test_scores(task, splits[s].y, next(g), weight=splits[s].weight, only=loop.watch[1])
-                          for s, g in staged.items()} if loop.watch else {}
-                if loop.after(model, latest, rounds_in_model=done + k): return model
+            if score(done, done + k): return model
             done += k
         return model
 
