@@ -641,8 +641,9 @@ def check_flat(df:pd.DataFrame, columns:list, label:str):
         if isinstance(s.dtype, pd.ArrowDtype):
             import pyarrow as pa
             if pa.types.is_nested(s.dtype.pyarrow_dtype): nested[c] = str(s.dtype.pyarrow_dtype)
-        elif pd.api.types.is_object_dtype(s) and (known := s.notna().to_numpy()).any():
-            if isinstance(v := s.iloc[int(known.argmax())], (list, tuple, dict, set, np.ndarray)): nested[c] = type(v).__name__
+        elif pd.api.types.is_object_dtype(s):   # its first value tells: read up to it, not the whole column
+            v = next((v for v in s.array if not (v is None or v is pd.NA or isinstance(v, float) and v != v)), None)
+            if isinstance(v, (list, tuple, dict, set, np.ndarray)): nested[c] = type(v).__name__
     if nested: raise ValueError(f"{label}: " + ', '.join(f'{c!r} holds {k} values' for c, k in nested.items()) +
                                 "; a feature is a number, text, a date or a category: leave such columns out (exclude=[...], --exclude in the shell) "
                                 "or flatten them into columns of their own")
