@@ -626,9 +626,7 @@ def _output_names(p:Predictor) -> list:
 def _score_columns(p:Predictor, X:pd.DataFrame, ids:pd.DataFrame) -> pd.DataFrame:
     s = p.predict_score(X)
     out = ids.reset_index(drop=True).copy()
-    if s.ndim == 2:
-        for j, c in enumerate(p.classes): out[f'proba_{c}'] = s[:, j]
-    else: out['score'] = s
+    for j, c in enumerate(_output_names(p)[:s.shape[1] if s.ndim == 2 else 1]): out[c] = s[:, j] if s.ndim == 2 else s
     if p.classes is not None:
         out['label'] = np.asarray(p.classes)[s.argmax(axis=1) if s.ndim == 2 else (s > 0.5).astype(int)]
     return out
