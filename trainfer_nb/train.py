@@ -567,7 +567,7 @@ class SklearnBackend:
 
         w = splits[loop.watch[0]] if loop.watch else None
         if (not chunk and loop.esr and not loop.callbacks and done == 0 and loop.watch[1] in SK_SCORERS
-                and (task != 'multiclass' or len(np.unique(w.y)) == len(np.unique(tr.y)))):   # its log loss scorer needs every class in the rows
+                and (task == 'regression' or len(np.unique(w.y)) == len(np.unique(tr.y)))):   # its AUC and log loss scorers need every class in the rows
             # one fit that scikit-learn stops itself, on the watched rows and metric: its rule (no score in the last
             # early_stopping_rounds above the one before them) never stops before train's (none above the best)
             own = {k: model.get_params()[k] for k in ('early_stopping', 'scoring', 'n_iter_no_change', 'tol')}
