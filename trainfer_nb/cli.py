@@ -118,6 +118,7 @@ def train_file(source:Param("CSV or Parquet file, or folder of Parquet shards", 
                weight:Param("the column of row weights, if any: counts in training and in every metric", str)=None,
                na_values:Param("comma-separated text that marks a missing value, e.g. '?,-' (the model keeps it for scoring)", str)=None,
                drop_missing_target:Param("leave out the rows whose target is missing (default: refuse them)", store_true)=False,
+               encoding:Param("the CSV file's text encoding, e.g. cp1252 (default: read off the file)", str)=None,
                features:Param("comma-separated feature columns (default: every column but the target and group)", str)=None,
                exclude:Param("comma-separated columns left out of the features, e.g. ones that leak the target", str)=None,
                task:Param("'auto' (from the target), 'binary', 'multiclass', 'regression' or 'ranking'", str)='auto',
@@ -138,7 +139,7 @@ def train_file(source:Param("CSV or Parquet file, or folder of Parquet shards", 
     check_choice(backend, BACKENDS, 'backend')
     if device != 'auto': device_for(backend, device)   # a GPU that is not there, or a backend without one, fails before the file is read
     data = from_file(source, target=target, group=group, features=_listed(features), exclude=_listed(exclude), task=task, weight=weight,
-                     drop_missing_target=drop_missing_target, na_values=_listed(na_values))
+                     drop_missing_target=drop_missing_target, na_values=_listed(na_values), encoding=encoding)
     if tune_trials:   # each trial and the model after them: `rounds` rounds at most, stopped as the search stopped trials
         early_stopping = early_stopping or 20
         found = tune(data, backend, n_trials=tune_trials, timeout=tune_timeout, num_boost_round=rounds, early_stopping_rounds=early_stopping,
@@ -156,9 +157,10 @@ def score(model:Param("saved model folder (TrainResult.save), or the file a libr
           id_columns:Param("comma-separated columns of the source copied to the output", str)='',
           batch_rows:Param("rows read and scored at a time: bounds the memory used", int)=65_536,
           engine:Param("'auto', 'cpu', 'cuda' or 'native'", str)='auto',
+          encoding:Param("a CSV source's text encoding, e.g. cp1252 (default: read off the file)", str)=None,
           quiet:Param("no progress bar", store_true)=False):
     "Score every row of a file with a saved model, a batch at a time; the output is written atomically."
-    r = score_file(model, source, output, id_columns=_listed(id_columns), batch_rows=batch_rows,
+    r = score_file(model, source, output, id_columns=_listed(id_columns), batch_rows=batch_rows, encoding=encoding,
                    engine=engine, progress=not quiet)
     print(f"{r['rows']:,} rows scored in {r['seconds']:.1f} s: {r['output']}")
 

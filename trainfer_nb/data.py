@@ -566,7 +566,7 @@ def csv_encoding(path:Path, sample:int=1 << 20) -> str:
         where = f"byte {head[e.start]:#04x} at position {e.start:,}"
     try: head.decode('cp1252'); enc, name = 'cp1252', 'Windows-1252'
     except UnicodeDecodeError: enc, name = 'latin-1', 'Latin-1'
-    warnings.warn(f"{Path(path).name} is not UTF-8 text ({where}): read as {name}; if its text is in another encoding, save it as UTF-8", stacklevel=3)
+    warnings.warn(f"{Path(path).name} is not UTF-8 text ({where}): read as {name}; if its text is in another encoding, pass it (encoding=, --encoding in the shell) or save the file as UTF-8", stacklevel=3)
     return enc
 
 def _csv_lines(path:Path, n:int, encoding:str='utf-8') -> list[str]:
@@ -578,13 +578,24 @@ def _csv_header(path:Path, sep:str, encoding:str='utf-8') -> list[str]:
     import csv
     return next(csv.reader(_csv_lines(path, 1, encoding), delimiter=sep), [])
 
-def csv_format(path:Path) -> dict:
-    "How the CSV file `path` is written, as `pd.read_csv` takes it: `sep` (tab for .tsv; else ',', ';', tab or '|', read off its first lines), `decimal` (',' where a separator other than ',' leaves numbers written 0,23, as much of Europe writes them) and `encoding` (`csv_encoding`)."
-    import csv, re
+@contextlib.contextmanager
+def _decoding(path:Path, encoding:str):
+    "A decoding error (past the sample `csv_encoding` read, or in the encoding given) said as one line."
+    try: yield
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{path.name} is not {encoding} text throughout ({e.reason} at byte {e.start:,} of a block): "
+                         "pass its encoding (encoding=, --encoding in the shell), or save it as UTF-8") from None
+
+def csv_format(path:Path, encoding:str|None=None) -> dict:
+    "How the CSV file `path` is written, as `pd.read_csv` takes it: `sep` (tab for .tsv; else ',', ';', tab or '|', read off its first lines), `decimal` (',' where a separator other than ',' leaves numbers written 0,23, as much of Europe writes them) and `encoding` (the one given, else `csv_encoding`'s)."
+    import csv, re, codecs
     path = Path(path).expanduser()
-    encoding = csv_encoding(path)
+    if encoding is None: encoding = csv_encoding(path)
+    else:
+        try: codecs.lookup(encoding)
+        except LookupError: raise ValueError(f"unknown encoding {encoding!r}: one of Python's codecs ('utf-8', 'cp1252', 'shift_jis' ...)") from None
     if '.tsv' in path.suffixes: return dict(sep='\t', decimal='.', encoding=encoding)
-    head = _csv_lines(path, 50, encoding)
+    with _decoding(path, encoding): head = _csv_lines(path, 50, encoding)
     try: sep = csv.Sniffer().sniff(''.join(head), delimiters=',;\t|').delimiter
     except csv.Error: sep = ','   # one column, or nothing the sniffer can tell
     if not head or sep not in head[0]: sep = ','
@@ -592,14 +603,8 @@ def csv_format(path:Path) -> dict:
     comma = sep != ',' and any(re.fullmatch(r'[+-]?\d*,\d+', v) for v in fields) and not any(re.fullmatch(r'[+-]?\d*\.\d+', v) for v in fields)
     return dict(sep=sep, decimal=',' if comma else '.', encoding=encoding)
 
-@contextlib.contextmanager
-def _decoding(path:Path, encoding:str):
-    "A decoding error deep in the file (past the sample `csv_encoding` read) said as one line."
-    try: yield
-    except UnicodeDecodeError as e:
-        raise ValueError(f"{path.name} is not {encoding} text throughout ({e.reason} at byte {e.start:,} of a block): save it as UTF-8") from None
-
-def read_table(source:Path|str|pd.DataFrame, columns:list|None=None) -> pd.DataFrame:
+def read_table(source:Path|str|pd.DataFrame, columns:list|None=None,
+               encoding:str|None=None) -> pd.DataFrame: # a CSV file's text encoding; default: read off the file (`csv_encoding`)
     "Read a CSV or Parquet file, or a folder of Parquet shards, checking that it is non-empty with unique column names; a DataFrame or Arrow table is checked as it is."
     source = arrow_frame(source)
     if isinstance(source, pd.DataFrame):
@@ -616,7 +621,7 @@ def read_table(source:Path|str|pd.DataFrame, columns:list|None=None) -> pd.DataF
     kind = _kind(path)
     if path.stat().st_size == 0: raise ValueError(f"{path.name} is empty")
     if kind == 'csv':
-        fmt = csv_format(path)
+        fmt = csv_format(path, encoding)
         _check_unique(_csv_header(path, fmt['sep'], fmt['encoding']), path.name)  # pandas would silently rename a duplicate 'a' to 'a.1'
         with _decoding(path, fmt['encoding']): return pd.read_csv(path, **fmt, usecols=columns)
     import pyarrow.parquet as pq
@@ -781,12 +786,13 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
               weight:str|None=None, # the column of row weights, if any (not a feature)
               na_values:list|None=None, # text that marks a missing value ('?', '-'): missing in training, and in scoring
               drop_missing_target:bool=False, # leave out the rows whose target is missing (and say how many), rather than refuse them
+              encoding:str|None=None, # a CSV file's text encoding ('cp1252', 'shift_jis' ...); default: read off the file (`csv_encoding`)
               name:str|None=None, split_seed:int=0) -> Dataset:
     "A `Dataset` from the user's own table, each bad input refused with a message that names it."
     frame = arrow_frame(source)
     memory = 'DataFrame' if isinstance(source, pd.DataFrame) else 'Arrow table' if frame is not source else None
     label = name or memory or Path(source).name
-    df = mark_missing(read_table(frame), na_values)
+    df = mark_missing(read_table(frame, encoding=encoding), na_values)
     if decimals := [c for c in df.columns if held_numbers(df[c])]:   # numbers, not text: the target and weight too
         df = with_columns(df, {c: pd.to_numeric(df[c]) for c in decimals})
     cols = list(df.columns)
@@ -848,13 +854,14 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
                    f'{label}: {target} from {X.shape[1]} features', memory or str(source), '', g, weight=w, na_values=list(na_values or []))
 
 # %% ../nbs/01_data.ipynb #1bac181f
-def iter_batches(source:Path|str, batch_rows:int=65_536, columns:list|None=None):
+def iter_batches(source:Path|str, batch_rows:int=65_536, columns:list|None=None,
+                 encoding:str|None=None): # a CSV file's text encoding; default: read off the file (`csv_encoding`)
     "Yield DataFrames of at most `batch_rows` rows from a CSV or Parquet file or a folder of Parquet shards."
     path = Path(source).expanduser()
     if not path.exists(): raise FileNotFoundError(f"no such file or folder: {path}")
     if not path.is_dir() and _kind(path) == 'csv':
         if path.stat().st_size == 0: raise ValueError(f"{path.name} is empty")
-        fmt = csv_format(path)
+        fmt = csv_format(path, encoding)
         with _decoding(path, fmt['encoding']): yield from pd.read_csv(path, **fmt, usecols=columns, chunksize=batch_rows)
         return
     import pyarrow.parquet as pq

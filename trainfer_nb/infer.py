@@ -631,11 +631,11 @@ def _score_columns(p:Predictor, X:pd.DataFrame, ids:pd.DataFrame) -> pd.DataFram
         out['label'] = np.asarray(p.classes)[s.argmax(axis=1) if s.ndim == 2 else (s > 0.5).astype(int)]
     return out
 
-def _source_columns(path:Path) -> list:
+def _source_columns(path:Path, encoding:str|None=None) -> list:
     if path.is_dir() or _kind(path) == 'parquet':
         import pyarrow.parquet as pq
         return pq.read_schema(_shard_files(path)[0] if path.is_dir() else path).names
-    return list(pd.read_csv(path, **csv_format(path), nrows=0).columns)
+    return list(pd.read_csv(path, **csv_format(path, encoding), nrows=0).columns)
 
 def _source_rows(path:Path) -> int|None:
     if not (path.is_dir() or _kind(path) == 'parquet'): return None   # a CSV's length is unknown until read
@@ -647,7 +647,8 @@ def score_file(model, # a `Predictor`, or what `Predictor.from_model` takes: a s
                output, # .parquet or .csv file to write
                id_columns=(), # columns of `source` copied to the output, to join the scores back
                batch_rows:int=65_536, # rows read and scored at a time: bounds the memory used
-               engine:str='auto', progress:bool=True) -> dict:
+               engine:str='auto', progress:bool=True,
+               encoding:str|None=None) -> dict: # a CSV source's text encoding; default: read off the file
     "Score every row of `source` into `output`, a batch at a time, written atomically; returns rows and seconds."
     p = model if isinstance(model, Predictor) else Predictor.from_model(model, engine=engine)
     source, output = Path(source).expanduser(), Path(output).expanduser()
@@ -655,7 +656,7 @@ def score_file(model, # a `Predictor`, or what `Predictor.from_model` takes: a s
     fmt = {'.parquet': 'parquet', '.csv': 'csv'}.get(output.suffix.lower())
     if fmt is None: raise ValueError(f"output {output.name!r} must end in .parquet or .csv")
     if batch_rows <= 0: raise ValueError(f"batch_rows must be positive, got {batch_rows}")
-    have = _source_columns(source)
+    have = _source_columns(source, encoding)
     missing = [c for c in [*id_columns, *p.feature_names] if c not in have]
     if missing: raise ValueError(f"{source.name} lacks the columns {missing}")
     id_columns = list(id_columns)
@@ -667,7 +668,7 @@ def score_file(model, # a `Predictor`, or what `Predictor.from_model` takes: a s
     rows, t0, writer = 0, time.perf_counter(), None
     with atomic_path(output) as tmp, tqdm(total=_source_rows(source), unit=' rows', unit_scale=True, disable=not progress, desc=f'scoring {source.name}') as bar:
         try:
-            for batch in iter_batches(source, batch_rows, wanted):
+            for batch in iter_batches(source, batch_rows, wanted, encoding):
                 try: out = _score_columns(p, batch[p.feature_names], batch[id_columns])
                 except ValueError as e: raise ValueError(f"{source.name}, rows {rows + 1:,}-{rows + len(batch):,}: {e}") from None
                 if fmt == 'csv': out.to_csv(tmp, mode='a', header=rows == 0, index=False)
