@@ -454,7 +454,8 @@ def _xgboost_facts(booster, estimator=None) -> dict:
         cats = {c: a.to_pylist() for c, a in booster.get_categories(export_to_arrow=True).to_arrow() if a is not None}
     if not cats and (kept := booster.attr('trainfer_categories')):   # what `train` keeps in the file
         cats = typed_categories(json.loads(kept), json.loads(booster.attr('trainfer_category_dtypes') or '{}'))
-    best = getattr(estimator, 'best_iteration', None) if estimator is not None and booster.attr('best_iteration') is not None else None
+    # early stopping marks the best round: XGBoost's estimators predict with it (their save_model marks the file 'scikit_learn'), its Booster with every tree
+    best = booster.attr('best_iteration') if estimator is not None or booster.attr('scikit_learn') is not None else None
     return dict(backend='xgboost', model=booster, task=task, feature_names=names, categories=cats, classes=classes,
                 best_iteration=booster.num_boosted_rounds() - 1 if best is None else int(best))
 
