@@ -627,7 +627,7 @@ def _output_names(p:Predictor) -> list:
 def _score_columns(p:Predictor, X:pd.DataFrame, ids:pd.DataFrame) -> pd.DataFrame:
     s = p.predict_score(X)
     out = ids.reset_index(drop=True).copy()
-    for j, c in enumerate(_output_names(p)[:s.shape[1] if s.ndim == 2 else 1]): out[c] = s[:, j] if s.ndim == 2 else s
+    for c, col in zip(_output_names(p), (s if s.ndim == 2 else s[:, None]).T): out[c] = col   # the scores' columns; the label below
     if p.classes is not None:
         out['label'] = np.asarray(p.classes)[s.argmax(axis=1) if s.ndim == 2 else (s > 0.5).astype(int)]
     return out
@@ -657,6 +657,7 @@ def score_file(model, # a `Predictor`, or what `Predictor.from_model` takes: a s
     fmt = {'.parquet': 'parquet', '.csv': 'csv'}.get(output.suffix.lower())
     if fmt is None: raise ValueError(f"output {output.name!r} must end in .parquet or .csv")
     if batch_rows <= 0: raise ValueError(f"batch_rows must be positive, got {batch_rows}")
+    if not source.is_dir() and _kind(source) == 'csv': encoding = csv_format(source, encoding)['encoding']   # read off the file once, for both reads below
     have = _source_columns(source, encoding)
     missing = [c for c in [*id_columns, *p.feature_names] if c not in have]
     if missing: raise ValueError(f"{source.name} lacks the columns {missing}")

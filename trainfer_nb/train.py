@@ -225,9 +225,9 @@ def _check_grades(backend:str, params:dict, y:np.ndarray):
     top = v.max()
     if backend == 'xgboost' and top > 31 and params.get('ndcg_exp_gain', True):
         raise ValueError(f"XGBoost's NDCG takes grades up to 31 with its exponential gain; the labels reach {top:g}: pass ndcg_exp_gain=False, or map them to fewer grades")
+    if backend != 'lightgbm': return
     gains = params.get(param_key(backend, params, 'label_gain') or 'label_gain')
-    limit = 30 if gains is None else len(np.ravel(gains)) - 1
-    if backend == 'lightgbm' and top > limit:
+    if top > (limit := 30 if gains is None else len(np.ravel(gains)) - 1):
         raise ValueError(f"LightGBM's NDCG takes grades up to {limit} ({'its default label_gain' if gains is None else 'one per gain in label_gain'}); "
                          f"the labels reach {top:g}: pass label_gain with a gain for each grade")
 
