@@ -11,7 +11,7 @@ import trainfer_nb
 from .core import (check_choice, cuda_gpus, xgboost_cuda_built, lightgbm_gpu_error, resolve_device,
                               DeviceUnavailableError, DEVICES)
 from .data import load_dataset, list_datasets, from_file, DATASETS
-from .train import train, device_for, BACKENDS
+from .train import train, device_for, check_model_path, BACKENDS
 from .infer import Predictor, latency, throughput, score_file
 from .tune import tune
 
@@ -137,6 +137,7 @@ def train_file(source:Param("CSV or Parquet file, or folder of Parquet shards", 
     if not isinstance(p, dict): raise ValueError(f"--params must be a JSON object of parameters, got {params!r}")
     if tune_trials < 0: raise ValueError(f"--tune_trials must be 0 or more, got {tune_trials}")
     check_choice(backend, BACKENDS, 'backend')
+    check_model_path(output)   # a model folder that could not be written fails now, not after the training
     if device != 'auto': device_for(backend, device)   # a GPU that is not there, or a backend without one, fails before the file is read
     data = from_file(source, target=target, group=group, features=_listed(features), exclude=_listed(exclude), task=task, weight=weight,
                      drop_missing_target=drop_missing_target, na_values=_listed(na_values), encoding=encoding)

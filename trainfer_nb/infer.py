@@ -657,6 +657,9 @@ def score_file(model, # a `Predictor`, or what `Predictor.from_model` takes: a s
     fmt = {'.parquet': 'parquet', '.csv': 'csv'}.get(output.suffix.lower())
     if fmt is None: raise ValueError(f"output {output.name!r} must end in .parquet or .csv")
     if batch_rows <= 0: raise ValueError(f"batch_rows must be positive, got {batch_rows}")
+    if output.resolve() == source.resolve() or source.is_dir() and output.resolve().is_relative_to(source.resolve()):
+        raise ValueError(f"output {output} is {'the source' if output.resolve() == source.resolve() else 'inside the source folder'} {source}: "
+                         "the scores would " + ('replace the rows they score' if not source.is_dir() else 'be read as a shard next time') + "; write them elsewhere")
     if not source.is_dir() and _kind(source) == 'csv': encoding = csv_format(source, encoding)['encoding']   # read off the file once, for both reads below
     have = _source_columns(source, encoding)
     missing = [c for c in [*id_columns, *p.feature_names] if c not in have]

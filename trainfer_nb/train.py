@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_train.ipynb #527644a9
 from __future__ import annotations
-import contextlib, functools, json, re, threading, time, hashlib, platform, warnings, shutil, uuid
+import contextlib, functools, json, os, re, threading, time, hashlib, platform, warnings, shutil, uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np, pandas as pd, scipy.sparse as sp
@@ -25,8 +25,8 @@ __all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'SCORES', 'PROBABILITY_OBJE
            'fingerprint', 'matrix_on', 'input_device', 'Split', 'param_key', 'merge_params', 'did_you_mean', 'prepare',
            'RoundInfo', 'Rounds', 'short_xgboost_error', 'XGBoostBackend', 'LightGBMBackend', 'SklearnBackend',
            'backend_for', 'Checkpointer', 'library_name', 'library_names', 'feature_params', 'device_for', 'diverged',
-           'train', 'library_versions', 'read_metadata', 'load_model', 'plot_learning_curve', 'feature_importance',
-           'plot_importance']
+           'train', 'library_versions', 'check_model_path', 'read_metadata', 'load_model', 'plot_learning_curve',
+           'feature_importance', 'plot_importance']
 
 # %% ../nbs/02_train.ipynb #95495dc9
 BACKENDS = ('xgboost', 'lightgbm', 'sklearn')
@@ -840,6 +840,9 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
             ck = Checkpointer(checkpoint_dir, checkpoint_every, _identity(backend, task, p, fp, data.feature_names), b)
             ck.check_identity()
             found = ck.latest() if resume else None
+            if found and found[1]['rounds_done'] > num_boost_round:
+                raise ValueError(f"checkpoint_dir {ck.folder} holds a checkpoint after round {found[1]['rounds_done']}, past num_boost_round={num_boost_round}: "
+                                 f"ask for {found[1]['rounds_done']} rounds or more to continue it, or resume=False to start over")
             if found: init, history, start = found[0], found[1]['history'], found[1]['rounds_done']
             elif not resume: ck.clear()
         loop = Rounds(watch, EVAL_METRICS[metric][2], num_boost_round, history, early_stopping_rounds, callbacks, ck,
@@ -905,12 +908,20 @@ def metadata(self:TrainResult) -> dict:
         category_dtypes=category_dtypes(self.categories),   # JSON holds dates as text
         created=time.strftime('%Y-%m-%dT%H:%M:%S%z')))
 
-@patch
-def save(self:TrainResult, path:Path|str) -> Path:
-    "Write the model and its metadata to folder `path`, atomically; an existing artifact there is replaced."
+def check_model_path(path:Path|str) -> Path:
+    "`path` as a folder `TrainResult.save` may write: new, empty, or a model folder (replaced); refused otherwise, before hours of training."
     path = Path(path).expanduser()
     if path.exists() and not (path/'metadata.json').exists() and (path.is_file() or any(path.iterdir())):
         raise ValueError(f"{path} exists and is not a trainfer_nb model folder; not overwriting it")
+    above = next(p for p in path.absolute().parents if p.exists())   # the folder the new ones will be made in
+    if not above.is_dir(): raise ValueError(f"cannot write model folder {path}: {above} is a file")
+    if not os.access(above, os.W_OK | os.X_OK): raise ValueError(f"cannot write model folder {path}: no permission to write in {above}")
+    return path
+
+@patch
+def save(self:TrainResult, path:Path|str) -> Path:
+    "Write the model and its metadata to folder `path`, atomically; an existing artifact there is replaced."
+    path = check_model_path(path)
     b = backend_for(self.backend, self.task)
     tmp = path.with_name(f'.{path.name}.{uuid.uuid4().hex[:8]}.tmp')
     tmp.mkdir(parents=True)
