@@ -5,6 +5,7 @@
 # %% ../nbs/10_cli.ipynb #f2155324
 from __future__ import annotations
 import sys, json, platform, warnings, importlib.metadata as md
+from pathlib import Path
 import numpy as np, pandas as pd, psutil
 from fastcore.script import call_parse, anno_parser, Param, store_true
 import trainfer_nb
@@ -128,6 +129,7 @@ def train_file(source:Param("CSV or Parquet file, or folder of Parquet shards", 
                params:Param("library parameters as JSON, names unchanged: '{\"max_depth\": 8}'; with --tune_trials, held fixed", str)='{}',
                tune_trials:Param("search the other parameters first with this many Optuna trials (0: no search)", int)=0,
                tune_timeout:Param("seconds at most for the search, whatever --tune_trials says", float)=None,
+               tune_storage:Param("keep the search's trials in this Optuna storage, e.g. sqlite:///tune.db: run again, the search goes on from them", str)=None,
                checkpoint_dir:Param("write checkpoints here; with --resume, continue from the newest", str)=None,
                resume:Param("continue from the newest good checkpoint in --checkpoint_dir", store_true)=False,
                quiet:Param("no progress bar", store_true)=False):
@@ -138,13 +140,15 @@ def train_file(source:Param("CSV or Parquet file, or folder of Parquet shards", 
     if tune_trials < 0: raise ValueError(f"--tune_trials must be 0 or more, got {tune_trials}")
     check_choice(backend, BACKENDS, 'backend')
     check_model_path(output)   # a model folder that could not be written fails now, not after the training
+    if checkpoint_dir and Path(checkpoint_dir).expanduser().resolve() == Path(output).expanduser().resolve():
+        raise ValueError(f"--checkpoint_dir {checkpoint_dir} is the model folder to write: give the checkpoints a folder of their own")
     if device != 'auto': device_for(backend, device)   # a GPU that is not there, or a backend without one, fails before the file is read
     data = from_file(source, target=target, group=group, features=_listed(features), exclude=_listed(exclude), task=task, weight=weight,
                      drop_missing_target=drop_missing_target, na_values=_listed(na_values), encoding=encoding)
     if tune_trials:   # each trial and the model after them: `rounds` rounds at most, stopped as the search stopped trials
         early_stopping = early_stopping or 20
         found = tune(data, backend, n_trials=tune_trials, timeout=tune_timeout, num_boost_round=rounds, early_stopping_rounds=early_stopping,
-                     device=device, params=p, verbose=not quiet)
+                     device=device, params=p, storage=tune_storage, verbose=not quiet)
         print(found); p = found.best_params
     r = train(data, backend, device=device, params=p, num_boost_round=rounds, early_stopping_rounds=early_stopping or None,
               checkpoint_dir=checkpoint_dir, resume=resume, verbose=not quiet)

@@ -6,14 +6,14 @@
 from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
-import time
-import numpy as np
+import hashlib, json, time
+import numpy as np, pandas as pd
 from .core import check_choice
 from .data import Dataset
 from .train import train, merge_params, BACKENDS, EVAL_METRICS
 
 # %% auto #0
-__all__ = ['default_space', 'TuneResult', 'tune']
+__all__ = ['default_space', 'TuneResult', 'data_fingerprint', 'tune']
 
 # %% ../nbs/06_tune.ipynb #ce3161a6
 def default_space(trial, backend:str) -> dict:
@@ -52,12 +52,48 @@ class TuneResult:
         return (f"TuneResult(best valid {self.metric} {self.best_value:.5f} at round {self.best_iteration + 1}{cut}; "
                 f"{states.count('COMPLETE')} complete, {states.count('PRUNED')} pruned trials; {self.best_params})")
 
-def tune(data:Dataset, backend:str='xgboost', n_trials:int=20, # trials at most
+def data_fingerprint(data:Dataset) -> str:
+    "SHA-256 of what a search tunes on: `data`'s features, target, weights, groups and split."
+    h = hashlib.sha256()
+    X = data.X
+    parts = (X.data, X.indices, X.indptr) if data.sparse else (pd.util.hash_pandas_object(X, index=False).to_numpy(), np.array(X.columns, dtype=str))
+    for name, a in (('y', data.y), ('weight', data.weight), ('group', data.group), *((k, data.split[k]) for k in ('train', 'valid'))):
+        if a is not None: parts += (name.encode(), pd.util.hash_array(np.asarray(a)))
+    for a in parts: h.update(a if isinstance(a, bytes) else np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()
+
+def _search_identity(data, backend, num_boost_round, early_stopping_rounds, params, seed) -> dict:
+    "What a stored study must share with this search to go on with it."
+    return json.loads(json.dumps(dict(backend=backend, metric=data.metric, data=data_fingerprint(data), num_boost_round=int(num_boost_round),
+                                      early_stopping_rounds=early_stopping_rounds, params=params or {}, seed=seed), default=_plain))
+
+def _plain(v):
+    "A NumPy scalar as Python's; anything else JSON cannot hold as text."
+    return v.item() if isinstance(v, np.generic) else str(v)
+
+def _check_study(study, identity:dict, name:str):
+    "Mark a new stored study as this search's; refuse one holding another search (other data, backend or fixed parameters)."
+    other = study.user_attrs.get('trainfer_nb')
+    if other is None:
+        if study.trials: raise ValueError(f"study {name!r} in the storage holds {len(study.trials)} trials that tune did not make; use another study_name")
+        study.set_user_attr('trainfer_nb', identity); return
+    if other != identity:
+        diff = sorted(k for k in set(other) | set(identity) if other.get(k) != identity.get(k))
+        raise ValueError(f"study {name!r} in the storage is another search ({', '.join(diff)} differ{'s' if len(diff) == 1 else ''}); "
+                         "use another study_name, or delete that study to start over")
+
+def _finished(study) -> int:
+    import optuna
+    return sum(t.state in (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED) for t in study.trials)
+
+def tune(data:Dataset, backend:str='xgboost', n_trials:int=20, # trials at most; with `storage`, in all, those it holds finished included
          timeout:float|None=None, # seconds at most, whatever n_trials says: the trial running then stops too
          num_boost_round:int=300, early_stopping_rounds:int=20, device:str='auto', seed:int=0,
          params:dict|None=None, # library parameters held fixed in every trial (over the space's draws)
          space:Callable|None=None, # (trial, backend) -> params; default `default_space`
          pruner=None, # an optuna pruner; default: median of earlier trials after 10 rounds
+         storage=None, # where Optuna keeps the trials ('sqlite:///tune.db', or a storage object): a search run again goes on from them
+         study_name:str|None=None, # the study's name in `storage`; default 'trainfer_nb-{backend}-{data.name}'
          verbose:bool=True) -> TuneResult:
     "Search `backend`'s parameters on `data` with Optuna; returns the best parameters and the study."
     import optuna
@@ -84,15 +120,21 @@ def tune(data:Dataset, backend:str='xgboost', n_trials:int=20, # trials at most
         r = train(data, backend, device=device, params=space(trial, backend), num_boost_round=num_boost_round,
                   early_stopping_rounds=early_stopping_rounds, callbacks=[report], seed=seed, verbose=False)
         trial.set_user_attr('best_iteration', r.best_iteration)
-        trial.set_user_attr('params', r.params)
+        trial.set_user_attr('params', json.loads(json.dumps(r.params, default=_plain)))   # a storage keeps JSON
         return r.best_score
 
     level = optuna.logging.get_verbosity()
     if not verbose: optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
-        study = optuna.create_study(direction=direction, sampler=optuna.samplers.TPESampler(seed=seed),
+        name = study_name or f'trainfer_nb-{backend}-{data.name}'
+        study = optuna.create_study(direction=direction, storage=storage, study_name=name if storage is not None else study_name,
+                                    load_if_exists=storage is not None,
                                     pruner=pruner or optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=10))
-        study.optimize(objective, n_trials=n_trials, timeout=timeout, show_progress_bar=verbose)
+        if storage is not None:
+            _check_study(study, _search_identity(data, backend, num_boost_round, early_stopping_rounds, params, seed), name)
+        # seeded past the trials the study holds: a search taken up again draws new parameters, not its first trials' again
+        study.sampler = optuna.samplers.TPESampler(seed=seed + len(study.trials))
+        if (todo := n_trials - _finished(study)) > 0: study.optimize(objective, n_trials=todo, timeout=timeout, show_progress_bar=verbose)
     finally: optuna.logging.set_verbosity(level)   # Optuna's logging is the process's: left as it was
     if not any(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials):
         raise ValueError(f"none of the {len(study.trials)} trials completed: the pruner stopped every one (the default lets the first 5 finish)")
