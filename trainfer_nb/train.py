@@ -25,8 +25,8 @@ __all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'SCORES', 'PROBABILITY_OBJE
            'fingerprint', 'matrix_on', 'input_device', 'Split', 'param_key', 'merge_params', 'did_you_mean', 'prepare',
            'RoundInfo', 'Rounds', 'short_xgboost_error', 'XGBoostBackend', 'LightGBMBackend', 'SklearnBackend',
            'backend_for', 'Checkpointer', 'library_name', 'library_names', 'feature_params', 'device_for', 'diverged',
-           'train', 'library_versions', 'check_model_path', 'read_metadata', 'load_model', 'plot_learning_curve',
-           'feature_importance', 'plot_importance']
+           'xgboost_intercept_outside', 'train', 'library_versions', 'check_model_path', 'read_metadata', 'load_model',
+           'plot_learning_curve', 'feature_importance', 'plot_importance']
 
 # %% ../nbs/02_train.ipynb #95495dc9
 BACKENDS = ('xgboost', 'lightgbm', 'sklearn')
@@ -51,10 +51,16 @@ def ndcg_at_10(y, s, group) -> float:
     vals = [ndcg_score(y[a:b][None], s[a:b][None], k=10) for a, b in zip(starts[:-1], starts[1:]) if b - a > 1]
     return float(np.mean(vals))
 
+def _mlogloss(y, p, w) -> float:
+    "scikit-learn's log loss, quiet about rows that do not sum to one: LightGBM's multiclassova gives each class its own probability, and its loss is then -log of the true class's, as LightGBM's multi_logloss."
+    with warnings.catch_warnings():
+        warnings.filterwarnings('ignore', message='The y_prob values do not sum to one')
+        return log_loss(y, p, labels=np.arange(p.shape[1]), sample_weight=w)
+
 SCORES = {   # task -> metric -> scikit-learn's function of (labels, predictions, row weights)
     'binary': {'auc': lambda y, p, w: roc_auc_score(y, p, sample_weight=w), 'logloss': lambda y, p, w: log_loss(y, p, labels=[0, 1], sample_weight=w),
                'accuracy': lambda y, p, w: accuracy_score(y, p > 0.5, sample_weight=w)},
-    'multiclass': {'mlogloss': lambda y, p, w: log_loss(y, p, labels=np.arange(p.shape[1]), sample_weight=w),
+    'multiclass': {'mlogloss': lambda y, p, w: _mlogloss(y, p, w),
                    'accuracy': lambda y, p, w: accuracy_score(y, p.argmax(1), sample_weight=w)},
     'regression': {'rmse': lambda y, p, w: root_mean_squared_error(y, p, sample_weight=w), 'mae': lambda y, p, w: mean_absolute_error(y, p, sample_weight=w),
                    'r2': lambda y, p, w: r2_score(y, p, sample_weight=w)}}
@@ -791,6 +797,17 @@ def _rare_classes(y, classes, rows:int=10) -> str:
     k = int((counts < rows).sum())
     return f": {k} of its {len(classes)} classes {'has' if k == 1 else 'have'} under {rows} training rows, where the loss's curvature vanishes" if k else ''
 
+def xgboost_intercept_outside(model, y, params:dict) -> str:
+    "What to say when XGBoost estimated a regression intercept (`base_score`) outside the training targets, else ''."
+    if 'base_score' in params: return ''   # the user's own
+    config = json.loads(model.save_config())['learner']['learner_model_param']['base_score']   # '[4.3547192E2]' (3.x) or '4.35E2'
+    base, y = np.array(re.findall(r'[-+0-9.eE]+', config), dtype=float), np.asarray(to_host(y))
+    lo, hi = float(y.min()), float(y.max())
+    if ((base >= lo) & (base <= hi)).all(): return ''
+    return (f"XGBoost estimated the intercept base_score {base[0]:.4g}, outside the training targets ({lo:.4g} to {hi:.4g}), so every "
+            f"round starts far from them (with objective {params.get('objective')!r}, a one-step estimate that can overshoot: dmlc/xgboost#9378): "
+            f"set base_score, e.g. to the targets' median ({float(np.median(y)):.4g})")
+
 def _identity(backend, task, params, fp, names) -> dict:
     return dict(backend=backend, task=task, fingerprint=fp, features=list(names),
                 params=json.loads(json.dumps({k: v for k, v in params.items() if k not in _VOLATILE}, default=str)))
@@ -858,7 +875,8 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
         warnings.warn(f"{watch[0]} {watch[1]} rose from {d[1]:.4g} (round {d[0] + 1}) to {d[2]:.4g} (round {loop.best_iteration + 1}): the model diverged"
                       f"{_rare_classes(splits['train'].y, classes)}. {DIVERGENCE_HINTS[backend]}; or early_stopping_rounds, which keeps the best round",
                       stacklevel=2)
-    if not b.splits(model):
+    if backend == 'xgboost' and task == 'regression' and (note := xgboost_intercept_outside(model, splits['train'].y, p)): warnings.warn(note, stacklevel=2)
+    elif not b.splits(model):
         warnings.warn(f"the {backend} model made no split: every tree is one leaf, so it predicts the same for every row. With "
                       f"{splits['train'].X.shape[0]:,} training rows, the smallest leaf {backend} allows ({b.min_leaf}) may leave no room for one: lower it"
                       + (f"; the row weights average {scale:.3g}, and {b.min_weight}, the least total weight a leaf may hold, counts in them"
