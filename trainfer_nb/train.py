@@ -583,11 +583,12 @@ class SklearnBackend:
             for a in ('_scorer', '_raw_predict'): vars(model).pop(a, None)   # left on the estimator by its scoring (the method bound to it): skops cannot write them
             if score(0, model.n_iter_) or model.n_iter_ == rounds: return model
             done = model.n_iter_   # scikit-learn stopped first (a tie of scores): on a chunk at a time
+        grow = not chunk   # checkpoints need the model at their rounds; callbacks and early stopping only each round's scores
         if not chunk:   # a warm-start fit bins the data again and re-predicts every tree so far: one fit, unless a round's end must be acted on
             chunk = max(1, rounds // 20, loop.esr or 0) if loop.esr or loop.callbacks else rounds   # past the stop, at most early_stopping_rounds more
         if chunk >= rounds - done > 1: loop.bar.set_postfix_str('all rounds in one fit: the bar moves when it ends')
-        while done < rounds:
-            k = min(chunk - done % chunk, rounds - done)
+        while done < rounds:   # growing, each fit doubles the model: a stop costs at most as many rounds again, and the fits are few
+            k = min(max(chunk, done) if grow else chunk - done % chunk, rounds - done)
             model.set_params(max_iter=done + k, warm_start=True)
             model.fit(X, tr.y, sample_weight=tr.weight)
             if score(done, done + k): return model
