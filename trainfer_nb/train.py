@@ -585,7 +585,7 @@ class SklearnBackend:
             done = model.n_iter_   # scikit-learn stopped first (a tie of scores): on a chunk at a time
         grow = not chunk   # checkpoints need the model at their rounds; callbacks and early stopping only each round's scores
         if not chunk:   # a warm-start fit bins the data again and re-predicts every tree so far: one fit, unless a round's end must be acted on
-            chunk = max(1, rounds // 20, loop.esr or 0) if loop.esr or loop.callbacks else rounds   # past the stop, at most early_stopping_rounds more
+            chunk = max(1, min(rounds // 20, 10)) if loop.esr or loop.callbacks else rounds   # small at first: a callback may stop for time
         if chunk >= rounds - done > 1: loop.bar.set_postfix_str('all rounds in one fit: the bar moves when it ends')
         while done < rounds:   # growing, each fit doubles the model: a stop costs at most as many rounds again, and the fits are few
             k = min(max(chunk, done) if grow else chunk - done % chunk, rounds - done)
