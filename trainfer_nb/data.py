@@ -14,15 +14,15 @@ from .core import check_choice
 
 # %% auto #0
 __all__ = ['TASKS', 'TIME_OF_DAY', 'DATASETS', 'DIAMOND_GRADES', 'TWEET_HASH_FEATURES', 'TWEET_TIME_COLUMNS',
-           'SYNTHETIC_CATEGORICALS', 'DEFAULT_METRICS', 'TABLE_SUFFIXES', 'ISO_DATETIME', 'LOCAL_DATE', 'INDEX_NAMES',
-           'data_dir', 'atomic_path', 'sha256_file', 'read_manifest', 'Part', 'split_rows', 'group_runs',
+           'SYNTHETIC_CATEGORICALS', 'DEFAULT_METRICS', 'TABLE_SUFFIXES', 'ISO_DATETIME', 'LOCAL_DATE', 'DATE_ORDERS',
+           'INDEX_NAMES', 'data_dir', 'atomic_path', 'sha256_file', 'read_manifest', 'Part', 'split_rows', 'group_runs',
            'check_groups', 'check_weights', 'split_groups', 'csr', 'Dataset', 'feature_types', 'categories_of',
            'epoch_seconds', 'day_seconds', 'is_times', 'numeric_column', 'kept_as_text', 'category_dtypes',
            'typed_categories', 'category_codes', 'as_matrix', 'DatasetSpec', 'register_dataset', 'load_dataset',
            'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards', 'arrow_frame', 'csv_encoding',
            'csv_format', 'read_table', 'with_columns', 'held_numbers', 'check_flat', 'infer_types', 'infer_task',
-           'check_target', 'mark_missing', 'numbers_as_text', 'dates_as_text', 'local_dates', 'identifier_columns',
-           'from_file', 'iter_batches']
+           'check_target', 'mark_missing', 'numbers_as_text', 'dates_as_text', 'local_dates', 'date_order_of',
+           'parse_local_dates', 'read_local_dates', 'identifier_columns', 'from_file', 'iter_batches']
 
 # %% ../nbs/01_data.ipynb #0b23fc3e
 TASKS = ('binary', 'multiclass', 'regression', 'ranking')
@@ -147,6 +147,7 @@ class Dataset:
     names:list|None = None        # column names when X is a sparse matrix
     weight:np.ndarray|None = None # weight of each row in training and in the metrics (not for ranking)
     na_values:list = field(default_factory=list)   # text that marked missing values in the source: the model reads it as missing too
+    date_orders:dict = field(default_factory=dict) # {column: 'dmy' or 'mdy'}: text dates read so in the source, and so in scoring
 
     def __post_init__(self):
         check_choice(self.task, TASKS, 'task')
@@ -745,6 +746,44 @@ def local_dates(df:pd.DataFrame, columns:list) -> dict:
     "{column: an example} for the text columns among `columns` whose every value is a date written with day and month before the year ('9/30/1990', '30.09.1990')."
     return _all_match(df, columns, LOCAL_DATE)
 
+DATE_ORDERS = {'dmy': 'day/month/year', 'mdy': 'month/day/year'}
+_LOCAL_PARTS = r'^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?(?: ?([AaPp])[Mm])?)?$'
+
+def date_order_of(s:pd.Series) -> str|None:
+    "'dmy' or 'mdy': the order local dates in `s` are written in, told by a day above 12 in the first or the second place; None when no value tells."
+    p = pd.Series(pd.unique(s.dropna())).astype(str).str.extract(r'^(\d{1,2})[/.-](\d{1,2})').astype(float)
+    first, second = (p[0] > 12).any(), (p[1] > 12).any()
+    return 'dmy' if first and not second else 'mdy' if second and not first else None
+
+def parse_local_dates(s:pd.Series, order:str, name:str) -> pd.Series:
+    "Text dates ('30.09.1990', '9/30/1990 1:05 PM') written in `order` ('dmy' or 'mdy') as UTC datetimes, strictly: a value in another order or no date is refused, naming column `name`."
+    check_choice(order, tuple(DATE_ORDERS), 'date order')
+    present = s.dropna()
+    values = pd.Series(pd.unique(present)).astype(str)   # a date column holds a value per day, over many rows: each parsed once
+    p = values.str.extract(_LOCAL_PARTS)
+    if (bad := p[0].isna()).any(): raise ValueError(f"column {name!r}: {values[bad].iloc[0]!r} is not a date written {DATE_ORDERS[order]}")
+    day, month = (p[0], p[1]) if order == 'dmy' else (p[1], p[0])
+    year = p[2].astype(int)
+    year = year.where(p[2].str.len() > 2, year + np.where(year < 69, 2000, 1900))   # two digits as strptime's %y reads them
+    hour = p[3].fillna('0').astype(int)
+    pm = p[6].str.lower()
+    hour = hour.where(pm.isna(), hour % 12 + np.where(pm == 'p', 12, 0))
+    iso = (year.astype(str).str.zfill(4) + '-' + month.str.zfill(2) + '-' + day.str.zfill(2) + 'T' + hour.astype(str).str.zfill(2) + ':'
+           + p[4].fillna('00') + ':' + p[5].fillna('00'))
+    try: when = pd.to_datetime(iso, format='%Y-%m-%dT%H:%M:%S', utc=True)
+    except ValueError:
+        bad = pd.to_datetime(iso, format='%Y-%m-%dT%H:%M:%S', utc=True, errors='coerce').isna()
+        raise ValueError(f"column {name!r}: {values[bad].iloc[0]!r} is no date written {DATE_ORDERS[order]}") from None
+    out = pd.Series(pd.NaT, index=s.index, dtype=when.dtype)
+    out[present.index] = present.astype(str).map(dict(zip(values, when))).astype(when.dtype)
+    return out
+
+def read_local_dates(df:pd.DataFrame, orders:dict) -> pd.DataFrame:
+    "`df` with its text columns named in `orders` ({column: 'dmy' or 'mdy'}) as datetimes, read in that order: how a model trained on them reads them."
+    if not orders: return df
+    new = {c: parse_local_dates(df[c], o, c) for c, o in orders.items() if c in df.columns and _text(df[c])}
+    return with_columns(df, new) if new else df
+
 INDEX_NAMES = ('rownames', 'row.names', 'row_names', '...1', 'index', 'level_0')   # R's Rdatasets, write.csv, readr; pandas' reset_index
 
 def _index_name(c) -> bool:
@@ -787,8 +826,10 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
               na_values:list|None=None, # text that marks a missing value ('?', '-'): missing in training, and in scoring
               drop_missing_target:bool=False, # leave out the rows whose target is missing (and say how many), rather than refuse them
               encoding:str|None=None, # a CSV file's text encoding ('cp1252', 'shift_jis' ...); default: read off the file (`csv_encoding`)
+              date_order:str|None=None, # 'dmy' or 'mdy': how text dates such as '03/04/2024' are written; default: read off each column where a day above 12 tells
               name:str|None=None, split_seed:int=0) -> Dataset:
     "A `Dataset` from the user's own table, each bad input refused with a message that names it."
+    if date_order is not None: check_choice(date_order, tuple(DATE_ORDERS), 'date_order')
     frame = arrow_frame(source)
     memory = 'DataFrame' if isinstance(source, pd.DataFrame) else 'Arrow table' if frame is not source else None
     label = name or memory or Path(source).name
@@ -828,6 +869,17 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
             try: parsed[c] = pd.to_datetime(df[c], format='ISO8601', utc=True)
             except (ValueError, TypeError): pass   # no such day (a 13th month): text it stays
         df = with_columns(df, parsed)
+    orders, untold = {}, {}
+    for c, v in local_dates(df, names).items():   # text dates such as '30.09.1990': times, read in the order the values tell or the user gives
+        if (order := date_order or date_order_of(df[c])) is None: untold[c] = v; continue
+        try: df = with_columns(df, {c: parse_local_dates(df[c], order, c)}); orders[c] = order
+        except ValueError as e:
+            if date_order: raise ValueError(f"{label}: {e}; date_order={date_order!r} was given") from None
+            untold[c] = v   # no such day (a 13th month): text it stays
+    if untold:
+        warnings.warn(f"{label}: " + '; '.join(f"{c!r} holds dates such as {v!r}" for c, v in untold.items()) + ", read as categories, one per day: "
+                      "no value tells whether the day or the month comes first (none is above 12), so pass date_order='dmy' or 'mdy' "
+                      "(--date_order in the shell); then they are times, and scoring reads them so too", stacklevel=2)
     if times := [c for c in names if _text(df[c]) and is_times(df[c])]:   # times of day: seconds since midnight, as the predictor reads them
         df = with_columns(df, {c: day_seconds(df[c]) for c in times})
     if features is None and (empty := [c for c in names if not df[c].notna().any()]):
@@ -842,16 +894,13 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
         warnings.warn(f"{label}: " + '; '.join(f"{c!r} holds numbers but is read as categories because of " +
                       ', '.join(f'{v!r} ({k} row{"s" if k > 1 else ""})' for v, k in m.items()) for c, m in marks.items()) +
                       ": if those mark missing values, pass na_values (--na_values in the shell) and the columns are numbers", stacklevel=2)
-    if local := local_dates(df, names):
-        warnings.warn(f"{label}: " + '; '.join(f"{c!r} holds dates such as {v!r}" for c, v in local.items()) + ", read as categories, one per day: "
-                      "whether the day or the month comes first cannot be told for sure from such text, so write the dates as ISO 8601 "
-                      "(1990-09-30), or pass a DataFrame with the column parsed (pd.to_datetime(..., format=...)): then they are times", stacklevel=2)
     if not names: raise ValueError(f"{label} has no feature columns left once the target, group, weight, excluded columns, identifiers "
                                    "and columns without a value are left out")
     X = infer_types(df[names])
     split = split_groups(g, seed=split_seed) if g is not None else split_rows(len(df), seed=split_seed)
     return Dataset(label, X, y.to_numpy(), task, metric or DEFAULT_METRICS[task], split,
-                   f'{label}: {target} from {X.shape[1]} features', memory or str(source), '', g, weight=w, na_values=list(na_values or []))
+                   f'{label}: {target} from {X.shape[1]} features', memory or str(source), '', g, weight=w, na_values=list(na_values or []),
+                   date_orders={c: o for c, o in orders.items() if c in X.columns})
 
 # %% ../nbs/01_data.ipynb #1bac181f
 def iter_batches(source:Path|str, batch_rows:int=65_536, columns:list|None=None,

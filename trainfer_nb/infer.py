@@ -13,7 +13,7 @@ import numba as nb
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 from .core import check_choice, resolve_device, to_device, to_host, is_cupy, array_module
-from .data import (as_matrix, mark_missing, numeric_column, typed_categories, arrow_frame, atomic_path, iter_batches, csv_format,
+from .data import (as_matrix, mark_missing, read_local_dates, parse_local_dates, numeric_column, typed_categories, arrow_frame, atomic_path, iter_batches, csv_format,
                               _kind, _shard_files, _check_unique, csr)
 from .train import (TrainResult, backend_for, matrix_on, input_device, load_model, read_metadata, short_xgboost_error,
                                _check_objective, library_name, LIBRARY_NAME_CHARS)
@@ -74,9 +74,10 @@ class Predictor:
                  classes=None, device:str='auto', engine:str='auto',
                  forest:Forest|None=None, # the model's forest when already read (else it is read from `model`)
                  model_path=None, # with `model=None`: the saved folder to read the library's model from when first needed
-                 na_values:list|None=None): # text read as a missing value, as in training ('?', '-')
+                 na_values:list|None=None, # text read as a missing value, as in training ('?', '-')
+                 date_orders:dict|None=None): # {feature: 'dmy' or 'mdy'}: text dates read in that order, as in training
         self.backend, self.task, self.feature_names, self.categories = backend, task, list(feature_names), categories
-        self.na_values = list(na_values or [])
+        self.na_values, self.date_orders = list(na_values or []), dict(date_orders or {})
         self.best_iteration, self.classes = best_iteration, classes
         self.engine = check_choice(engine, ENGINES, 'engine')
         self.device = resolve_device('cuda' if engine == 'cuda' else 'cpu' if engine == 'cpu' else device)
@@ -114,7 +115,7 @@ class Predictor:
     def from_result(cls, result:TrainResult, device:str='auto', engine:str='auto'):
         "A predictor for the model in `result`, on `device`, with `engine`."
         return cls(result.backend, result.model, result.task, result.feature_names, result.categories,
-                   result.best_iteration, result.classes, device, engine, na_values=result.na_values)
+                   result.best_iteration, result.classes, device, engine, na_values=result.na_values, date_orders=result.date_orders)
 
     @classmethod
     def load(cls, path, device:str='auto', engine:str='auto'):
@@ -131,7 +132,7 @@ class Predictor:
             if forest is not None:
                 classes = None if meta['classes'] is None else np.asarray(meta['classes'])
                 return cls(meta['backend'], None, meta['task'], meta['feature_names'], meta['categories'], meta['best_iteration'],
-                           classes, device, engine, forest, model_path=path, na_values=meta.get('na_values'))
+                           classes, device, engine, forest, model_path=path, na_values=meta.get('na_values'), date_orders=meta.get('date_orders'))
         r = load_model(path)
         forest = None
         if engine != 'native':   # LightGBM's forest from its saved text: LightGBM need not write it out again
@@ -141,7 +142,8 @@ class Predictor:
             elif cached is not None:
                 try: save_forest(forest, cached)
                 except OSError as e: warnings.warn(f"could not cache the forest in {folder}: {e}")
-        return cls(r.backend, r.model, r.task, r.feature_names, r.categories, r.best_iteration, r.classes, device, engine, forest, na_values=r.na_values)
+        return cls(r.backend, r.model, r.task, r.feature_names, r.categories, r.best_iteration, r.classes, device, engine, forest,
+                   na_values=r.na_values, date_orders=r.date_orders)
 
     @property
     def n_features(self): return len(self.feature_names)
@@ -169,7 +171,7 @@ class Predictor:
                                  "(its metadata.json keeps names and categories)" if none else ''))
             extra = [c for c in X.columns if c not in self.feature_names]
             if extra: raise ValueError(f"X has columns the model was not trained on: {extra}")
-            frame = mark_missing(X[self.feature_names], self.na_values)
+            frame = read_local_dates(mark_missing(X[self.feature_names], self.na_values), self.date_orders)
             X = as_matrix(frame, self.categories)
             if self.categories: self._warn_unseen(frame, X)
         elif isinstance(X, (dict, pd.Series)): return self.row(dict(X))[None]
@@ -197,7 +199,7 @@ class Predictor:
         if X.dtype.kind not in 'OUS': return np.ascontiguousarray(X, dtype=np.float32)
         rows = X.reshape(1, -1) if X.ndim == 1 else X
         self._check_shape(rows)
-        out = as_matrix(mark_missing(pd.DataFrame(rows, columns=self.feature_names), self.na_values), self.categories)
+        out = as_matrix(read_local_dates(mark_missing(pd.DataFrame(rows, columns=self.feature_names), self.na_values), self.date_orders), self.categories)
         return out[0] if X.ndim == 1 else out
 
     @staticmethod
@@ -219,6 +221,7 @@ class Predictor:
         for c, i in self._index.items():
             v = values[c]
             if na and isinstance(v, str) and v in na: v = None
+            if isinstance(v, str) and c in self.date_orders: v = parse_local_dates(pd.Series([v]), self.date_orders[c], c)[0]
             if c in self._codes: x[i] = self._codes[c].get(v, np.nan)   # unseen or missing: NaN
             elif v is None: x[i] = np.nan
             else:
@@ -542,7 +545,7 @@ def _facts(model, categories:dict|None) -> dict:
     if isinstance(getattr(model, 'result_', None), TrainResult):   # a GBMClassifier/GBMRegressor/GBMRanker: its result, read as a frame
         r = model.result_
         return dict(backend=r.backend, model=r.model, task=r.task, feature_names=r.feature_names, categories=model.categories_,
-                    classes=getattr(model, 'classes_', None), best_iteration=r.best_iteration, na_values=r.na_values)
+                    classes=getattr(model, 'classes_', None), best_iteration=r.best_iteration, na_values=r.na_values, date_orders=r.date_orders)
     if lib == 'xgboost':
         if type(model).__name__ == 'Booster': return _xgboost_facts(model)
         try: return _xgboost_facts(model.get_booster(), model)
@@ -611,7 +614,7 @@ def __getstate__(self:Predictor) -> dict:
     "What a copy in another process is built from: the model and its forest, not the locks and compiled arguments."
     return dict(backend=self.backend, model=self._model, task=self.task, feature_names=self.feature_names, categories=self.categories,
                 best_iteration=self.best_iteration, classes=self.classes, device=self.device, engine=self.engine, forest=self.forest,
-                model_path=self._model_path, na_values=self.na_values)
+                model_path=self._model_path, na_values=self.na_values, date_orders=self.date_orders)
 
 @patch
 def __setstate__(self:Predictor, state:dict):

@@ -15,7 +15,7 @@ import trainfer_nb
 from fastcore.basics import patch
 from .core import (check_choice, resolve_device, to_device, to_host, xgboost_cuda_built, cuda_gpus,
                               lightgbm_gpu_error, DeviceUnavailableError, ResourceMeter)
-from .data import Dataset, as_matrix, mark_missing, atomic_path, sha256_file, category_dtypes, typed_categories, _check_unique, csr, TASKS, DEFAULT_METRICS
+from .data import Dataset, as_matrix, mark_missing, read_local_dates, atomic_path, sha256_file, category_dtypes, typed_categories, _check_unique, csr, TASKS, DEFAULT_METRICS
 
 # %% auto #0
 __all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'SCORES', 'PROBABILITY_OBJECTIVES', 'CLASSIFIER_OBJECTIVES',
@@ -97,6 +97,7 @@ class TrainResult:
     fingerprint:str = ''  # SHA-256 of the training matrix and labels
     best_score:float|None = None  # the watched metric (last eval set) at the best round
     na_values:list = field(default_factory=list)   # text that marks a missing value in the features, as in the training source
+    date_orders:dict = field(default_factory=dict) # {feature: 'dmy' or 'mdy'}: how its text dates were written in training, and are read in scoring
 
     @property
     def test_metric(self) -> float|None: return self.test_metrics.get(self.metric)
@@ -886,7 +887,8 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
     scores = test_scores(task, test.y, b.predict(model, test.X, loop.best_iteration, task), test.qid, test.weight) if test else {}
     return TrainResult(backend, model, task, dev, p, loop.rounds_done, loop.best_iteration, loop.history, metric,
                        scores, meter.as_dict(), data.feature_names, data.feature_types,
-                       data.categories, classes, int(splits['train'].X.shape[0]), fp, loop.best_score, list(data.na_values))
+                       data.categories, classes, int(splits['train'].X.shape[0]), fp, loop.best_score, list(data.na_values),
+                       dict(data.date_orders))
 
 # %% ../nbs/02_train.ipynb #0caccb0d
 @patch
@@ -897,7 +899,7 @@ def predict(self:TrainResult, X):
     if isinstance(X, pd.DataFrame):
         if not X.columns.is_unique: _check_unique(list(X.columns), 'X')
         if missing := [c for c in self.feature_names if c not in X.columns]: raise ValueError(f"X lacks the model's columns {missing}")
-        X = as_matrix(mark_missing(X[self.feature_names], self.na_values), self.categories)
+        X = as_matrix(read_local_dates(mark_missing(X[self.feature_names], self.na_values), self.date_orders), self.categories)
     b = backend_for(self.backend, self.task)
     return to_host(b.predict(self.model, matrix_on(X, input_device(b, self.device)), self.best_iteration, self.task))
 
@@ -923,7 +925,7 @@ def metadata(self:TrainResult) -> dict:
         feature_names=self.feature_names, feature_types=self.feature_types, categories=self.categories,
         classes=self.classes, params=self.params, num_boost_round=self.num_boost_round, best_iteration=self.best_iteration,
         metric=self.metric, test_metrics=self.test_metrics, history=self.history, resources=self.resources,
-        n_train=self.n_train, fingerprint=self.fingerprint, best_score=self.best_score, na_values=self.na_values, versions=library_versions(self.backend),
+        n_train=self.n_train, fingerprint=self.fingerprint, best_score=self.best_score, na_values=self.na_values, date_orders=self.date_orders, versions=library_versions(self.backend),
         category_dtypes=category_dtypes(self.categories),   # JSON holds dates as text
         created=time.strftime('%Y-%m-%dT%H:%M:%S%z')))
 
@@ -984,7 +986,7 @@ def load_model(path:Path|str) -> TrainResult:
     return TrainResult(meta['backend'], model, meta['task'], 'cpu', meta['params'], meta['num_boost_round'],
                        meta['best_iteration'], meta['history'], meta['metric'], meta['test_metrics'], meta['resources'],
                        meta['feature_names'], meta['feature_types'], meta['categories'], classes, meta['n_train'], meta['fingerprint'],
-                       meta.get('best_score'), meta.get('na_values', []))
+                       meta.get('best_score'), meta.get('na_values', []), meta.get('date_orders', {}))
 
 # %% ../nbs/02_train.ipynb #89511b59
 def plot_learning_curve(result:TrainResult, figsize:tuple|None=None):
