@@ -60,7 +60,7 @@ def _mlogloss(y, p, w) -> float:
 SCORES = {   # task -> metric -> scikit-learn's function of (labels, predictions, row weights)
     'binary': {'auc': lambda y, p, w: roc_auc_score(y, p, sample_weight=w), 'logloss': lambda y, p, w: log_loss(y, p, labels=[0, 1], sample_weight=w),
                'accuracy': lambda y, p, w: accuracy_score(y, p > 0.5, sample_weight=w)},
-    'multiclass': {'mlogloss': lambda y, p, w: _mlogloss(y, p, w),
+    'multiclass': {'mlogloss': _mlogloss,
                    'accuracy': lambda y, p, w: accuracy_score(y, p.argmax(1), sample_weight=w)},
     'regression': {'rmse': lambda y, p, w: root_mean_squared_error(y, p, sample_weight=w), 'mae': lambda y, p, w: mean_absolute_error(y, p, sample_weight=w),
                    'r2': lambda y, p, w: r2_score(y, p, sample_weight=w)}}
