@@ -22,7 +22,7 @@ __all__ = ['TASKS', 'TIME_OF_DAY', 'DATASETS', 'DIAMOND_GRADES', 'TWEET_HASH_FEA
            'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards', 'arrow_frame', 'csv_encoding',
            'csv_format', 'read_table', 'with_columns', 'held_numbers', 'check_flat', 'infer_types', 'infer_task',
            'check_target', 'mark_missing', 'numbers_as_text', 'dates_as_text', 'local_dates', 'date_order_of',
-           'parse_local_dates', 'read_local_dates', 'identifier_columns', 'from_file', 'iter_batches']
+           'parse_local_dates', 'read_local_dates', 'as_trained', 'identifier_columns', 'from_file', 'iter_batches']
 
 # %% ../nbs/01_data.ipynb #0b23fc3e
 TASKS = ('binary', 'multiclass', 'regression', 'ranking')
@@ -783,6 +783,10 @@ def read_local_dates(df:pd.DataFrame, orders:dict) -> pd.DataFrame:
     if not orders: return df
     new = {c: parse_local_dates(df[c], o, c) for c, o in orders.items() if c in df.columns and _text(df[c])}
     return with_columns(df, new) if new else df
+
+def as_trained(df:pd.DataFrame, na_values:list, date_orders:dict) -> pd.DataFrame:
+    "Features `df` read as the model's training source was: its `na_values` missing, its text dates in their `date_orders`."
+    return read_local_dates(mark_missing(df, na_values), date_orders)
 
 INDEX_NAMES = ('rownames', 'row.names', 'row_names', '...1', 'index', 'level_0')   # R's Rdatasets, write.csv, readr; pandas' reset_index
 

@@ -13,7 +13,7 @@ import numba as nb
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 from .core import check_choice, resolve_device, to_device, to_host, is_cupy, array_module
-from .data import (as_matrix, mark_missing, read_local_dates, parse_local_dates, numeric_column, typed_categories, arrow_frame, atomic_path, iter_batches, csv_format,
+from .data import (as_matrix, as_trained, parse_local_dates, numeric_column, typed_categories, arrow_frame, atomic_path, iter_batches, csv_format,
                               _kind, _shard_files, _check_unique, csr)
 from .train import (TrainResult, backend_for, matrix_on, input_device, load_model, read_metadata, short_xgboost_error,
                                _check_objective, library_name, LIBRARY_NAME_CHARS)
@@ -171,7 +171,7 @@ class Predictor:
                                  "(its metadata.json keeps names and categories)" if none else ''))
             extra = [c for c in X.columns if c not in self.feature_names]
             if extra: raise ValueError(f"X has columns the model was not trained on: {extra}")
-            frame = read_local_dates(mark_missing(X[self.feature_names], self.na_values), self.date_orders)
+            frame = as_trained(X[self.feature_names], self.na_values, self.date_orders)
             X = as_matrix(frame, self.categories)
             if self.categories: self._warn_unseen(frame, X)
         elif isinstance(X, (dict, pd.Series)): return self.row(dict(X))[None]
@@ -199,7 +199,7 @@ class Predictor:
         if X.dtype.kind not in 'OUS': return np.ascontiguousarray(X, dtype=np.float32)
         rows = X.reshape(1, -1) if X.ndim == 1 else X
         self._check_shape(rows)
-        out = as_matrix(read_local_dates(mark_missing(pd.DataFrame(rows, columns=self.feature_names), self.na_values), self.date_orders), self.categories)
+        out = as_matrix(as_trained(pd.DataFrame(rows, columns=self.feature_names), self.na_values, self.date_orders), self.categories)
         return out[0] if X.ndim == 1 else out
 
     @staticmethod

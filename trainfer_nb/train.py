@@ -15,7 +15,7 @@ import trainfer_nb
 from fastcore.basics import patch
 from .core import (check_choice, resolve_device, to_device, to_host, xgboost_cuda_built, cuda_gpus,
                               lightgbm_gpu_error, DeviceUnavailableError, ResourceMeter)
-from .data import Dataset, as_matrix, mark_missing, read_local_dates, atomic_path, sha256_file, category_dtypes, typed_categories, _check_unique, csr, TASKS, DEFAULT_METRICS
+from .data import Dataset, as_matrix, as_trained, atomic_path, sha256_file, category_dtypes, typed_categories, _check_unique, csr, TASKS, DEFAULT_METRICS
 
 # %% auto #0
 __all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'SCORES', 'PROBABILITY_OBJECTIVES', 'CLASSIFIER_OBJECTIVES',
@@ -627,6 +627,10 @@ def backend_for(name:str, task:str):
 CHECKPOINT_FORMAT = 1
 _VOLATILE = {'device', 'device_type', 'nthread', 'n_jobs', 'num_threads', 'verbose', 'verbosity'}  # may differ on resume
 
+def _differing(a:dict, b:dict) -> list:
+    "The keys whose values differ between `a` and `b` (one missing counts), sorted: what makes two runs' identities differ."
+    return sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+
 class Checkpointer:
     "Atomic, verifiable checkpoints of one training run in a folder."
     def __init__(self, folder:Path|str, every:int, identity:dict, backend):
@@ -644,8 +648,7 @@ class Checkpointer:
             try: other = json.loads(f.read_text())['identity']
             except (OSError, ValueError, KeyError): continue
             if other != self.identity:
-                diff = sorted(k for k in set(other) | set(self.identity) if other.get(k) != self.identity.get(k))
-                raise ValueError(f"checkpoint_dir {self.folder} holds checkpoints of another model ({', '.join(diff)} differ); "
+                raise ValueError(f"checkpoint_dir {self.folder} holds checkpoints of another model ({', '.join(_differing(other, self.identity))} differ); "
                                  "use another folder, or delete them to start over")
 
     def maybe_save(self, iteration:int, model, state:dict):
@@ -899,7 +902,7 @@ def predict(self:TrainResult, X):
     if isinstance(X, pd.DataFrame):
         if not X.columns.is_unique: _check_unique(list(X.columns), 'X')
         if missing := [c for c in self.feature_names if c not in X.columns]: raise ValueError(f"X lacks the model's columns {missing}")
-        X = as_matrix(read_local_dates(mark_missing(X[self.feature_names], self.na_values), self.date_orders), self.categories)
+        X = as_matrix(as_trained(X[self.feature_names], self.na_values, self.date_orders), self.categories)
     b = backend_for(self.backend, self.task)
     return to_host(b.predict(self.model, matrix_on(X, input_device(b, self.device)), self.best_iteration, self.task))
 

@@ -6,11 +6,11 @@
 from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
-import hashlib, json, time
+import hashlib, time
 import numpy as np, pandas as pd
 from .core import check_choice
 from .data import Dataset
-from .train import train, merge_params, BACKENDS, EVAL_METRICS
+from .train import train, merge_params, BACKENDS, EVAL_METRICS, _jsonable, _differing
 
 # %% auto #0
 __all__ = ['default_space', 'TuneResult', 'data_fingerprint', 'tune']
@@ -64,12 +64,8 @@ def data_fingerprint(data:Dataset) -> str:
 
 def _search_identity(data, backend, num_boost_round, early_stopping_rounds, params, seed) -> dict:
     "What a stored study must share with this search to go on with it."
-    return json.loads(json.dumps(dict(backend=backend, metric=data.metric, data=data_fingerprint(data), num_boost_round=int(num_boost_round),
-                                      early_stopping_rounds=early_stopping_rounds, params=params or {}, seed=seed), default=_plain))
-
-def _plain(v):
-    "A NumPy scalar as Python's; anything else JSON cannot hold as text."
-    return v.item() if isinstance(v, np.generic) else str(v)
+    return _jsonable(dict(backend=backend, metric=data.metric, data=data_fingerprint(data), num_boost_round=num_boost_round,
+                          early_stopping_rounds=early_stopping_rounds, params=params or {}, seed=seed))
 
 def _check_study(study, identity:dict, name:str):
     "Mark a new stored study as this search's; refuse one holding another search (other data, backend or fixed parameters)."
@@ -78,7 +74,7 @@ def _check_study(study, identity:dict, name:str):
         if study.trials: raise ValueError(f"study {name!r} in the storage holds {len(study.trials)} trials that tune did not make; use another study_name")
         study.set_user_attr('trainfer_nb', identity); return
     if other != identity:
-        diff = sorted(k for k in set(other) | set(identity) if other.get(k) != identity.get(k))
+        diff = _differing(other, identity)
         raise ValueError(f"study {name!r} in the storage is another search ({', '.join(diff)} differ{'s' if len(diff) == 1 else ''}); "
                          "use another study_name, or delete that study to start over")
 
@@ -120,7 +116,7 @@ def tune(data:Dataset, backend:str='xgboost', n_trials:int=20, # trials at most;
         r = train(data, backend, device=device, params=space(trial, backend), num_boost_round=num_boost_round,
                   early_stopping_rounds=early_stopping_rounds, callbacks=[report], seed=seed, verbose=False)
         trial.set_user_attr('best_iteration', r.best_iteration)
-        trial.set_user_attr('params', json.loads(json.dumps(r.params, default=_plain)))   # a storage keeps JSON
+        trial.set_user_attr('params', _jsonable(r.params))   # a storage keeps JSON
         return r.best_score
 
     level = optuna.logging.get_verbosity()
