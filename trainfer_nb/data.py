@@ -15,14 +15,15 @@ from .core import check_choice
 # %% auto #0
 __all__ = ['TASKS', 'TIME_OF_DAY', 'DATASETS', 'DIAMOND_GRADES', 'TWEET_HASH_FEATURES', 'TWEET_TIME_COLUMNS',
            'SYNTHETIC_CATEGORICALS', 'DEFAULT_METRICS', 'TABLE_SUFFIXES', 'ISO_DATETIME', 'LOCAL_DATE', 'DATE_ORDERS',
-           'INDEX_NAMES', 'data_dir', 'atomic_path', 'sha256_file', 'read_manifest', 'Part', 'split_rows', 'group_runs',
-           'check_groups', 'check_weights', 'split_groups', 'csr', 'Dataset', 'feature_types', 'categories_of',
-           'epoch_seconds', 'day_seconds', 'is_times', 'numeric_column', 'kept_as_text', 'category_dtypes',
-           'typed_categories', 'category_codes', 'as_matrix', 'DatasetSpec', 'register_dataset', 'load_dataset',
-           'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards', 'arrow_frame', 'csv_encoding',
-           'csv_format', 'read_table', 'with_columns', 'held_numbers', 'check_flat', 'infer_types', 'infer_task',
-           'check_target', 'mark_missing', 'numbers_as_text', 'dates_as_text', 'local_dates', 'date_order_of',
-           'parse_local_dates', 'read_local_dates', 'as_trained', 'identifier_columns', 'from_file', 'iter_batches']
+           'INDEX_NAMES', 'data_dir', 'atomic_path', 'check_writable', 'sha256_file', 'read_manifest', 'Part',
+           'split_rows', 'group_runs', 'check_groups', 'check_weights', 'split_groups', 'csr', 'Dataset',
+           'feature_types', 'categories_of', 'epoch_seconds', 'day_seconds', 'is_times', 'numeric_column',
+           'kept_as_text', 'category_dtypes', 'typed_categories', 'category_codes', 'as_matrix', 'DatasetSpec',
+           'register_dataset', 'load_dataset', 'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards',
+           'arrow_frame', 'csv_encoding', 'csv_format', 'read_table', 'with_columns', 'held_numbers', 'check_flat',
+           'infer_types', 'infer_task', 'check_target', 'mark_missing', 'numbers_as_text', 'dates_as_text',
+           'local_dates', 'date_order_of', 'parse_local_dates', 'read_local_dates', 'as_trained', 'identifier_columns',
+           'from_file', 'iter_batches']
 
 # %% ../nbs/01_data.ipynb #0b23fc3e
 TASKS = ('binary', 'multiclass', 'regression', 'ranking')
@@ -46,6 +47,12 @@ def atomic_path(path:Path|str):
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+def check_writable(path:Path, what:str='file'):
+    "Raise, naming `what`, unless `path` can be written: the nearest folder above it that exists is a folder this process may write in (the rest is made)."
+    above = next(p for p in path.absolute().parents if p.exists())
+    if not above.is_dir(): raise ValueError(f"cannot write {what} {path}: {above} is a file")
+    if not os.access(above, os.W_OK | os.X_OK): raise ValueError(f"cannot write {what} {path}: no permission to write in {above}")
 
 def sha256_file(path:Path|str, chunk:int=1<<20) -> str:
     "Hex SHA-256 of a file's bytes."

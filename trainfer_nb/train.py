@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_train.ipynb #527644a9
 from __future__ import annotations
-import contextlib, functools, json, os, re, threading, time, hashlib, platform, warnings, shutil, uuid
+import contextlib, functools, json, re, threading, time, hashlib, platform, warnings, shutil, uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np, pandas as pd, scipy.sparse as sp
@@ -15,7 +15,7 @@ import trainfer_nb
 from fastcore.basics import patch
 from .core import (check_choice, resolve_device, to_device, to_host, xgboost_cuda_built, cuda_gpus,
                               lightgbm_gpu_error, DeviceUnavailableError, ResourceMeter)
-from .data import Dataset, as_matrix, as_trained, atomic_path, sha256_file, category_dtypes, typed_categories, _check_unique, csr, TASKS, DEFAULT_METRICS
+from .data import Dataset, as_matrix, as_trained, atomic_path, check_writable, sha256_file, category_dtypes, typed_categories, _check_unique, csr, TASKS, DEFAULT_METRICS
 
 # %% auto #0
 __all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'SCORES', 'PROBABILITY_OBJECTIVES', 'CLASSIFIER_OBJECTIVES',
@@ -937,9 +937,7 @@ def check_model_path(path:Path|str) -> Path:
     path = Path(path).expanduser()
     if path.exists() and not (path/'metadata.json').exists() and (path.is_file() or any(path.iterdir())):
         raise ValueError(f"{path} exists and is not a trainfer_nb model folder; not overwriting it")
-    above = next(p for p in path.absolute().parents if p.exists())   # the folder the new ones will be made in
-    if not above.is_dir(): raise ValueError(f"cannot write model folder {path}: {above} is a file")
-    if not os.access(above, os.W_OK | os.X_OK): raise ValueError(f"cannot write model folder {path}: no permission to write in {above}")
+    check_writable(path, 'model folder')
     return path
 
 @patch
