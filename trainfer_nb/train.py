@@ -25,8 +25,8 @@ __all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'SCORES', 'PROBABILITY_OBJE
            'fingerprint', 'matrix_on', 'input_device', 'Split', 'param_key', 'merge_params', 'did_you_mean', 'prepare',
            'RoundInfo', 'Rounds', 'short_xgboost_error', 'XGBoostBackend', 'LightGBMBackend', 'SklearnBackend',
            'backend_for', 'Checkpointer', 'library_name', 'library_names', 'feature_params', 'device_for', 'diverged',
-           'xgboost_intercept_outside', 'train', 'library_versions', 'check_model_path', 'read_metadata', 'load_model',
-           'plot_learning_curve', 'feature_importance', 'plot_importance']
+           'xgboost_intercept_outside', 'check_training', 'train', 'library_versions', 'check_model_path',
+           'read_metadata', 'load_model', 'plot_learning_curve', 'feature_importance', 'plot_importance']
 
 # %% ../nbs/02_train.ipynb #95495dc9
 BACKENDS = ('xgboost', 'lightgbm', 'sklearn')
@@ -817,6 +817,17 @@ def _identity(backend, task, params, fp, names) -> dict:
     return dict(backend=backend, task=task, fingerprint=fp, features=list(names),
                 params=json.loads(json.dumps({k: v for k, v in params.items() if k not in _VOLATILE}, default=str)))
 
+def check_training(data:Dataset, backend:str, task:str='auto', device:str='auto', params:dict|None=None) -> tuple[str, str]:
+    "The task and device `train` would use for `data` on `backend`; the data, parameters and device checked first, each bad one refused by name."
+    check_choice(backend, BACKENDS, 'backend')
+    task = data.task if task == 'auto' else check_choice(task, ('auto',) + TASKS, 'task')
+    _validate(data, task, backend, params)
+    _check_objective(backend, task, params)
+    _check_owned_params(backend, params or {})
+    dev = device_for(backend, device)
+    backend_for(backend, task).check_params(params or {})
+    return task, dev
+
 def train(data:Dataset, # what to learn from: its train rows fit, its valid rows evaluate, its test rows score
           backend:str='xgboost', # 'xgboost', 'lightgbm' or 'sklearn'
           *, task:str='auto', # 'auto' (the data set's) or one of TASKS
@@ -833,20 +844,14 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
           verbose:bool=True # show a progress bar over rounds
          ) -> TrainResult:
     "Train a `backend` model on `data` on `device`, and score it on the test rows."
-    check_choice(backend, BACKENDS, 'backend')
-    task = data.task if task == 'auto' else check_choice(task, ('auto',) + TASKS, 'task')
+    task, dev = check_training(data, backend, task, device, params)
     if not isinstance(num_boost_round, (int, np.integer)) or num_boost_round <= 0:
         raise ValueError(f"num_boost_round must be a positive integer, got {num_boost_round!r}")
     eval_sets = tuple(check_choice(s, ('train', 'valid'), 'eval set') for s in eval_sets)
     if early_stopping_rounds and not eval_sets: raise ValueError("early stopping needs an eval set to watch; eval_sets is empty")
     if resume and not checkpoint_dir: raise ValueError("resume=True needs a checkpoint_dir")
-    _validate(data, task, backend, params)
-    _check_objective(backend, task, params)
-    _check_owned_params(backend, params or {})
-    dev = device_for(backend, device)
     metric = data.metric if task == data.task else DEFAULT_METRICS[task]
     b = backend_for(backend, task)
-    b.check_params(params or {})
     with ResourceMeter() as meter:
         on = input_device(b, dev)
         splits, classes = prepare(data, task, on, ('train', 'valid'))

@@ -10,7 +10,7 @@ import hashlib, time
 import numpy as np, pandas as pd
 from .core import check_choice
 from .data import Dataset
-from .train import train, merge_params, BACKENDS, EVAL_METRICS, _jsonable, _differing
+from .train import train, check_training, merge_params, BACKENDS, EVAL_METRICS, _jsonable, _differing
 
 # %% auto #0
 __all__ = ['default_space', 'TuneResult', 'data_fingerprint', 'tune']
@@ -98,6 +98,7 @@ def tune(data:Dataset, backend:str='xgboost', n_trials:int=20, # trials at most;
         if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v <= 0: raise ValueError(f"{name} must be a positive integer, got {v!r}")
     if timeout is not None and not timeout > 0: raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
     if params is not None and not isinstance(params, dict): raise ValueError(f"params must be a dict of library parameters, got {params!r}")
+    check_training(data, backend, device=device, params=params)   # bad data, parameters or device: one line now, not a failed first trial
     metric = data.metric
     direction = 'maximize' if EVAL_METRICS[metric][2] else 'minimize'
     draw = space or default_space
