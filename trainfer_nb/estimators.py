@@ -4,6 +4,8 @@
 
 # %% ../nbs/05_estimators.ipynb #91a1f2ec
 from __future__ import annotations
+import dataclasses
+from pathlib import Path
 import numpy as np, pandas as pd, scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.model_selection import train_test_split, GroupShuffleSplit
@@ -129,6 +131,11 @@ class _GBM(BaseEstimator):
                                  "use sklearn.inspection.permutation_importance")
         imp = feature_importance(self.result_).reindex(self.result_.feature_names).to_numpy()
         return imp / imp.sum() if imp.sum() > 0 else imp
+
+    def save(self, path) -> Path:
+        "Write the fitted model as `TrainResult.save` does (the library's own file and metadata.json, no pickle), with this estimator's classes: `trainfer_nb.infer.Predictor.load` reads it back to score."
+        check_is_fitted(self, 'result_')
+        return dataclasses.replace(self.result_, classes=getattr(self, 'classes_', None)).save(path)   # the labels, not the codes it trained on
 
 # %% ../nbs/05_estimators.ipynb #8d3a8a89
 class GBMClassifier(ClassifierMixin, _GBM):
