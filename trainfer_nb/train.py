@@ -259,7 +259,8 @@ def _validate(data:Dataset, task:str, backend:str, params:dict|None=None):
         train_rows = data.split['train'] if data.weight is None else data.split['train'][data.weight[data.split['train']] > 0]
         if len(unseen := np.setdiff1d(classes, np.asarray(y)[train_rows])):
             n = dict(zip(classes.tolist(), counts.tolist()))
-            rows = ', '.join(f"{c!r} ({n[c]} row{'s' if n[c] > 1 else ''} in all)" for c in unseen.tolist())
+            rows = ', '.join(f"{c!r} ({n[c]} row{'s' if n[c] > 1 else ''} in all)" for c in unseen.tolist()[:10]) + \
+                   (f" and {len(unseen) - 10:,} more, of {len(classes):,} classes" if len(unseen) > 10 else '')
             weighed = '' if data.weight is None else ' of weight above 0'
             number = " (or, if the target is a number to predict, not a label: task='regression')" if np.issubdtype(np.asarray(y).dtype, np.number) else ''
             raise ValueError(f"classes with no training rows{weighed}: {rows}; "
