@@ -263,6 +263,7 @@ def _validate(data:Dataset, task:str, backend:str, params:dict|None=None):
                    (f" and {len(unseen) - 10:,} more, of {len(classes):,} classes" if len(unseen) > 10 else '')
             weighed = '' if data.weight is None else ' of weight above 0'
             number = " (or, if the target is a number to predict, not a label: task='regression')" if np.issubdtype(np.asarray(y).dtype, np.number) else ''
+            if (counts == 1).mean() > 0.5: number += f"; {int((counts == 1).sum()):,} of the {len(classes):,} classes have a single row: does the target name rows (an id, a name) rather than label them?"
             raise ValueError(f"classes with no training rows{weighed}: {rows}; "
                              f"a classifier cannot learn a class it never sees: drop those rows or add more of them{number}")
     elif not np.issubdtype(np.asarray(y).dtype, np.number): raise ValueError(f"a {task} target must be numeric, not {np.asarray(y).dtype}")
