@@ -445,6 +445,7 @@ d = { 'settings': { 'branch': 'main',
                                   'trainfer_nb.tune._check_study': ('tune.html#_check_study', 'trainfer_nb/tune.py'),
                                   'trainfer_nb.tune._finished': ('tune.html#_finished', 'trainfer_nb/tune.py'),
                                   'trainfer_nb.tune._search_identity': ('tune.html#_search_identity', 'trainfer_nb/tune.py'),
+                                  'trainfer_nb.tune._storage': ('tune.html#_storage', 'trainfer_nb/tune.py'),
                                   'trainfer_nb.tune.data_fingerprint': ('tune.html#data_fingerprint', 'trainfer_nb/tune.py'),
                                   'trainfer_nb.tune.default_space': ('tune.html#default_space', 'trainfer_nb/tune.py'),
                                   'trainfer_nb.tune.tune': ('tune.html#tune', 'trainfer_nb/tune.py')}}}

@@ -6,10 +6,11 @@
 from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
+from pathlib import Path
 import hashlib, time
 import numpy as np, pandas as pd
 from .core import check_choice
-from .data import Dataset
+from .data import Dataset, check_writable
 from .train import train, check_training, merge_params, BACKENDS, EVAL_METRICS, _jsonable, _differing
 
 # %% auto #0
@@ -78,6 +79,14 @@ def _check_study(study, identity:dict, name:str):
         raise ValueError(f"study {name!r} in the storage is another search ({', '.join(diff)} differ{'s' if len(diff) == 1 else ''}); "
                          "use another study_name, or delete that study to start over")
 
+def _storage(storage):
+    "`storage` as Optuna takes it; a SQLite file's folder made first, as for every file written here."
+    if isinstance(storage, str) and storage.startswith('sqlite:///'):
+        path = Path(storage[len('sqlite:///'):]).expanduser()
+        check_writable(path, 'tune storage'); path.parent.mkdir(parents=True, exist_ok=True)
+        return f'sqlite:///{path}'
+    return storage
+
 def _finished(study) -> int:
     import optuna
     return sum(t.state in (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED) for t in study.trials)
@@ -124,9 +133,13 @@ def tune(data:Dataset, backend:str='xgboost', n_trials:int=20, # trials at most;
     if not verbose: optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
         name = study_name or f'trainfer_nb-{backend}-{data.name}'
-        study = optuna.create_study(direction=direction, storage=storage, study_name=name if storage is not None else study_name,
-                                    load_if_exists=storage is not None,
-                                    pruner=pruner or optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=10))
+        try: study = optuna.create_study(direction=direction, storage=_storage(storage), study_name=name if storage is not None else study_name,
+                                         load_if_exists=storage is not None,
+                                         pruner=pruner or optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=10))
+        except ValueError: raise
+        except Exception as e:   # the database's own error, many lines deep
+            if storage is None: raise
+            raise ValueError(f"tune storage {storage!r}: {str(e).splitlines()[0]}") from None
         if storage is not None:
             _check_study(study, _search_identity(data, backend, num_boost_round, early_stopping_rounds, params, seed), name)
         # seeded past the trials the study holds: a search taken up again draws new parameters, not its first trials' again
