@@ -1001,6 +1001,7 @@ def plot_learning_curve(result:TrainResult, figsize:tuple|None=None):
     "Every eval set's metrics per round, best round marked; returns the figure."
     import matplotlib.pyplot as plt
     metrics = sorted({m for ms in result.history.values() for m in ms})
+    if not metrics: raise ValueError("the model was trained with no eval set (eval_sets=()), so there is no curve to plot: train with eval_sets=('valid',)")
     fig, axes = plt.subplots(1, len(metrics), figsize=figsize or (4.5 * len(metrics), 3.2), squeeze=False)
     for ax, m in zip(axes[0], metrics):
         for s, ms in result.history.items():
