@@ -132,11 +132,9 @@ def tune(data:Dataset, backend:str='xgboost', n_trials:int=20, # trials at most;
     level = optuna.logging.get_verbosity()
     if not verbose: optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
-        name = study_name or f'trainfer_nb-{backend}-{data.name}'
-        try: study = optuna.create_study(direction=direction, storage=_storage(storage), study_name=name if storage is not None else study_name,
-                                         load_if_exists=storage is not None,
+        name, where = study_name or f'trainfer_nb-{backend}-{data.name}', _storage(storage)
+        try: study = optuna.create_study(direction=direction, storage=where, study_name=name, load_if_exists=storage is not None,
                                          pruner=pruner or optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=10))
-        except ValueError: raise
         except Exception as e:   # the database's own error, many lines deep
             if storage is None: raise
             raise ValueError(f"tune storage {storage!r}: {str(e).splitlines()[0]}") from None
