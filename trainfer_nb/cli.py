@@ -160,7 +160,7 @@ def train_file(source:Param("CSV or Parquet file, or folder of Parquet shards", 
 @call_parse
 def score(model:Param("saved model folder (TrainResult.save), or the file a library wrote: XGBoost .json/.ubj, LightGBM .txt, scikit-learn .skops", str),
           source:Param("CSV or Parquet file, or folder of Parquet shards, holding the model's features", str),
-          output:Param(".parquet or .csv file to write", str),
+          output:Param(".parquet or .csv file to write (.csv.gz, .csv.bz2, .csv.xz, .csv.zst compressed)", str),
           id_columns:Param("comma-separated columns of the source copied to the output", str)='',
           batch_rows:Param("rows read and scored at a time: bounds the memory used", int)=65_536,
           engine:Param("'auto', 'cpu', 'cuda' or 'native'", str)='auto',

@@ -33,8 +33,8 @@ def _sync(out):
     return out
 
 # %% auto #0
-__all__ = ['ENGINES', 'CALIBRATION_SIZES', 'LONG_CALL_S', 'MODEL_FILES', 'cache_dir', 'Predictor', 'calibration_rows',
-           'model_facts', 'read_model_file', 'score_file', 'latency', 'throughput']
+__all__ = ['ENGINES', 'CALIBRATION_SIZES', 'LONG_CALL_S', 'MODEL_FILES', 'CSV_COMPRESSIONS', 'cache_dir', 'Predictor',
+           'calibration_rows', 'model_facts', 'read_model_file', 'score_file', 'latency', 'throughput']
 
 # %% ../nbs/04_infer.ipynb #50da0271
 ENGINES = ('auto', 'cpu', 'cuda', 'native')
@@ -646,9 +646,11 @@ def _source_rows(path:Path) -> int|None:
     import pyarrow.parquet as pq
     return sum(pq.ParquetFile(f).metadata.num_rows for f in (_shard_files(path) if path.is_dir() else [path]))
 
+CSV_COMPRESSIONS = {'.gz': 'gzip', '.bz2': 'bz2', '.xz': 'xz', '.zst': 'zstd'}   # as pandas names them
+
 def score_file(model, # a `Predictor`, or what `Predictor.from_model` takes: a saved model folder or file, or a model
                source, # CSV or Parquet file, or folder of Parquet shards, holding the model's features
-               output, # .parquet or .csv file to write
+               output, # .parquet or .csv file to write; .csv.gz, .csv.bz2, .csv.xz, .csv.zst compressed
                id_columns=(), # columns of `source` copied to the output, to join the scores back
                batch_rows:int=65_536, # rows read and scored at a time: bounds the memory used
                engine:str='auto', progress:bool=True,
@@ -657,8 +659,13 @@ def score_file(model, # a `Predictor`, or what `Predictor.from_model` takes: a s
     p = model if isinstance(model, Predictor) else Predictor.from_model(model, engine=engine)
     source, output = Path(source).expanduser(), Path(output).expanduser()
     if not source.exists(): raise FileNotFoundError(f"no such file or folder: {source}")
-    fmt = {'.parquet': 'parquet', '.csv': 'csv'}.get(output.suffix.lower())
-    if fmt is None: raise ValueError(f"output {output.name!r} must end in .parquet or .csv")
+    compression = CSV_COMPRESSIONS.get(output.suffix.lower())
+    fmt = {'.parquet': 'parquet', '.csv': 'csv'}.get((output.with_suffix('') if compression else output).suffix.lower())
+    if fmt is None or compression and fmt != 'csv':
+        raise ValueError(f"output {output.name!r} must end in .parquet or .csv (compressed: {', '.join('.csv' + c for c in CSV_COMPRESSIONS)})")
+    if compression == 'zstd':
+        try: import zstandard
+        except ImportError: raise ValueError(f"{output.name}: writing Zstandard (.zst) files needs the zstandard package (pip install zstandard), as pandas does") from None
     if batch_rows <= 0: raise ValueError(f"batch_rows must be positive, got {batch_rows}")
     if output.is_dir(): raise ValueError(f"output {output} is a folder: name the .parquet or .csv file to write")
     check_writable(output, 'output')   # before the scoring, not after it
@@ -681,7 +688,7 @@ def score_file(model, # a `Predictor`, or what `Predictor.from_model` takes: a s
             for batch in iter_batches(source, batch_rows, wanted, encoding):
                 try: out = _score_columns(p, batch[p.feature_names], batch[id_columns])
                 except ValueError as e: raise ValueError(f"{source.name}, rows {rows + 1:,}-{rows + len(batch):,}: {e}") from None
-                if fmt == 'csv': out.to_csv(tmp, mode='a', header=rows == 0, index=False)
+                if fmt == 'csv': out.to_csv(tmp, mode='a', header=rows == 0, index=False, compression=compression)   # one compressed member a batch, as gzip allows
                 else:
                     import pyarrow as pa, pyarrow.parquet as pq
                     table = pa.Table.from_pandas(out, preserve_index=False)
