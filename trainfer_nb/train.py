@@ -852,6 +852,11 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
     eval_sets = tuple(check_choice(s, ('train', 'valid'), 'eval set') for s in eval_sets)
     if early_stopping_rounds and not eval_sets: raise ValueError("early stopping needs an eval set to watch; eval_sets is empty")
     if resume and not checkpoint_dir: raise ValueError("resume=True needs a checkpoint_dir")
+    for cb in callbacks:
+        if type(cb).__module__.split('.')[0] in ('xgboost', 'lightgbm'):   # the library's own callback: it takes the library's state, not RoundInfo
+            raise ValueError(f"callbacks take a RoundInfo and return True to stop; {type(cb).__name__} is {type(cb).__module__.split('.')[0]}'s own "
+                             "callback, which train does not run: for early stopping pass early_stopping_rounds")
+        if not callable(cb): raise ValueError(f"callbacks must be callables taking a RoundInfo; got {cb!r}")
     metric = data.metric if task == data.task else DEFAULT_METRICS[task]
     b = backend_for(backend, task)
     with ResourceMeter() as meter:
