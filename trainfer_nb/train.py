@@ -850,6 +850,8 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
     if not isinstance(num_boost_round, (int, np.integer)) or num_boost_round <= 0:
         raise ValueError(f"num_boost_round must be a positive integer, got {num_boost_round!r}")
     eval_sets = tuple(check_choice(s, ('train', 'valid'), 'eval set') for s in eval_sets)
+    if early_stopping_rounds is not None and (not isinstance(early_stopping_rounds, (int, np.integer)) or isinstance(early_stopping_rounds, bool) or early_stopping_rounds < 0):
+        raise ValueError(f"early_stopping_rounds must be a positive integer (or None, 0: no early stopping), got {early_stopping_rounds!r}")
     if early_stopping_rounds and not eval_sets: raise ValueError("early stopping needs an eval set to watch; eval_sets is empty")
     if resume and not checkpoint_dir: raise ValueError("resume=True needs a checkpoint_dir")
     for cb in callbacks:
