@@ -20,10 +20,10 @@ __all__ = ['TASKS', 'TIME_OF_DAY', 'DATASETS', 'DIAMOND_GRADES', 'TWEET_HASH_FEA
            'feature_types', 'categories_of', 'epoch_seconds', 'day_seconds', 'is_times', 'numeric_column',
            'kept_as_text', 'category_dtypes', 'typed_categories', 'category_codes', 'as_matrix', 'DatasetSpec',
            'register_dataset', 'load_dataset', 'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards',
-           'arrow_frame', 'csv_encoding', 'csv_format', 'read_table', 'with_columns', 'held_numbers', 'check_flat',
-           'infer_types', 'infer_task', 'check_target', 'mark_missing', 'numbers_as_text', 'dates_as_text',
-           'local_dates', 'date_order_of', 'parse_local_dates', 'read_local_dates', 'as_trained', 'identifier_columns',
-           'from_file', 'iter_batches']
+           'arrow_frame', 'zstandard_module', 'csv_encoding', 'csv_format', 'read_table', 'with_columns',
+           'held_numbers', 'check_flat', 'infer_types', 'infer_task', 'check_target', 'mark_missing', 'numbers_as_text',
+           'dates_as_text', 'local_dates', 'date_order_of', 'parse_local_dates', 'read_local_dates', 'as_trained',
+           'identifier_columns', 'from_file', 'iter_batches']
 
 # %% ../nbs/01_data.ipynb #0b23fc3e
 TASKS = ('binary', 'multiclass', 'regression', 'ranking')
@@ -552,13 +552,17 @@ def arrow_frame(X):
     import pyarrow as pa
     return pa.table(X).to_pandas()
 
+def zstandard_module(path:Path, doing:str='reading'):
+    "The zstandard package, which .zst files need (as pandas does); where it is not installed, a one-line error naming `path`."
+    try: import zstandard
+    except ImportError: raise ValueError(f"{path.name}: {doing} Zstandard (.zst) files needs the zstandard package (pip install zstandard), as pandas does") from None
+    return zstandard
+
 def _csv_open(path:Path, mode:str='rb', **kw):
     "Open a CSV file, compressed (.gz, .bz2, .xz, .zst) or not."
     import gzip, bz2, lzma
     if path.suffix == '.zst':
-        try: import zstandard
-        except ImportError: raise ValueError(f"{path.name}: reading Zstandard (.zst) files needs the zstandard package (pip install zstandard), as pandas does") from None
-        return zstandard.open(path, mode, **kw)
+        return zstandard_module(path).open(path, mode, **kw)
     return {'.gz': gzip.open, '.bz2': bz2.open, '.xz': lzma.open}.get(path.suffix, open)(path, mode, **kw)
 
 def csv_encoding(path:Path, sample:int=1 << 20) -> str:

@@ -13,7 +13,7 @@ import numba as nb
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 from .core import check_choice, resolve_device, to_device, to_host, is_cupy, array_module
-from .data import (as_matrix, as_trained, check_writable, parse_local_dates, numeric_column, typed_categories, arrow_frame, atomic_path, iter_batches, csv_format,
+from .data import (as_matrix, as_trained, check_writable, zstandard_module, parse_local_dates, numeric_column, typed_categories, arrow_frame, atomic_path, iter_batches, csv_format,
                               _kind, _shard_files, _check_unique, csr)
 from .train import (TrainResult, backend_for, matrix_on, input_device, load_model, read_metadata, short_xgboost_error,
                                _check_objective, library_name, LIBRARY_NAME_CHARS)
@@ -663,9 +663,7 @@ def score_file(model, # a `Predictor`, or what `Predictor.from_model` takes: a s
     fmt = {'.parquet': 'parquet', '.csv': 'csv'}.get((output.with_suffix('') if compression else output).suffix.lower())
     if fmt is None or compression and fmt != 'csv':
         raise ValueError(f"output {output.name!r} must end in .parquet or .csv (compressed: {', '.join('.csv' + c for c in CSV_COMPRESSIONS)})")
-    if compression == 'zstd':
-        try: import zstandard
-        except ImportError: raise ValueError(f"{output.name}: writing Zstandard (.zst) files needs the zstandard package (pip install zstandard), as pandas does") from None
+    if compression == 'zstd': zstandard_module(output, 'writing')
     if batch_rows <= 0: raise ValueError(f"batch_rows must be positive, got {batch_rows}")
     if output.is_dir(): raise ValueError(f"output {output} is a folder: name the .parquet or .csv file to write")
     check_writable(output, 'output')   # before the scoring, not after it
