@@ -767,23 +767,25 @@ def date_order_of(s:pd.Series) -> str|None:
     return 'dmy' if first and not second else 'mdy' if second and not first else None
 
 def parse_local_dates(s:pd.Series, order:str, name:str) -> pd.Series:
-    "Text dates ('30.09.1990', '9/30/1990 1:05 PM') written in `order` ('dmy' or 'mdy') as UTC datetimes, strictly: a value in another order or no date is refused, naming column `name`."
+    "Text dates ('30.09.1990', '9/30/1990 1:05 PM') written in `order` ('dmy' or 'mdy') as UTC datetimes, strictly: a value in another order or no date is refused, naming column `name`. ISO 8601 text ('1990-09-30'), which no order can confuse, is read too."
     check_choice(order, tuple(DATE_ORDERS), 'date order')
     present = s.dropna()
     values = pd.Series(pd.unique(present)).astype(str)   # a date column holds a value per day, over many rows: each parsed once
     p = values.str.extract(_LOCAL_PARTS)
-    if (bad := p[0].isna()).any(): raise ValueError(f"column {name!r}: {values[bad].iloc[0]!r} is not a date written {DATE_ORDERS[order]}")
+    local, iso_text = p[0].notna(), p[0].isna() & values.str.fullmatch(ISO_DATETIME)
+    if (bad := ~local & ~iso_text).any(): raise ValueError(f"column {name!r}: {values[bad].iloc[0]!r} is not a date written {DATE_ORDERS[order]}")
+    p = p[local]
     day, month = (p[0], p[1]) if order == 'dmy' else (p[1], p[0])
     year = p[2].astype(int)
     year = year.where(p[2].str.len() > 2, year + np.where(year < 69, 2000, 1900))   # two digits as strptime's %y reads them
     hour = p[3].fillna('0').astype(int)
     pm = p[6].str.lower()
     hour = hour.where(pm.isna(), hour % 12 + np.where(pm == 'p', 12, 0))
-    iso = (year.astype(str).str.zfill(4) + '-' + month.str.zfill(2) + '-' + day.str.zfill(2) + 'T' + hour.astype(str).str.zfill(2) + ':'
-           + p[4].fillna('00') + ':' + p[5].fillna('00'))
-    try: when = pd.to_datetime(iso, format='%Y-%m-%dT%H:%M:%S', utc=True)
+    text = pd.concat([year.astype(str).str.zfill(4) + '-' + month.str.zfill(2) + '-' + day.str.zfill(2) + 'T' + hour.astype(str).str.zfill(2) + ':'
+                      + p[4].fillna('00') + ':' + p[5].fillna('00'), values[iso_text]]).reindex(values.index)   # every value as ISO 8601
+    try: when = pd.to_datetime(text, format='ISO8601', utc=True)
     except ValueError:
-        bad = pd.to_datetime(iso, format='%Y-%m-%dT%H:%M:%S', utc=True, errors='coerce').isna()
+        bad = pd.to_datetime(text, format='ISO8601', utc=True, errors='coerce').isna()
         raise ValueError(f"column {name!r}: {values[bad].iloc[0]!r} is no date written {DATE_ORDERS[order]}") from None
     out = pd.Series(pd.NaT, index=s.index, dtype=when.dtype)
     out[present.index] = present.astype(str).map(dict(zip(values, when))).astype(when.dtype)
