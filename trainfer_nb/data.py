@@ -751,18 +751,17 @@ def dates_as_text(df:pd.DataFrame, columns:list) -> list:
     "The text columns among `columns` whose every value is an ISO 8601 date or time ('2013-01-01', '2013-01-01T10:00:00Z'), as a CSV holds datetimes."
     return list(_all_match(df, columns, ISO_DATETIME))
 
-LOCAL_DATE = r'\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?: ?[AaPp][Mm])?)?'   # 9/30/1990, 30.09.1990 0:00
+LOCAL_DATE = r'(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?(?: ?([AaPp])[Mm])?)?'   # 9/30/1990, 30.09.1990 0:00; its parts in groups
 
 def local_dates(df:pd.DataFrame, columns:list) -> dict:
     "{column: an example} for the text columns among `columns` whose every value is a date written with day and month before the year ('9/30/1990', '30.09.1990')."
     return _all_match(df, columns, LOCAL_DATE)
 
 DATE_ORDERS = {'dmy': 'day/month/year', 'mdy': 'month/day/year'}
-_LOCAL_PARTS = r'^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?(?: ?([AaPp])[Mm])?)?$'
 
 def date_order_of(s:pd.Series) -> str|None:
     "'dmy' or 'mdy': the order local dates in `s` are written in, told by a day above 12 in the first or the second place; None when no value tells."
-    p = pd.Series(pd.unique(s.dropna())).astype(str).str.extract(r'^(\d{1,2})[/.-](\d{1,2})').astype(float)
+    p = pd.Series(pd.unique(s.dropna())).astype(str).str.extract(f'^{LOCAL_DATE}$')[[0, 1]].astype(float)
     first, second = (p[0] > 12).any(), (p[1] > 12).any()
     return 'dmy' if first and not second else 'mdy' if second and not first else None
 
@@ -771,7 +770,7 @@ def parse_local_dates(s:pd.Series, order:str, name:str) -> pd.Series:
     check_choice(order, tuple(DATE_ORDERS), 'date order')
     present = s.dropna()
     values = pd.Series(pd.unique(present)).astype(str)   # a date column holds a value per day, over many rows: each parsed once
-    p = values.str.extract(_LOCAL_PARTS)
+    p = values.str.extract(f'^{LOCAL_DATE}$')
     local, iso_text = p[0].notna(), p[0].isna() & values.str.fullmatch(ISO_DATETIME)
     if (bad := ~local & ~iso_text).any(): raise ValueError(f"column {name!r}: {values[bad].iloc[0]!r} is not a date written {DATE_ORDERS[order]}")
     p = p[local]
@@ -895,7 +894,7 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
             untold[c] = v   # no such day (a 13th month): text it stays
     if untold:
         warnings.warn(f"{label}: " + '; '.join(f"{c!r} holds dates such as {v!r}" for c, v in untold.items()) + ", read as categories, one per day: "
-                      "no value tells whether the day or the month comes first (none is above 12), so pass date_order='dmy' or 'mdy' "
+                      "the values do not tell whether the day or the month comes first (a day above 12 in one place only would), so pass date_order='dmy' or 'mdy' "
                       "(--date_order in the shell); then they are times, and scoring reads them so too", stacklevel=2)
     if times := [c for c in names if _text(df[c]) and is_times(df[c])]:   # times of day: seconds since midnight, as the predictor reads them
         df = with_columns(df, {c: day_seconds(df[c]) for c in times})
