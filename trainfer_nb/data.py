@@ -14,10 +14,10 @@ from .core import check_choice
 
 # %% auto #0
 __all__ = ['TASKS', 'TIME_OF_DAY', 'DATASETS', 'DIAMOND_GRADES', 'TWEET_HASH_FEATURES', 'TWEET_TIME_COLUMNS',
-           'SYNTHETIC_CATEGORICALS', 'DEFAULT_METRICS', 'TABLE_SUFFIXES', 'ISO_DATETIME', 'LOCAL_DATE', 'DATE_ORDERS',
-           'INDEX_NAMES', 'data_dir', 'atomic_path', 'check_writable', 'sha256_file', 'read_manifest', 'Part',
-           'split_rows', 'group_runs', 'check_groups', 'check_weights', 'split_groups', 'csr', 'Dataset',
-           'feature_types', 'categories_of', 'epoch_seconds', 'day_seconds', 'is_times', 'numeric_column',
+           'SYNTHETIC_CATEGORICALS', 'DEFAULT_METRICS', 'TABLE_SUFFIXES', 'CSV_COMPRESSIONS', 'ISO_DATETIME',
+           'LOCAL_DATE', 'DATE_ORDERS', 'INDEX_NAMES', 'data_dir', 'atomic_path', 'check_writable', 'sha256_file',
+           'read_manifest', 'Part', 'split_rows', 'group_runs', 'check_groups', 'check_weights', 'split_groups', 'csr',
+           'Dataset', 'feature_types', 'categories_of', 'epoch_seconds', 'day_seconds', 'is_times', 'numeric_column',
            'kept_as_text', 'category_dtypes', 'typed_categories', 'category_codes', 'as_matrix', 'DatasetSpec',
            'register_dataset', 'load_dataset', 'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards',
            'arrow_frame', 'zstandard_module', 'csv_encoding', 'csv_format', 'read_table', 'with_columns',
@@ -519,9 +519,10 @@ def write_shards(path:Path|str, # folder to write; made if missing
 
 # %% ../nbs/01_data.ipynb #5b453ebe
 TABLE_SUFFIXES = {'.csv': 'csv', '.tsv': 'csv', '.parquet': 'parquet', '.pq': 'parquet'}
+CSV_COMPRESSIONS = {'.gz': 'gzip', '.bz2': 'bz2', '.xz': 'xz', '.zst': 'zstd'}   # the compressed CSV files read and written, as pandas names them
 
 def _kind(path:Path) -> str:
-    suffixes = [s for s in path.suffixes if s not in ('.gz', '.bz2', '.zst', '.xz')]
+    suffixes = [s for s in path.suffixes if s not in CSV_COMPRESSIONS]
     kind = TABLE_SUFFIXES.get(suffixes[-1].lower() if suffixes else '')
     if kind is None: raise ValueError(f"{path.name}: unsupported file type; use one of {', '.join(TABLE_SUFFIXES)} or a folder of .parquet shards")
     return kind

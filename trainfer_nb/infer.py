@@ -13,7 +13,7 @@ import numba as nb
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 from .core import check_choice, resolve_device, to_device, to_host, is_cupy, array_module
-from .data import (as_matrix, as_trained, check_writable, zstandard_module, parse_local_dates, numeric_column, typed_categories, arrow_frame, atomic_path, iter_batches, csv_format,
+from .data import (as_matrix, as_trained, check_writable, zstandard_module, CSV_COMPRESSIONS, parse_local_dates, numeric_column, typed_categories, arrow_frame, atomic_path, iter_batches, csv_format,
                               _kind, _shard_files, _check_unique, csr)
 from .train import (TrainResult, backend_for, matrix_on, input_device, load_model, read_metadata, short_xgboost_error,
                                _check_objective, library_name, LIBRARY_NAME_CHARS)
@@ -33,8 +33,8 @@ def _sync(out):
     return out
 
 # %% auto #0
-__all__ = ['ENGINES', 'CALIBRATION_SIZES', 'LONG_CALL_S', 'MODEL_FILES', 'CSV_COMPRESSIONS', 'cache_dir', 'Predictor',
-           'calibration_rows', 'model_facts', 'read_model_file', 'score_file', 'latency', 'throughput']
+__all__ = ['ENGINES', 'CALIBRATION_SIZES', 'LONG_CALL_S', 'MODEL_FILES', 'cache_dir', 'Predictor', 'calibration_rows',
+           'model_facts', 'read_model_file', 'score_file', 'latency', 'throughput']
 
 # %% ../nbs/04_infer.ipynb #50da0271
 ENGINES = ('auto', 'cpu', 'cuda', 'native')
@@ -646,8 +646,6 @@ def _source_rows(path:Path) -> int|None:
     import pyarrow.parquet as pq
     return sum(pq.ParquetFile(f).metadata.num_rows for f in (_shard_files(path) if path.is_dir() else [path]))
 
-CSV_COMPRESSIONS = {'.gz': 'gzip', '.bz2': 'bz2', '.xz': 'xz', '.zst': 'zstd'}   # as pandas names them
-
 def score_file(model, # a `Predictor`, or what `Predictor.from_model` takes: a saved model folder or file, or a model
                source, # CSV or Parquet file, or folder of Parquet shards, holding the model's features
                output, # .parquet or .csv file to write; .csv.gz, .csv.bz2, .csv.xz, .csv.zst compressed
@@ -667,9 +665,10 @@ def score_file(model, # a `Predictor`, or what `Predictor.from_model` takes: a s
     if batch_rows <= 0: raise ValueError(f"batch_rows must be positive, got {batch_rows}")
     if output.is_dir(): raise ValueError(f"output {output} is a folder: name the .parquet or .csv file to write")
     check_writable(output, 'output')   # before the scoring, not after it
-    if output.resolve() == source.resolve() or source.is_dir() and output.resolve().is_relative_to(source.resolve()):
-        raise ValueError(f"output {output} is {'the source' if output.resolve() == source.resolve() else 'inside the source folder'} {source}: "
-                         "the scores would " + ('replace the rows they score' if not source.is_dir() else 'be read as a shard next time') + "; write them elsewhere")
+    if (out_at := output.resolve()) == source.resolve():
+        raise ValueError(f"output {output} is the source {source}: the scores would replace the rows they score; write them elsewhere")
+    if source.is_dir() and out_at.is_relative_to(source.resolve()):
+        raise ValueError(f"output {output} is inside the source folder {source}: the scores would be read as a shard next time; write them elsewhere")
     if not source.is_dir() and _kind(source) == 'csv': encoding = csv_format(source, encoding)['encoding']   # read off the file once, for both reads below
     have = _source_columns(source, encoding)
     missing = [c for c in [*id_columns, *p.feature_names] if c not in have]
