@@ -257,7 +257,8 @@ def _run(self:Predictor, engine:str, X):
         return s if s.shape[0] == 1 else s[None]
     if engine == 'native':
         out = self._backend.predict(self.model, matrix_on(X, input_device(self._backend, self.device)), self.best_iteration, self.task)
-        return to_device(out, 'cuda') if is_cupy(X) else to_host(out)   # the output where the input was
+        out = to_device(out, 'cuda') if is_cupy(X) else to_host(out)   # the output where the input was
+        return out.astype(np.float64, copy=False)   # XGBoost's are float32: a file of scores keeps one type whichever engine calibration picks
     if engine == 'cuda':
         from trainfer_nb.forest import cuda_margins
         s = transform(self.forest, cuda_margins(self.forest, X))
