@@ -32,10 +32,13 @@ def test_flagged_cells_run_only_when_asked_and_show_their_values(tmp_path, capsy
     r = run_notebook(p, set())
     assert r['ok'] and r['cells'] == 2 and r['shown'] == {}
 
-def test_a_failing_cell_is_reported_with_its_traceback(tmp_path):
-    r = run_notebook(notebook(tmp_path, "x = 1", "y = undefined_name"), set())
-    assert not r['ok'] and r['cells'] == 1
-    assert "NameError: name 'undefined_name' is not defined" in r['error']
+def test_a_failing_cell_is_reported_with_its_traceback_and_the_rest_still_run(tmp_path, capsys):
+    r = run_notebook(notebook(tmp_path, "x = 1", "y = undefined_name", "z = x + 1", "#| gpu\nz * 10", "#| gpu\n1 / 0"), {'gpu'})
+    assert not r['ok'] and r['cells'] == 3 and r['flagged'] == 1, r   # a device call is scarce: the GPU cells after a failure run too
+    assert r['failed_cells'] == [1, 4] and r['failed_flagged'] == [4] and r['shown'] == {'cell 3': '20'}
+    assert "NameError: name 'undefined_name' is not defined" in r['error']   # the first failure's traceback
+    out = capsys.readouterr().out
+    assert "nb.ipynb cell 1 FAILED: NameError: name 'undefined_name' is not defined" in out and "nb.ipynb cell 4 (gpu) FAILED: ZeroDivisionError" in out
 
 def test_runs_a_real_notebook_and_writes_its_report(tmp_path):
     out = tmp_path / 'out'

@@ -2,7 +2,8 @@
 
 The lent GPU machine has no nbdev, IPython or network, so this runs each notebook's code cells in order in one
 namespace, as `nbdev_test` does: cells flagged with a `tst_flags` flag run only when that flag is asked for
-(`--flags gpu` by default), lines that import nbdev are left out. Notebook cells here are plain Python.
+(`--flags gpu` by default), lines that import nbdev are left out. Notebook cells here are plain Python. Unlike
+`nbdev_test` it goes on past a failing cell, so the GPU cells after it are still run in the one call.
 """
 import argparse, ast, json, linecache, re, subprocess, sys, time, traceback
 from pathlib import Path
@@ -28,22 +29,28 @@ def run_cell(code:str, ns:dict, name:str):
 
 def run_notebook(path:Path, flags:set) -> dict:
     """Run the test cells of notebook `path`; cells flagged with a test flag not in `flags` are skipped. What the flagged
-    cells show (their last expression) is printed and kept: those are the measurements of the GPU cells."""
+    cells show (their last expression) is printed and kept: those are the measurements of the GPU cells. A failing cell
+    does not stop the run (unlike nbdev_test): a device call is scarce, and the GPU cells after a failure still say
+    something; later failures may follow from the first, whose traceback is `error`."""
     cells = [''.join(c['source']) for c in json.loads(path.read_text())['cells'] if c['cell_type'] == 'code']
-    ns, ran, flagged, shown, t0 = {'__name__': '__main__'}, 0, 0, {}, time.perf_counter()
+    ns, ran, flagged, shown, failed, t0 = {'__name__': '__main__'}, 0, 0, {}, {}, time.perf_counter()
     for i, src in enumerate(cells):
         fl = cell_flags(src) & TST_FLAGS
         if fl - flags: continue
         code = '\n'.join(l for l in src.splitlines() if not NBDEV_LINE.match(l))
         try: value = run_cell(code, ns, f'{path.name}[cell {i}]')
         except Exception:
-            return dict(notebook=path.name, ok=False, cells=ran, flagged=flagged, seconds=time.perf_counter() - t0,
-                        error=traceback.format_exc(limit=-3), shown=shown)
+            failed[i] = traceback.format_exc(limit=-3)
+            print(f"  {path.name} cell {i}{' (' + ', '.join(sorted(fl)) + ')' if fl else ''} FAILED: {failed[i].strip().splitlines()[-1][:300]}", flush=True)
+            continue
         ran += 1; flagged += bool(fl)
         if fl and value is not None:
             shown[f'cell {i}'] = repr(value)[:4000]
             print(f"  {path.name} cell {i}: {shown[f'cell {i}']}", flush=True)
-    return dict(notebook=path.name, ok=True, cells=ran, flagged=flagged, seconds=time.perf_counter() - t0, shown=shown)
+    r = dict(notebook=path.name, ok=not failed, cells=ran, flagged=flagged, seconds=time.perf_counter() - t0, shown=shown,
+             failed_cells=list(failed), failed_flagged=[i for i in failed if cell_flags(cells[i]) & TST_FLAGS])
+    if failed: r['error'] = next(iter(failed.values()))
+    return r
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -62,8 +69,9 @@ def main():
     for nb in nbs:
         r = run_notebook(nb, set(a.flags.split()))
         results.append(r)
-        print(f"{'ok  ' if r['ok'] else 'FAIL'} {r['notebook']:<20} {r['cells']:>3} cells ({r['flagged']} flagged) {r['seconds']:6.1f} s", flush=True)
-        if not r['ok']: print(r['error'], flush=True)
+        print(f"{'ok  ' if r['ok'] else 'FAIL'} {r['notebook']:<20} {r['cells']:>3} cells passed ({r['flagged']} flagged)"
+              + (f", cells {r['failed_cells']} failed ({len(r['failed_flagged'])} flagged)" if not r['ok'] else '') + f" {r['seconds']:6.1f} s", flush=True)
+        if not r['ok']: print(f"the first failure (cell {r['failed_cells'][0]}):\n{r['error']}", flush=True)
     report = dict(info=system_info(), notebooks=results, demo={}, bench=None)
     if a.bench != 'none':   # in its own process: a failure there leaves the notebooks' results standing
         cmd = [sys.executable, str(ROOT / 'bench' / 'infer_gpu.py'), '--out', str(out)] + (['--quick'] if a.bench == 'quick' else [])
