@@ -13,12 +13,17 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted, validate_data, _check_y, _check_sample_weight
 from .data import Dataset, infer_types, with_columns, check_groups, as_matrix, category_codes, DEFAULT_METRICS
-from .train import train, backend_for, ndcg_at_10, merge_params, BACKENDS
+from .train import train, backend_for, ndcg_at_10, merge_params, device_for, BACKENDS
 
 # %% auto #0
 __all__ = ['GBMClassifier', 'GBMRegressor', 'GBMRanker']
 
 # %% ../nbs/05_estimators.ipynb #1312852f
+def _lightgbm_on_gpu(device:str) -> bool:
+    "Whether LightGBM trains on the GPU for `device`: its GPU learner does not give the same model twice."
+    try: return device_for('lightgbm', device) == 'cuda'
+    except Exception: return False   # a device it cannot have: fit says so
+
 class _GBM(BaseEstimator):
     _task = None
 
@@ -41,7 +46,7 @@ class _GBM(BaseEstimator):
         tags.input_tags.allow_nan = True
         tags.input_tags.sparse = self.backend != 'sklearn'
         tags.input_tags.categorical = True
-        tags.non_deterministic = self.device == 'cuda'
+        tags.non_deterministic = self.backend == 'lightgbm' and _lightgbm_on_gpu(self.device)   # XGBoost's GPU histograms are reproducible bit for bit
         return tags
 
     def _frame(self, X, reset:bool):
