@@ -93,6 +93,10 @@ def test_score_with_the_file_a_library_wrote(tmp_path):
     r = run('score', str(tmp_path / 'price.pkl'), str(tmp_path / 'in.csv'), str(tmp_path / 'out.csv'))
     assert r.returncode == 2 and 'trainfer score: error: price.pkl: a model file is read by its suffix' in r.stderr, r.stderr
     assert not (tmp_path / 'out.csv').exists()
+    (tmp_path / 'cut.txt').write_text((tmp_path / 'price.txt').read_text()[:40])   # a file cut short: LightGBM's own '[Fatal]' line is not printed too
+    r = run('score', str(tmp_path / 'cut.txt'), str(tmp_path / 'in.csv'), str(tmp_path / 'out.csv'))
+    assert r.returncode == 2 and r.stdout == '', r.stdout
+    assert r.stderr.splitlines() == ["trainfer score: error: cut.txt is not a readable lightgbm model: Model file doesn't specify the label index"], r.stderr
 
 def test_train_then_score_from_the_shell(tmp_path):
     import pandas as pd

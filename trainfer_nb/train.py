@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 import trainfer_nb
 from fastcore.basics import patch
 from .core import (check_choice, resolve_device, to_device, to_host, xgboost_cuda_built, cuda_gpus,
-                              lightgbm_gpu_error, DeviceUnavailableError, ResourceMeter)
+                              lightgbm_gpu_error, DeviceUnavailableError, ResourceMeter, _silence_fds)
 from .data import Dataset, as_matrix, as_trained, atomic_path, check_writable, sha256_file, category_dtypes, typed_categories, _check_unique, csr, TASKS, DEFAULT_METRICS
 
 # %% auto #0
@@ -512,7 +512,7 @@ class LightGBMBackend:
     def save(self, model, path): model.save_model(str(path), num_iteration=-1)
     def load(self, path):
         import lightgbm as lgb
-        return lgb.Booster(model_file=str(path))
+        with _silence_fds(): return lgb.Booster(model_file=str(path))   # a broken file: LightGBM prints its '[Fatal]' line before raising the same
     def importance(self, model, names): return pd.Series(model.feature_importance('gain'), index=names)   # in training order
     def splits(self, model) -> int: return int(model.feature_importance('split').sum())
 
