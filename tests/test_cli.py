@@ -114,3 +114,7 @@ def test_train_then_score_from_the_shell(tmp_path):
     r = run('score', str(tmp_path / 'model'), str(tmp_path / 'flights.csv'), str(tmp_path / 'scores.parquet'), '--quiet')
     assert r.returncode == 0 and r.stdout.startswith('20,000 rows scored'), r.stdout + r.stderr
     assert len(pd.read_parquet(tmp_path / 'scores.parquet')) == 20_000
+    r = run('train', str(tmp_path / 'flights.csv'), 'late', str(tmp_path / 'model2'), '--backend', 'lightgbm', '--params', '{"num_leaves": 1}',
+            '--exclude', 'arr_delay,arr_time', '--device', 'cpu')   # a parameter LightGBM refuses: its own '[Fatal] ... config_auto.cpp' line is not printed too
+    assert r.returncode == 2 and r.stdout == '', r.stdout
+    assert r.stderr.splitlines()[-1:] == ["trainfer train: error: Check failed: (num_leaves) > (1)"] and '[Fatal]' not in r.stderr, r.stderr

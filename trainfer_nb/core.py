@@ -4,12 +4,12 @@
 
 # %% ../nbs/00_core.ipynb #0f79bbbe
 from __future__ import annotations
-import os, sys, time, threading, contextlib, functools, importlib, platform
+import os, sys, time, threading, contextlib, functools, importlib, platform, tempfile
 from dataclasses import dataclass, field, asdict
 import numpy as np, psutil
 
 # %% auto #0
-__all__ = ['DEVICES', 'GPUInfo', 'cuda_gpus', 'xgboost_cuda_built', 'lightgbm_gpu_error', 'DeviceUnavailableError',
+__all__ = ['DEVICES', 'GPUInfo', 'cuda_gpus', 'xgboost_cuda_built', 'held_output', 'lightgbm_gpu_error', 'DeviceUnavailableError',
            'check_choice', 'resolve_device', 'is_cupy', 'array_module', 'to_host', 'to_device', 'ResourceMeter']
 
 # %% ../nbs/00_core.ipynb #11c5a1f3
@@ -49,19 +49,33 @@ def xgboost_cuda_built() -> bool:
     import xgboost
     return bool(xgboost.build_info().get('USE_CUDA', False))
 
+class _Held:
+    "The process's C-level stdout and stderr, held in temporary files until `release`."
+    def __init__(self, replay:bool): self.saved, self.replay = [], replay
+    def release(self):
+        "Give the process its output back, writing out what was held unless `replay` is off; at most once."
+        sys.stdout.flush(); sys.stderr.flush()   # Python's own writes from the block land with the rest
+        for fd, copy, held in self.saved:
+            os.dup2(copy, fd); os.close(copy)
+            held.seek(0); data = held.read() if self.replay else b''
+            while data: data = data[os.write(fd, data):]
+            held.close()
+        self.saved = []
+
 @contextlib.contextmanager
-def _silence_fds():
-    "Silence the C-level stdout/stderr (LightGBM's `[Fatal]` lines) for the duration of the block."
-    saved = []
+def held_output(replay:bool=True):
+    """Hold what C and C++ code writes to stdout and stderr (a library's own lines, not Python's warnings) for the block,
+    and write it out after it; dropped where the block raises (the error says it) or `replay` is off. The handle's
+    `release()` ends the hold early."""
+    h = _Held(replay)
     try:
         sys.stdout.flush(); sys.stderr.flush()
-        null = os.open(os.devnull, os.O_WRONLY)
-        for fd in (1, 2): saved.append((fd, os.dup(fd))); os.dup2(null, fd)
-        os.close(null)
-    except OSError: pass  # no real file descriptors (some notebook front ends): leave output as is
-    try: yield
-    finally:
-        for fd, copy in saved: os.dup2(copy, fd); os.close(copy)
+        for fd in (1, 2):
+            f = tempfile.TemporaryFile(); h.saved.append((fd, os.dup(fd), f)); os.dup2(f.fileno(), fd)
+    except OSError: h.release()  # no real file descriptors (some notebook front ends): leave output as is
+    try: yield h
+    except BaseException: h.replay = False; raise
+    finally: h.release()
 
 @functools.cache
 def lightgbm_gpu_error(device_type:str='gpu') -> str|None:
@@ -70,7 +84,7 @@ def lightgbm_gpu_error(device_type:str='gpu') -> str|None:
     rng = np.random.default_rng(0)
     X = rng.random((64, 2)); y = (X[:, 0] > .5).astype(float)
     try:
-        with _silence_fds():
+        with held_output(replay=False):
             lgb.train({'device_type':device_type, 'objective':'binary', 'verbose':-1, 'num_threads':1},
                       lgb.Dataset(X, y), num_boost_round=1)
         return None

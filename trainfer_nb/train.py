@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 import trainfer_nb
 from fastcore.basics import patch
 from .core import (check_choice, resolve_device, to_device, to_host, xgboost_cuda_built, cuda_gpus,
-                              lightgbm_gpu_error, DeviceUnavailableError, ResourceMeter, _silence_fds)
+                              lightgbm_gpu_error, DeviceUnavailableError, ResourceMeter, held_output)
 from .data import Dataset, as_matrix, as_trained, atomic_path, check_writable, sha256_file, category_dtypes, typed_categories, _check_unique, csr, TASKS, DEFAULT_METRICS
 
 # %% auto #0
@@ -480,6 +480,7 @@ class LightGBMBackend:
     def fit(self, splits, names, ftypes, params, rounds, eval_sets, loop, init_model=None):
         import lightgbm as lgb
         def hook(env):
+            held.release()   # the first round: the progress bar, callbacks and LightGBM's own log write as they come
             latest = {}
             for s, m, v, *_ in env.evaluation_result_list: latest.setdefault(s, {})[m] = v
             if loop.after(env.model, latest):
@@ -490,8 +491,10 @@ class LightGBMBackend:
         dtrain = lgb.Dataset(tr.X, tr.y, group=tr.group, weight=tr.weight, feature_name=names, categorical_feature=cats, free_raw_data=False)
         valid = [dtrain if s == 'train' else lgb.Dataset(splits[s].X, splits[s].y, group=splits[s].group, weight=splits[s].weight, reference=dtrain)
                  for s in eval_sets]
-        try: return lgb.train(params, dtrain, rounds - loop.rounds_done, valid_sets=valid, valid_names=list(eval_sets),
-                              callbacks=[hook], init_model=init_model)
+        try:   # LightGBM's lines before the first round held back: a parameter it refuses prints a '[Fatal]' line before the error says the same
+            with held_output() as held:
+                return lgb.train(params, dtrain, rounds - loop.rounds_done, valid_sets=valid, valid_names=list(eval_sets),
+                                 callbacks=[hook], init_model=init_model)
         except lgb.basic.LightGBMError as e:   # without the C++ source file and line it names
             raise lgb.basic.LightGBMError(re.sub(r'\s+at \S+, line \d+\s*\.?\s*$', '', str(e).strip())) from None
 
@@ -512,7 +515,7 @@ class LightGBMBackend:
     def save(self, model, path): model.save_model(str(path), num_iteration=-1)
     def load(self, path):
         import lightgbm as lgb
-        with _silence_fds(): return lgb.Booster(model_file=str(path))   # a broken file: LightGBM prints its '[Fatal]' line before raising the same
+        with held_output(): return lgb.Booster(model_file=str(path))   # a broken file: LightGBM prints its '[Fatal]' line before raising the same
     def importance(self, model, names): return pd.Series(model.feature_importance('gain'), index=names)   # in training order
     def splits(self, model) -> int: return int(model.feature_importance('split').sum())
 
