@@ -70,7 +70,7 @@ def run_demo(rounds:int=200, device:str='auto', backends=DEMO_BACKENDS, dataset:
         p = Predictor.from_result(r, device=r.device)
         X = p.matrix(data.test.X)
         lat, thr = latency(p.predict_score, X, n_calls=latency_calls), throughput(p.predict_score, X)
-        gpu = r.resources['peak_gpu_mem']
+        gpu = r.resources['peak_gpu_mem'] - r.resources['start_gpu_mem'] if r.device == 'cuda' else None   # what this training took: the device's own figure counts every process
         rows.append({'model': b, 'rows': r.n_train, 'features': len(r.feature_names), 'device': r.device,
                      'train_s': r.resources['wall_s'], 'peak_rss_mib': r.resources['peak_rss'] / 2**20,
                      'peak_gpu_mib': np.nan if gpu is None else gpu / 2**20,
