@@ -205,7 +205,8 @@ class ResourceMeter:
                     start_gpu_mem=self.start_gpu_mem, peak_gpu_mem=self.peak_gpu_mem)
 
     def __repr__(self):
-        gpu = f", peak GPU {self.peak_gpu_mem/2**20:.0f} MiB" if self.peak_gpu_mem is not None else ''
+        gpu = (f", peak GPU {self.peak_gpu_mem/2**20:.0f} MiB (+{(self.peak_gpu_mem - self.start_gpu_mem)/2**20:.0f} in the block)"
+               if self.peak_gpu_mem is not None else '')
         if self.wall_s is None: return 'ResourceMeter(running)'
         return (f"ResourceMeter(wall {self.wall_s:.3f} s, CPU {self.cpu_s:.3f} s, "
                 f"peak RSS {self.peak_rss/2**20:.0f} MiB{gpu})")
