@@ -54,6 +54,7 @@ class _Held:
     def __init__(self, replay:bool): self.saved, self.replay = [], replay
     def release(self):
         "Give the process its output back, writing out what was held unless `replay` is off; at most once."
+        if not self.saved: return
         sys.stdout.flush(); sys.stderr.flush()   # Python's own writes from the block land with the rest
         for fd, copy, held in self.saved:
             os.dup2(copy, fd); os.close(copy)
@@ -65,16 +66,18 @@ class _Held:
 @contextlib.contextmanager
 def held_output(replay:bool=True):
     """Hold what C and C++ code writes to stdout and stderr (a library's own lines, not Python's warnings) for the block,
-    and write it out after it; dropped where the block raises (the error says it) or `replay` is off. The handle's
-    `release()` ends the hold early."""
+    and write it out after it; dropped where the block raises an error (which says it) or `replay` is off. The handle's
+    `release()` ends the hold early. In the main thread only: two threads holding the same descriptors at once could
+    leave them pointing at a closed hold."""
     h = _Held(replay)
-    try:
-        sys.stdout.flush(); sys.stderr.flush()
-        for fd in (1, 2):
-            f = tempfile.TemporaryFile(); h.saved.append((fd, os.dup(fd), f)); os.dup2(f.fileno(), fd)
-    except OSError: h.release()  # no real file descriptors (some notebook front ends): leave output as is
+    if threading.current_thread() is threading.main_thread():
+        try:
+            sys.stdout.flush(); sys.stderr.flush()
+            for fd in (1, 2):
+                f = tempfile.TemporaryFile(); h.saved.append((fd, os.dup(fd), f)); os.dup2(f.fileno(), fd)
+        except OSError: h.release()  # no real file descriptors (some notebook front ends): leave output as is
     try: yield h
-    except BaseException: h.replay = False; raise
+    except Exception: h.replay = False; raise
     finally: h.release()
 
 @functools.cache
