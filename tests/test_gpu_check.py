@@ -45,10 +45,14 @@ def test_runs_a_real_notebook_and_writes_its_report(tmp_path):
     r = subprocess.run([sys.executable, str(ROOT / 'tools' / 'gpu_check.py'), '--nbs', 'nbs/00_core.ipynb', '--flags', '',
                         '--rounds', '0', '--bench', 'quick', '--out', str(out)], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert '2 passed, 0 failed' in r.stdout   # the notebook, and the GPU bench's dry run (its CPU rows)
+    assert '3 passed, 0 failed' in r.stdout   # the notebook, and the GPU benches' dry runs (their CPU rows)
     report = json.loads((out / 'gpu-check.json').read_text())
     assert report['notebooks'][0]['notebook'] == '00_core.ipynb' and report['notebooks'][0]['ok']
-    assert report['bench'] == 0
+    assert report['bench'] == {'infer_gpu.py': 0, 'train_gpu.py': 0}
+    trained = json.loads((out / 'train_gpu.json').read_text())['runs']
+    assert [(t['backend'], t['device']) for t in trained] == [('xgboost', 'cpu')] * 2 + [('lightgbm', 'cpu')] * 2
+    assert all(t['max_diff_vs_first_run'] == 0 and t['test_metric'] > 0.88 for t in trained), trained   # the CPU gives the same model twice
+    assert '| flights | lightgbm | cpu |' in (out / 'train_gpu.md').read_text()
     bench = json.loads((out / 'infer_gpu.json').read_text())
     rates = {x['predictor']: x['rows_per_s'] for x in bench['models'][0]['rows_per_s']}
     assert set(rates) == {'trainfer cpu', 'xgboost inplace_predict, cpu'} and min(rates.values()) > 0, rates

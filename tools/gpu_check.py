@@ -1,4 +1,4 @@
-"""Run the notebooks' test cells with the `gpu` flag on, then bench/infer_gpu.py, then the demo on the GPU beside the CPU.
+"""Run the notebooks' test cells with the `gpu` flag on, then bench/infer_gpu.py and bench/train_gpu.py, then the demo on the GPU beside the CPU.
 
 The lent GPU machine has no nbdev, IPython or network, so this runs each notebook's code cells in order in one
 namespace, as `nbdev_test` does: cells flagged with a `tst_flags` flag run only when that flag is asked for
@@ -10,6 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TST_FLAGS = {'notest', 'slow', 'gpu'}
+BENCHES = ('infer_gpu.py', 'train_gpu.py')   # under bench/: each writes its .md and .json to the output folder
 NBDEV_LINE = re.compile(r'^\s*(from nbdev\b|import nbdev\b|show_doc\()')
 
 def cell_flags(src:str) -> set:
@@ -57,7 +58,7 @@ def main():
     ap.add_argument('--flags', default='gpu', help="test flags to run, space-separated ('' for none)")
     ap.add_argument('--nbs', default='', help='notebooks to run (glob under the repo); default: those with a `gpu` cell')
     ap.add_argument('--rounds', type=int, default=200, help='boosting rounds in the demo; 0 skips it')
-    ap.add_argument('--bench', default='full', choices=('full', 'quick', 'none'), help='bench/infer_gpu.py: CUDA kernel against XGBoost on the GPU')
+    ap.add_argument('--bench', default='full', choices=('full', 'quick', 'none'), help='bench/infer_gpu.py (CUDA kernel against XGBoost on the GPU) and bench/train_gpu.py (training on the GPU beside the CPU)')
     ap.add_argument('--out', default='bench/out', help='folder for the JSON and Markdown results')
     a = ap.parse_args()
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
@@ -73,10 +74,12 @@ def main():
               + (f", cells {r['failed_cells']} failed ({len(r['failed_flagged'])} flagged)" if not r['ok'] else '') + f" {r['seconds']:6.1f} s", flush=True)
         if not r['ok']: print(f"the first failure (cell {r['failed_cells'][0]}):\n{r['error']}", flush=True)
     report = dict(info=system_info(), notebooks=results, demo={}, bench=None)
-    if a.bench != 'none':   # in its own process: a failure there leaves the notebooks' results standing
-        cmd = [sys.executable, str(ROOT / 'bench' / 'infer_gpu.py'), '--out', str(out)] + (['--quick'] if a.bench == 'quick' else [])
-        report['bench'] = subprocess.run(cmd, cwd=ROOT).returncode
-        print(f"bench/infer_gpu.py: exit {report['bench']}", flush=True)
+    if a.bench != 'none':   # each in its own process: a failure there leaves the other results standing
+        report['bench'] = {}
+        for script in BENCHES:
+            cmd = [sys.executable, str(ROOT / 'bench' / script), '--out', str(out)] + (['--quick'] if a.bench == 'quick' else [])
+            report['bench'][script] = subprocess.run(cmd, cwd=ROOT).returncode
+            print(f"bench/{script}: exit {report['bench'][script]}", flush=True)
     if a.rounds:
         for dev in ('auto', 'cpu'):
             df = run_demo(rounds=a.rounds, device=dev)
@@ -84,8 +87,9 @@ def main():
             report['demo'][dev] = df.reset_index().to_dict(orient='records')
             (out/f'demo-{dev}.txt').write_text(format_demo(df) + '\n')
     (out/'gpu-check.json').write_text(json.dumps(report, indent=1, default=str))
-    failed = [r['notebook'] for r in results if not r['ok']] + (['bench/infer_gpu.py'] if report['bench'] else [])
-    print(f"\n{len(results) + (report['bench'] is not None) - len(failed)} passed, {len(failed)} failed")
+    benches = report['bench'] or {}
+    failed = [r['notebook'] for r in results if not r['ok']] + [f'bench/{s}' for s, rc in benches.items() if rc]
+    print(f"\n{len(results) + len(benches) - len(failed)} passed, {len(failed)} failed" + (f": {', '.join(failed)}" if failed else ''))
     return 1 if failed else 0
 
 if __name__ == '__main__': sys.exit(main())
