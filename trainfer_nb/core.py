@@ -51,14 +51,15 @@ def xgboost_cuda_built() -> bool:
 
 class _Held:
     "The process's C-level stdout and stderr, held in temporary files until `release`."
-    def __init__(self, replay:bool): self.saved, self.replay = [], replay
+    def __init__(self, replay:bool): self.saved, self.replay, self.repeated = [], replay, None
     def release(self):
-        "Give the process its output back, writing out what was held unless `replay` is off; at most once."
+        "Give the process its output back, writing out what was held (but lines holding `repeated`) unless `replay` is off; at most once."
         if not self.saved: return
         sys.stdout.flush(); sys.stderr.flush()   # Python's own writes from the block land with the rest
         for fd, copy, held in self.saved:
             os.dup2(copy, fd); os.close(copy)
             held.seek(0); data = held.read() if self.replay else b''
+            if self.repeated: data = b''.join(l for l in data.splitlines(keepends=True) if self.repeated not in l)
             while data: data = data[os.write(fd, data):]
             held.close()
         self.saved = []
@@ -66,9 +67,9 @@ class _Held:
 @contextlib.contextmanager
 def held_output(replay:bool=True):
     """Hold what C and C++ code writes to stdout and stderr (a library's own lines, not Python's warnings) for the block,
-    and write it out after it; dropped where the block raises an error (which says it) or `replay` is off. The handle's
-    `release()` ends the hold early. In the main thread only: two threads holding the same descriptors at once could
-    leave them pointing at a closed hold."""
+    and write it out after it, but the lines that repeat the error the block raises (a library's `[Fatal] ...`), or
+    nothing where `replay` is off. The handle's `release()` ends the hold early. In the main thread only: two threads
+    holding the same descriptors at once could leave them pointing at a closed hold."""
     h = _Held(replay)
     if threading.current_thread() is threading.main_thread():
         try:
@@ -77,7 +78,9 @@ def held_output(replay:bool=True):
                 f = tempfile.TemporaryFile(); h.saved.append((fd, os.dup(fd), f)); os.dup2(f.fileno(), fd)
         except OSError: h.release()  # no real file descriptors (some notebook front ends): leave output as is
     try: yield h
-    except Exception: h.replay = False; raise
+    except Exception as e:
+        h.repeated = str(e).strip().split('\n')[0].encode() or None   # the error says it once
+        raise
     finally: h.release()
 
 @functools.cache
