@@ -2,7 +2,7 @@
 
 Models: XGBoost on flights, 100 trees of depth 6 and 500 of depth 8 (as in bench/infer.py), trained on the GPU.
 Measured on batches of 65,536 and 1,048,576 rows (the test rows repeated), in interleaved rounds (medians kept):
-rows/s of XGBoost `inplace_predict` on the GPU and of our kernel, each with the batch already on the GPU (CuPy) and
+rows/s of XGBoost's own `inplace_predict` on the GPU (called directly, as a user would) and of our kernel, each with the batch already on the GPU (CuPy) and
 with a NumPy batch (copied there on each call), with the CPU predictors (ours and XGBoost's, every core) beside
 them on the smaller batch; the largest difference between our kernel and our CPU predictor.
 `tools/gpu-check` runs it on a lent GPU and writes infer_gpu.md and infer_gpu.json to its output folder. Without a
@@ -21,13 +21,21 @@ from trainfer_nb.infer import Predictor, throughput
 
 BATCHES = (65_536, 1_048_576)
 
+def xgboost_on(booster, device:str):
+    """XGBoost's own `inplace_predict` on `device`, called as a user would: a NumPy batch is copied to the GPU first
+    (given host rows, a CUDA booster falls back to a DMatrix, with a warning), the output comes back where the input was."""
+    b = booster.copy(); b.set_param({'device': device})
+    if device == 'cpu': return b.inplace_predict
+    import cupy as cp
+    return lambda X: b.inplace_predict(X) if isinstance(X, cp.ndarray) else cp.asnumpy(b.inplace_predict(cp.asarray(X)))
+
 def predictors(result, gpu:bool) -> dict:
-    "name -> (Predictor, batch sizes it runs, input kinds it takes)."
-    p = {'trainfer cpu': (Predictor.from_result(result, device='cpu', engine='cpu'), BATCHES[:1], ('numpy',)),
-         'xgboost inplace_predict, cpu': (Predictor.from_result(result, device='cpu', engine='native'), BATCHES[:1], ('numpy',))}
+    "name -> (scoring function, batch sizes it runs, input kinds it takes)."
+    p = {'trainfer cpu': (Predictor.from_result(result, device='cpu', engine='cpu').predict_score, BATCHES[:1], ('numpy',)),
+         'xgboost inplace_predict, cpu': (xgboost_on(result.model, 'cpu'), BATCHES[:1], ('numpy',))}
     if gpu:
-        p['trainfer cuda'] = (Predictor.from_result(result, device='cuda', engine='cuda'), BATCHES, ('cupy', 'numpy'))
-        p['xgboost inplace_predict, cuda'] = (Predictor.from_result(result, device='cuda', engine='native'), BATCHES, ('cupy', 'numpy'))
+        p['trainfer cuda'] = (Predictor.from_result(result, device='cuda', engine='cuda').predict_score, BATCHES, ('cupy', 'numpy'))
+        p['xgboost inplace_predict, cuda'] = (xgboost_on(result.model, 'cuda'), BATCHES, ('cupy', 'numpy'))
     return p
 
 def bench_model(d, X, trees:int, depth:int, rounds:int, gpu:bool) -> dict:
@@ -47,10 +55,10 @@ def bench_model(d, X, trees:int, depth:int, rounds:int, gpu:bool) -> dict:
         for name, (p, sizes, kinds) in preds.items():
             for n in sizes:
                 for kind in kinds:
-                    t = throughput(p.predict_score, inputs[n][kind], min_seconds=0.3)
+                    t = throughput(p, inputs[n][kind], min_seconds=0.3)
                     seen.setdefault((name, kind, n), []).append(t['rows_per_s'])
-    cpu = preds['trainfer cpu'][0].predict_score(inputs[BATCHES[0]]['numpy'])
-    diff = {name: float(np.abs(to_host(p.predict_score(inputs[BATCHES[0]]['numpy'])) - cpu).max()) for name, (p, _, _) in preds.items()}
+    cpu = preds['trainfer cpu'][0](inputs[BATCHES[0]]['numpy'])
+    diff = {name: float(np.abs(to_host(p(inputs[BATCHES[0]]['numpy'])) - cpu).max()) for name, (p, _, _) in preds.items()}
     return dict(model=f'{trees} trees, depth {depth}', device=r.device, train_s=train_s,
                 rows_per_s=[dict(predictor=k[0], input=k[1], batch=k[2], rows_per_s=float(np.median(v)), rounds=len(v)) for k, v in seen.items()],
                 max_abs_diff_vs_trainfer_cpu=diff)
