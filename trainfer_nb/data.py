@@ -220,7 +220,8 @@ def day_seconds(s:pd.Series) -> pd.Series:
 
 def is_times(s:pd.Series) -> bool:
     "Whether every present value of text column `s` is a time of day, and one is present."
-    present = pd.Series(pd.unique(s.dropna()))   # each distinct value once: a day has 86,400 seconds, a file may have millions of rows
+    try: present = pd.Series(pd.unique(s.dropna()))   # each distinct value once: a day has 86,400 seconds, a file may have millions of rows
+    except TypeError: return False   # values that are no text (lists, dicts)
     return bool(len(present)) and bool(day_seconds(present).notna().all())
 
 def numeric_column(col:pd.Series, name:str) -> np.ndarray:
@@ -231,11 +232,13 @@ def numeric_column(col:pd.Series, name:str) -> np.ndarray:
         codes = col.cat.codes.to_numpy(np.float32)
         return np.where(codes < 0, np.float32(np.nan), codes)
     try: return pd.to_numeric(col, errors='raise').to_numpy(dtype=np.float32, na_value=np.nan)
-    except (ValueError, TypeError) as e: why = e
+    except (ValueError, TypeError): pass
     try: return epoch_seconds(pd.to_datetime(col, format='ISO8601', utc=True)).to_numpy(np.float32)
     except (ValueError, TypeError): pass
     if is_times(col): return day_seconds(col).to_numpy(np.float32)
-    raise ValueError(f"column {name!r} is not numeric: {why}")
+    try: bad = col[col.notna() & pd.to_numeric(col, errors='coerce').isna()]   # in our words: pandas' own change between versions
+    except (ValueError, TypeError): bad = col[col.notna()]   # values no number could be (lists, dicts)
+    raise ValueError(f"column {name!r} is not numeric: {bad.iloc[0]!r} is not a number" + (f" ({len(bad):,} such values)" if len(bad) > 1 else ''))
 
 def kept_as_text(v) -> bool:
     "Whether JSON metadata holds category `v` as its text: values other than text, numbers, booleans and missing ones (dates, periods)."
