@@ -226,8 +226,8 @@ def is_times(s:pd.Series) -> bool:
 
 def numeric_column(col:pd.Series, name:str) -> np.ndarray:
     "A numeric feature as float32: numbers; datetimes (values, or ISO 8601 text such as a CSV holds) as `epoch_seconds`; times of day and durations as seconds; a category column's codes."
-    if pd.api.types.is_datetime64_any_dtype(col): return epoch_seconds(col).to_numpy(np.float32)
-    if pd.api.types.is_timedelta64_dtype(col): return col.dt.total_seconds().to_numpy(np.float32)
+    if col.dtype.kind == 'M': return epoch_seconds(col).to_numpy(np.float32)   # NumPy's, pandas' zoned and Arrow's (which pandas 2 does not count as datetime64)
+    if col.dtype.kind == 'm': return col.dt.total_seconds().to_numpy(np.float32, na_value=np.nan)
     if isinstance(col.dtype, pd.CategoricalDtype):   # no categories known for it: its codes, as LightGBM and XGBoost read a category column
         codes = col.cat.codes.to_numpy(np.float32)
         return np.where(codes < 0, np.float32(np.nan), codes)
@@ -678,8 +678,8 @@ def infer_types(X:pd.DataFrame) -> pd.DataFrame:
         if isinstance(s.dtype, pd.CategoricalDtype) or pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s): out[c] = s
         elif held_numbers(s): out[c] = pd.to_numeric(s)
         elif pd.api.types.is_bool_dtype(s): out[c] = s.astype(np.float32 if s.isna().any() else np.int8)   # nullable: NA stays missing
-        elif pd.api.types.is_datetime64_any_dtype(s): out[c] = epoch_seconds(s)
-        elif pd.api.types.is_timedelta64_dtype(s): out[c] = s.dt.total_seconds()
+        elif s.dtype.kind == 'M': out[c] = epoch_seconds(s)   # Arrow's too
+        elif s.dtype.kind == 'm': out[c] = s.dt.total_seconds()
         else: out[c] = s.astype('category')
     return pd.DataFrame(out, index=X.index)
 
