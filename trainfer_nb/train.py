@@ -25,8 +25,9 @@ __all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'SCORES', 'PROBABILITY_OBJE
            'fingerprint', 'matrix_on', 'input_device', 'Split', 'param_key', 'merge_params', 'did_you_mean', 'prepare',
            'RoundInfo', 'Rounds', 'short_xgboost_error', 'XGBoostBackend', 'LightGBMBackend', 'SklearnBackend',
            'backend_for', 'Checkpointer', 'library_name', 'library_names', 'feature_params', 'device_for', 'diverged',
-           'xgboost_intercept_outside', 'check_training', 'train', 'library_versions', 'check_model_path',
-           'read_metadata', 'load_model', 'plot_learning_curve', 'feature_importance', 'plot_importance']
+           'xgboost_intercept_outside', 'check_training', 'check_rounds', 'train', 'library_versions',
+           'check_model_path', 'read_metadata', 'load_model', 'plot_learning_curve', 'feature_importance',
+           'plot_importance']
 
 # %% ../nbs/02_train.ipynb #95495dc9
 BACKENDS = ('xgboost', 'lightgbm', 'sklearn')
@@ -833,6 +834,14 @@ def check_training(data:Dataset, backend:str, task:str='auto', device:str='auto'
     backend_for(backend, task).check_params(params or {})
     return task, dev
 
+def _whole(v) -> bool: return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+def check_rounds(num_boost_round, early_stopping_rounds=None):
+    "Refuse a round count that is not a positive integer, and early stopping rounds that are not whole or below 0 (0, None: none)."
+    if not _whole(num_boost_round) or num_boost_round <= 0: raise ValueError(f"num_boost_round must be a positive integer, got {num_boost_round!r}")
+    if early_stopping_rounds is not None and (not _whole(early_stopping_rounds) or early_stopping_rounds < 0):
+        raise ValueError(f"early_stopping_rounds must be a positive integer (or None, 0: no early stopping), got {early_stopping_rounds!r}")
+
 def train(data:Dataset, # what to learn from: its train rows fit, its valid rows evaluate, its test rows score
           backend:str='xgboost', # 'xgboost', 'lightgbm' or 'sklearn'
           *, task:str='auto', # 'auto' (the data set's) or one of TASKS
@@ -850,11 +859,8 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
          ) -> TrainResult:
     "Train a `backend` model on `data` on `device`, and score it on the test rows."
     task, dev = check_training(data, backend, task, device, params)
-    if not isinstance(num_boost_round, (int, np.integer)) or num_boost_round <= 0:
-        raise ValueError(f"num_boost_round must be a positive integer, got {num_boost_round!r}")
+    check_rounds(num_boost_round, early_stopping_rounds)
     eval_sets = tuple(check_choice(s, ('train', 'valid'), 'eval set') for s in eval_sets)
-    if early_stopping_rounds is not None and (not isinstance(early_stopping_rounds, (int, np.integer)) or isinstance(early_stopping_rounds, bool) or early_stopping_rounds < 0):
-        raise ValueError(f"early_stopping_rounds must be a positive integer (or None, 0: no early stopping), got {early_stopping_rounds!r}")
     if early_stopping_rounds and not eval_sets: raise ValueError("early stopping needs an eval set to watch; eval_sets is empty")
     if resume and not checkpoint_dir: raise ValueError("resume=True needs a checkpoint_dir")
     for cb in callbacks:

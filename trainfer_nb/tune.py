@@ -11,7 +11,7 @@ import hashlib, time
 import numpy as np, pandas as pd
 from .core import check_choice
 from .data import Dataset, check_writable
-from .train import train, check_training, merge_params, BACKENDS, EVAL_METRICS, _jsonable, _differing
+from .train import train, check_training, check_rounds, _whole, merge_params, BACKENDS, EVAL_METRICS, _jsonable, _differing
 
 # %% auto #0
 __all__ = ['default_space', 'TuneResult', 'data_fingerprint', 'tune']
@@ -103,11 +103,9 @@ def tune(data:Dataset, backend:str='xgboost', n_trials:int=20, # trials at most;
     "Search `backend`'s parameters on `data` with Optuna; returns the best parameters and the study."
     import optuna
     check_choice(backend, BACKENDS, 'backend')
-    for name, v in (('n_trials', n_trials), ('num_boost_round', num_boost_round)):
-        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v <= 0: raise ValueError(f"{name} must be a positive integer, got {v!r}")
+    if not _whole(n_trials) or n_trials <= 0: raise ValueError(f"n_trials must be a positive integer, got {n_trials!r}")
+    check_rounds(num_boost_round, early_stopping_rounds)   # train's own checks
     if timeout is not None and not timeout > 0: raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
-    if early_stopping_rounds is not None and (not isinstance(early_stopping_rounds, (int, np.integer)) or isinstance(early_stopping_rounds, bool) or early_stopping_rounds < 0):
-        raise ValueError(f"early_stopping_rounds must be a positive integer (or None, 0: none), got {early_stopping_rounds!r}")
     if params is not None and not isinstance(params, dict): raise ValueError(f"params must be a dict of library parameters, got {params!r}")
     check_training(data, backend, device=device, params=params)   # bad data, parameters or device: one line now, not a failed first trial
     metric = data.metric
