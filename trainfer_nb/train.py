@@ -119,7 +119,8 @@ def fingerprint(X, y, weight=None) -> str:
     "SHA-256 of a feature matrix (dense or CSR), its labels and, if any, its row weights."
     h = hashlib.sha256()
     parts = (X.data, X.indices, X.indptr) if sp.issparse(X) else (np.ascontiguousarray(to_host(X)),)
-    for a in (*parts, np.ascontiguousarray(to_host(y)), *([] if weight is None else [b'weight', weight])): h.update(np.asarray(a).tobytes())
+    for a in (*parts, to_host(y), *([] if weight is None else [b'weight', weight])):
+        h.update(a if isinstance(a, bytes) else np.ascontiguousarray(a))   # the array's own memory: `tobytes` would copy a big matrix whole
     return h.hexdigest()
 
 def matrix_on(X, device:str):
@@ -279,11 +280,11 @@ def _validate(data:Dataset, task:str, backend:str, params:dict|None=None):
 def prepare(data:Dataset, task:str, device:str, parts=('train', 'valid', 'test')) -> tuple[dict[str, Split], np.ndarray|None]:
     "The splits of `data` as backend-ready `Split`s, and the classes (for classifiers)."
     classes = np.unique(data.y) if task in ('binary', 'multiclass') else None
-    out = {}
+    out, cats = {}, data.categories
     for k in parts:
         p = data.part(k)
         y = np.searchsorted(classes, p.y) if classes is not None else np.asarray(p.y)
-        out[k] = Split(matrix_on(as_matrix(p.X, data.categories), device), y.astype(np.float32),
+        out[k] = Split(matrix_on(as_matrix(p.X, cats), device), y.astype(np.float32),
                        None if p.group is None else group_sizes(p.group), p.group, p.weight)
     return out, classes
 
@@ -898,7 +899,8 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
                     if loop.rounds_done < num_boost_round else init
         finally: loop.close()
         model = b.finish(model, loop.best_iteration)
-        b.keep_categories(model, {lib: data.categories[c] for c, lib in zip(data.feature_names, library_names(backend, data.feature_names)) if c in data.categories})
+        cats = data.categories
+        b.keep_categories(model, {lib: cats[c] for c, lib in zip(data.feature_names, library_names(backend, data.feature_names)) if c in cats})
     if (d := diverged(loop.history, watch, loop.higher, loop.best_iteration)):
         warnings.warn(f"{watch[0]} {watch[1]} rose from {d[1]:.4g} (round {d[0] + 1}) to {d[2]:.4g} (round {loop.best_iteration + 1}): the model diverged"
                       f"{_rare_classes(splits['train'].y, classes)}. {DIVERGENCE_HINTS[backend]}; or early_stopping_rounds, which keeps the best round",
@@ -913,7 +915,7 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
     scores = test_scores(task, test.y, b.predict(model, test.X, loop.best_iteration, task), test.qid, test.weight) if test else {}
     return TrainResult(backend, model, task, dev, p, loop.rounds_done, loop.best_iteration, loop.history, metric,
                        scores, meter.as_dict(), data.feature_names, data.feature_types,
-                       data.categories, classes, int(splits['train'].X.shape[0]), fp, loop.best_score, list(data.na_values),
+                       cats, classes, int(splits['train'].X.shape[0]), fp, loop.best_score, list(data.na_values),
                        dict(data.date_orders))
 
 # %% ../nbs/02_train.ipynb #0caccb0d
