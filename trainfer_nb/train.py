@@ -770,7 +770,7 @@ def _lightgbm_gpu_type():
     raise DeviceUnavailableError(f"LightGBM cannot use the GPU here: {lightgbm_gpu_error('gpu')}")
 
 def device_for(backend:str, device:str) -> str:
-    "The device `backend` will train on for a request of `device`; an explicit 'cuda' that cannot be honoured raises."
+    "The device `backend` will train on for a request of `device`; an explicit 'cuda' that cannot be honoured raises. Under 'auto' LightGBM takes the GPU only with its CUDA learner."
     if backend == 'sklearn' and device == 'cuda':
         raise DeviceUnavailableError("scikit-learn trains on the CPU only: use backend='xgboost' or 'lightgbm' for a GPU")
     dev = resolve_device(device)
@@ -781,10 +781,9 @@ def device_for(backend:str, device:str) -> str:
     if backend == 'xgboost' and not xgboost_cuda_built():
         raise DeviceUnavailableError("the installed XGBoost was built without CUDA; install the PyPI xgboost wheel")
     if backend == 'lightgbm':
-        try: _lightgbm_gpu_type()
-        except DeviceUnavailableError:
-            if device == 'auto': return 'cpu'
-            raise
+        # its OpenCL learner, the one in the PyPI wheel, only when asked for: not the same model twice, and slower than the CPU on flights (H200)
+        if device == 'auto': return 'cuda' if lightgbm_gpu_error('cuda') is None else 'cpu'
+        _lightgbm_gpu_type()
     return dev
 
 # %% ../nbs/02_train.ipynb #fdbd3d59
