@@ -7,7 +7,7 @@ comma   := ,
 HAS_GPU := $(shell nvidia-smi -L >/dev/null 2>&1 && echo 1)
 EXTRAS  := dev$(if $(HAS_GPU),$(comma)gpu)
 
-.PHONY: demo test docs install sync-check nbtest pytest gpu-check gpu-wheels clean
+.PHONY: demo test docs install sync-check nbtest pytest bench gpu-check gpu-wheels clean
 
 $(BIN)/.installed: settings.ini setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,13 @@ test: sync-check nbtest pytest
 # examples show their output; tests/test_docs.py builds it without running them
 docs: install
 	OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1 $(BIN)/python tools/docs.py --execute
+
+# The CPU benchmarks, rewriting bench/results/; the peers' packages (ONNX Runtime, Treelite) are the [bench] extra. Run alone: they time
+bench: install
+	$(BIN)/python -m pip install -q -e ".[$(EXTRAS),bench]" && $(BIN)/python -m pip check
+	$(BIN)/python bench/infer.py
+	$(BIN)/python bench/train_overhead.py
+	$(BIN)/python bench/data_shards.py
 
 # On a machine with an NVIDIA GPU: the `#| gpu` cells and the demo on the GPU (see README)
 gpu-check:

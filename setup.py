@@ -30,7 +30,7 @@ setuptools.setup(
     packages=setuptools.find_packages(include=[cfg['lib_path'], cfg['lib_path'] + '.*']),
     include_package_data=True,
     install_requires=reqs('requirements'),
-    extras_require={'dev': reqs('dev_requirements'), 'gpu': reqs('gpu_requirements')},
+    extras_require={'dev': reqs('dev_requirements'), 'gpu': reqs('gpu_requirements'), 'bench': reqs('bench_requirements')},
     python_requires='>=' + min_python,
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',
