@@ -171,12 +171,23 @@ def bench_deep(d, Xb, rounds=100):
         print(f"  deep {name:20s} p50 {v['p50_us']:8.1f} us  {v['rows_per_s']:12,.0f} rows/s  diff {v['max_abs_diff']:.1e}", flush=True)
     return dict(trees=rounds, depth=depth, results=res)
 
+PACKAGES = ('xgboost', 'lightgbm', 'scikit-learn', 'onnxruntime', 'onnxmltools', 'treelite', 'tl2cgen', 'numba', 'numpy')
+
+def versions() -> dict:
+    "The version of each predictor's package (a peer's speed changes between its releases)."
+    from importlib.metadata import version, PackageNotFoundError
+    def v(p):
+        try: return version(p)
+        except PackageNotFoundError: return 'not installed'
+    return {'python': platform.python_version(), **{p: v(p) for p in PACKAGES}}
+
 def report(out, runs):
     lines = [f"# Inference: the compiled forest against the peers\n",
              f"Machine: {platform.processor() or platform.machine()}, {THREADS} threads for every predictor; {out['when']}; "
              f"flights test rows, batch {SIZES[-1]:,} rows. Every figure is the median of {ROUNDS} interleaved rounds (each: 400 single-row "
              f"calls, then batches for at least 0.3 s), so that the machine's drift reaches every predictor alike. Ratios are ours "
-             f"over the best peer in the same run.\n"]
+             f"over the best peer in the same run.\n",
+             "Versions: " + ', '.join(f"{k} {v}" for k, v in out.get('versions', {}).items()) + ".\n"]
     for r in runs:
         res = {k: v for k, v in r['results'].items() if 'error' not in v}
         peers_ = {k: v for k, v in res.items() if not k.startswith('trainfer')}
@@ -252,7 +263,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         runs = [bench_size(X, y, Xb, t, dep, names, Path(tmp)) for t, dep in sizes]
     deep = bench_deep(d, Xb, rounds=20 if a.quick else 100)
-    out = dict(when=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), threads=THREADS, runs=runs, deep=deep)
+    out = dict(when=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), threads=THREADS, versions=versions(), runs=runs, deep=deep)
     res = ROOT / 'results'; res.mkdir(exist_ok=True)
     stem = 'infer-quick' if a.quick else 'infer'
     (res / f'{stem}.json').write_text(json.dumps(out, indent=1))
