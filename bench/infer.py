@@ -181,9 +181,17 @@ def versions() -> dict:
         except PackageNotFoundError: return 'not installed'
     return {'python': platform.python_version(), **{p: v(p) for p in PACKAGES}}
 
+def cpu() -> str:
+    "The CPU as the compiler sees it: the kernels' code (and the peers' speed) depends on it, not only on `x86_64`."
+    import llvmlite.binding as ll
+    info = Path('/proc/cpuinfo').read_text() if Path('/proc/cpuinfo').exists() else ''
+    name = next((l.split(':', 1)[1].strip() for l in info.splitlines() if l.startswith('model name')), platform.processor() or platform.machine())
+    flags = next((l.split(':', 1)[1].split() for l in info.splitlines() if l.startswith('flags')), [])
+    return f"{name} (LLVM: {ll.get_host_cpu_name()}; {', '.join(f for f in ('avx2', 'avx512f') if f in flags) or 'no AVX2'})"
+
 def report(out, runs):
     lines = [f"# Inference: the compiled forest against the peers\n",
-             f"Machine: {platform.processor() or platform.machine()}, {THREADS} threads for every predictor; {out['when']}; "
+             f"Machine: {out.get('cpu', platform.machine())}, {THREADS} threads for every predictor; {out['when']}; "
              f"flights test rows, batch {SIZES[-1]:,} rows. Every figure is the median of {ROUNDS} interleaved rounds (each: 400 single-row "
              f"calls, then batches for at least 0.3 s), so that the machine's drift reaches every predictor alike. Ratios are ours "
              f"over the best peer in the same run.\n",
@@ -263,7 +271,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         runs = [bench_size(X, y, Xb, t, dep, names, Path(tmp)) for t, dep in sizes]
     deep = bench_deep(d, Xb, rounds=20 if a.quick else 100)
-    out = dict(when=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), threads=THREADS, versions=versions(), runs=runs, deep=deep)
+    out = dict(when=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), threads=THREADS, cpu=cpu(), versions=versions(), runs=runs, deep=deep)
     res = ROOT / 'results'; res.mkdir(exist_ok=True)
     stem = 'infer-quick' if a.quick else 'infer'
     (res / f'{stem}.json').write_text(json.dumps(out, indent=1))
