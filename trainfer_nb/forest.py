@@ -13,9 +13,10 @@ from .train import TrainResult
 __all__ = ['XGB_TRANSFORMS', 'FOREST_FORMAT', 'L', 'R', 'KIND', 'MISS', 'DLEFT', 'COFF', 'CLEN', 'KOFF', 'KLEN', 'SPECIAL',
            'NAN_RIGHT', 'FEATURE_BITS', 'CATEGORY', 'TRUNCATE', 'BLOCK', 'DENSE_LEVELS', 'TRANSFORM_CODES',
            'CUDA_SOURCE', 'CUDA_THREADS', 'UnsupportedModel', 'Forest', 'ubjson', 'from_xgboost', 'from_lightgbm',
-           'from_sklearn', 'forest_of', 'compile_forest', 'save_forest', 'load_forest', 'node_rules', 'Packed',
-           'pack_forest', 'plain_row_args', 'scores', 'as_float32_rows', 'packed_args', 'predict_margin', 'transform',
-           'predict', 'Deep', 'pack_deep', 'deep_args', 'cuda_launch_shape', 'cuda_args', 'cuda_margins']
+           'from_sklearn', 'forest_of', 'compile_forest', 'save_forest', 'load_forest', 'node_rules', 'Bins', 'Packed',
+           'pack_forest', 'bin_nodes', 'plain_row_args', 'scores', 'as_float32_rows', 'packed_args', 'batch_args',
+           'predict_margin', 'transform', 'predict', 'Deep', 'pack_deep', 'deep_args', 'cuda_launch_shape', 'cuda_args',
+           'cuda_margins']
 
 # %% ../nbs/03_forest.ipynb #bec2475b
 class UnsupportedModel(ValueError):
@@ -357,9 +358,15 @@ def _margins(X, feature, g, threshold, value, bits, roots, group, base):
 
 # %% ../nbs/03_forest.ipynb #a4ed2ace
 @dataclass
+class Bins:
+    "A plain forest's thresholds as 16-bit bins: `cuts[start[s]:]` holds feature `features[s]`'s distinct thresholds, sorted, padded with inf to `2**steps[s] - 1`."
+    nodes:np.ndarray; features:np.ndarray; cuts:np.ndarray; start:np.ndarray; steps:np.ndarray
+
+@dataclass
 class Packed:
     "A forest as perfect trees of depth `depth` in heap order (see above), plus the general rules for special nodes."
     depth:int; special:bool; nodes:np.ndarray; orig:np.ndarray; leaves:np.ndarray; group:np.ndarray; rules:np.ndarray; forest:Forest
+    bins:Bins|None = None   # the same splits over bins, for forests without special nodes (see `bin_nodes`)
     @property
     def thresholds(self): return self.nodes.view(np.float32)   # the same memory: column 1 read as float32
     def __repr__(self): return f"Packed({self.forest.n_trees} trees of depth {self.depth}, {int((self.nodes[:, 0] >= SPECIAL).sum())} special nodes)"
@@ -404,7 +411,8 @@ def pack_forest(forest:Forest, max_depth:int=10) -> Packed|None:
     leaves = np.zeros((T, NI + 1), np.float64)
     lf = np.flatnonzero(f.left < 0)
     leaves[tree[lf], (pos[lf] + 1) * 2 ** (D - dep[lf]) - 1 - NI] = f.value[lf]
-    return Packed(D, bool(special.any()), nodes, orig, leaves, f.group.astype(np.uint32), node_rules(f), f)
+    special = bool(special.any())
+    return Packed(D, special, nodes, orig, leaves, f.group.astype(np.uint32), node_rules(f), f, None if special else bin_nodes(nodes, D))
 
 def _split_words(f:Forest, inner):
     "For internal nodes `inner`: the feature word (feature | flags), the threshold word, and which are special."
@@ -418,6 +426,24 @@ def _split_words(f:Forest, inner):
     tw = np.where(special, np.float32(np.nan), thr).astype(np.float32).view(np.uint32)
     tw = np.where(inline, (f.cat_off[inner].astype(np.uint32) << 8) | f.cat_len[inner].astype(np.uint32), tw)
     return word.astype(np.uint32), tw.astype(np.uint32), special
+
+def bin_nodes(nodes:np.ndarray, # packed node records of a forest without special nodes
+              depth:int) -> Bins|None:
+    "Each node as `slot << 16 | bin`: go right when the row's bin (how many cuts it reaches) is at least `bin`; None past 16 bits."
+    t = nodes[:, 1].view(np.float32)
+    inner = np.flatnonzero(~np.isnan(t))   # padding has a NaN threshold
+    features, slot = np.unique(nodes[inner, 0] & FEATURE_BITS, return_inverse=True)
+    o = np.lexsort((t[inner], slot)); so, to = slot[o], t[inner][o]
+    new = np.ones(len(o), bool); new[1:] = (so[1:] != so[:-1]) | (to[1:] != to[:-1])   # -0.0 and 0.0: one cut
+    n = np.bincount(so[new], minlength=len(features))
+    if depth > 15 or len(features) >= 1 << 16 or n.max(initial=0) >= 1 << 16: return None
+    steps = np.frexp(n)[1]                                  # bits of n: a search of `steps` halvings
+    size = (1 << steps) - 1; start = np.cumsum(size) - size
+    rank = np.cumsum(new) - 1 - (np.cumsum(n) - n)[so]      # the cut's place among its feature's cuts
+    cuts = np.full(size.sum(), np.inf, np.float32); cuts[start[so] + rank] = to
+    words = np.full(len(nodes), np.uint32(len(features)) << 16 | 1, np.uint32)   # padding: an all-zero slot against bin 1, always left
+    words[inner[o]] = so.astype(np.uint32) << 16 | (rank + 1).astype(np.uint32)
+    return Bins(words, features.astype(np.int64), cuts, start.astype(np.int64), steps.astype(np.int64))
 
 # %% ../nbs/03_forest.ipynb #42c2b596
 BLOCK = 64   # rows that descend together
@@ -453,31 +479,45 @@ def _plain(X, r0, m):
             if X[r0 + r, c] != X[r0 + r, c]: return False
     return True
 
+def _alloca(t, n):
+    "The typing and code of an intrinsic that returns a pointer to `n` values of type `t` in the calling function's stack frame (allocated once per call, however often reached)."
+    def impl(context, builder, sig, args): return cgutils.alloca_once(builder, context.get_value_type(t), size=args[0])
+    return types.CPointer(t)(n), impl
+
 @intrinsic
-def _stack_u32(typingctx, n):
-    "A pointer to `n` uint32 in the calling function's stack frame (allocated once per call, however often reached)."
-    def impl(context, builder, sig, args):
-        return cgutils.alloca_once(builder, context.get_value_type(types.uint32), size=args[0])
-    return types.CPointer(types.uint32)(n), impl
+def _stack_u16(typingctx, n): return _alloca(types.uint16, n)
+@intrinsic
+def _stack_u32(typingctx, n): return _alloca(types.uint32, n)
+@intrinsic
+def _stack_f32(typingctx, n): return _alloca(types.float32, n)
 
 DENSE_LEVELS = 3   # top levels checked node by node against the whole block (1 + 2 + 4 nodes)
 
 @nb.njit(cache=_CACHE, inline='always')
-def _transposed(X, r0, m):
-    "Rows `r0`..`r0 + m` of `X` by feature: feature `c` of row `r` at `c * BLOCK + r`, so a column is one vector."
-    xt = np.empty(X.shape[1] * BLOCK, np.float32)
-    for r in range(m):
-        for c in range(X.shape[1]): xt[c * BLOCK + r] = X[r0 + r, c]
-    return xt
+def _binned(X, r0, m, slots, cuts, start, steps):
+    "Rows `r0`..`r0 + m` of `X` as bins (see `Bins`), bin of slot `s`, row `r` at `s * BLOCK + r`, then a zero slot; and whether a binned value is NaN."
+    S = slots.shape[0]
+    xb = np.empty((S + 1) * BLOCK, np.uint16)
+    lo = nb.carray(_stack_u32(BLOCK), BLOCK); xs = nb.carray(_stack_f32(BLOCK), BLOCK)
+    for s in range(S):
+        c, o = slots[s], start[s] - 1
+        for r in range(m):
+            lo[r] = 0; xs[r] = X[r0 + r, c]
+            if xs[r] != xs[r]: return xb, True
+        for j in range(steps[s] - 1, -1, -1):   # a binary search without branches, all rows a step at a time: their loads overlap
+            h = np.uint32(1 << j)
+            for r in range(m): lo[r] += h if cuts[o + h + lo[r]] <= xs[r] else np.uint32(0)
+        for r in range(m): xb[s * BLOCK + r] = lo[r]
+    for r in range(BLOCK): xb[S * BLOCK + r] = 0
+    return xb, False
 
 @nb.njit(cache=_CACHE, inline='always')
-def _block_plain(X, r0, m, out, D, nodes, thresholds, leaves, group, base):
-    "`_block` for a forest without special nodes and rows without NaN: every step one comparison, in vector registers."
+def _block_plain(xb, r0, m, out, D, words, leaves, group, base):
+    "`_block` for a forest without special nodes and rows without NaN, binned (`xb`): every step one 16-bit comparison, in vector registers."
     T, NI = leaves.shape[0], leaves.shape[1] - 1
-    idx = nb.carray(_stack_u32(BLOCK), BLOCK)   # on the stack: LLVM sees no load below can alias it, so it vectorizes
-    bit = nb.carray(_stack_u32(BLOCK), BLOCK)
-    one = np.uint32(1)
-    xt = _transposed(X, r0, m)
+    idx = nb.carray(_stack_u16(BLOCK), BLOCK)   # on the stack: LLVM sees no load below can alias it, so it vectorizes
+    bit = nb.carray(_stack_u16(BLOCK), BLOCK)
+    one, low = np.uint16(1), np.uint32(0xFFFF)
     acc = np.zeros((BLOCK, base.shape[0]))
     for t in range(T):
         bt = t * NI
@@ -486,20 +526,22 @@ def _block_plain(X, r0, m, out, D, nodes, thresholds, leaves, group, base):
             first = (1 << lev) - 1
             for r in range(m): bit[r] = 0
             for q in range(first, 2 * first + 1):
-                fq = np.int64(nodes[bt + q, 0] & FEATURE_BITS) * BLOCK; tq = thresholds[bt + q, 1]
-                for r in range(m): bit[r] |= np.uint32(idx[r] == q) & np.uint32(xt[fq + r] >= tq)
+                w = words[bt + q]; fq = np.int64(w >> 16) * BLOCK; bq = np.uint16(w & low)
+                for r in range(m): bit[r] |= np.uint16(idx[r] == q) & np.uint16(xb[fq + r] >= bq)
             for r in range(m): idx[r] = idx[r] + idx[r] + one + bit[r]
-        for _ in range(DENSE_LEVELS, D):   # many nodes: each row its own, three gathers a step
+        for _ in range(DENSE_LEVELS, D):   # many nodes: each row its own, two gathers a step
             for r in range(m):
-                i = idx[r]; j = bt + np.int64(i)
-                idx[r] = i + i + one + np.uint32(xt[np.int64(nodes[j, 0] & FEATURE_BITS) * BLOCK + r] >= thresholds[j, 1])
+                i = idx[r]; w = words[bt + np.int64(i)]
+                idx[r] = i + i + one + np.uint16(xb[np.int64(w >> 16) * BLOCK + r] >= np.uint16(w & low))
         k = group[t]
         for r in range(m): acc[r, k] += leaves[t, np.int64(idx[r]) - NI]
     _finish_block(out, acc, r0, m, base)
 
 @nb.njit(cache=_CACHE, inline='always')
-def _block(X, r0, m, out, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, bits):
-    if not special and _plain(X, r0, m): return _block_plain(X, r0, m, out, D, nodes, thresholds, leaves, group, base)
+def _block(X, r0, m, out, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, bits, words, slots, cuts, start, steps):
+    if not special and words.shape[0]:
+        xb, nan = _binned(X, r0, m, slots, cuts, start, steps)
+        if not nan: return _block_plain(xb, r0, m, out, D, words, leaves, group, base)
     T, NI = leaves.shape[0], np.uint64(leaves.shape[1] - 1)
     one = np.uint64(1)
     idx = np.empty(BLOCK, np.uint64)
@@ -521,17 +563,17 @@ def _block(X, r0, m, out, D, special, nodes, thresholds, orig, leaves, group, ba
     _finish_block(out, acc, r0, m, base)
 
 @nb.njit(cache=_CACHE)
-def _batch_serial(X, out, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, bits):
+def _batch_serial(X, out, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, bits, words, slots, cuts, start, steps):
     n = X.shape[0]
     for b in range((n + BLOCK - 1) // BLOCK):
-        _block(X, b * BLOCK, min(n - b * BLOCK, BLOCK), out, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, bits)
+        _block(X, b * BLOCK, min(n - b * BLOCK, BLOCK), out, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, bits, words, slots, cuts, start, steps)
     return out
 
 @nb.njit(cache=_CACHE, parallel=True)
-def _batch_parallel(X, out, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, bits):
+def _batch_parallel(X, out, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, bits, words, slots, cuts, start, steps):
     n = X.shape[0]
     for b in nb.prange((n + BLOCK - 1) // BLOCK):
-        _block(X, b * BLOCK, min(n - b * BLOCK, BLOCK), out, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, bits)
+        _block(X, b * BLOCK, min(n - b * BLOCK, BLOCK), out, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, bits, words, slots, cuts, start, steps)
     return out
 
 @nb.njit(cache=_CACHE, inline='always')
@@ -611,9 +653,16 @@ def as_float32_rows(X, n_features:int) -> np.ndarray:
     if X.ndim != 2 or X.shape[1] != n_features: raise ValueError(f"X has shape {X.shape}; the forest takes {n_features} features")
     return X
 
+_NO_BINS = Bins(np.zeros(0, np.uint32), np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int64), np.zeros(0, np.int64))
+
 def packed_args(p:Packed) -> tuple:
-    "The arrays the packed kernels take after `X` (and `out`)."
+    "The arrays the packed row kernels take after `x`."
     return (p.depth, p.special, p.nodes, p.thresholds, p.orig, p.leaves, p.group, p.forest.base, p.rules, p.forest.threshold, p.forest.bits)
+
+def batch_args(p:Packed) -> tuple:
+    "The arrays the packed batch kernels take after `X` and `out`: the row kernels' and the bins (empty ones for a forest without)."
+    b = p.bins or _NO_BINS
+    return packed_args(p) + (b.nodes, b.features, b.cuts, b.start, b.steps)
 
 def predict_margin(forest, # a `Forest`, `Packed` or `Deep`
                    X, threads:bool=True) -> np.ndarray:
@@ -624,7 +673,7 @@ def predict_margin(forest, # a `Forest`, `Packed` or `Deep`
         return _margins(X, f.feature, node_rules(f), f.threshold, f.value, f.bits, f.roots, f.group, f.base)
     X = as_float32_rows(X, forest.forest.n_features)
     out = np.empty((len(X), forest.forest.n_outputs))
-    if isinstance(forest, Packed): return (_batch_parallel if threads else _batch_serial)(X, out, *packed_args(forest))
+    if isinstance(forest, Packed): return (_batch_parallel if threads else _batch_serial)(X, out, *batch_args(forest))
     return (_deep_parallel if threads else _deep_serial)(X, out, *deep_args(forest))
 
 def transform(forest:Forest, m:np.ndarray) -> np.ndarray:
