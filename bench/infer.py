@@ -4,8 +4,9 @@ Models: trained on flights (categoricals as their integer codes, so every peer c
 100 trees of depth 6 and 500 trees of depth 8, one model per library. Peers, all with the same thread count:
 XGBoost `predict` (DMatrix) and `inplace_predict`, LightGBM `predict`, scikit-learn `predict_proba`,
 ONNX Runtime on the XGBoost model converted by onnxmltools, Treelite + TL2cgen compiled to a shared library.
-Ours: `Predictor(engine='cpu')` and `engine='auto'` on each library's model. Then LightGBM as `train` grows it by default
-(leaf-wise, too deep for perfect trees: the deep layout) against LightGBM's own predictor.
+Ours: `Predictor(engine='cpu')` and `engine='auto'` on each library's model. Then models as `train` grows them, with
+flights' categoricals as categorical splits (LightGBM's defaults, leaf-wise and too deep for perfect trees: the deep
+layout; 500 rounds of depth 8 in each library), each against its library's own predictor.
 
 Measured, in 5 interleaved rounds (medians kept): single-row latency (p50, p99 over 400 calls of a (1, n_features) float32 array), throughput on a
 65,536-row batch, a latency sweep over batch sizes for the plot, and the first prediction after loading a saved
@@ -19,6 +20,7 @@ from pathlib import Path
 import numpy as np
 from trainfer_nb.data import load_dataset, as_matrix
 from trainfer_nb.infer import Predictor, latency, throughput
+from trainfer_nb.forest import Deep
 
 THREADS = os.cpu_count()
 SIZES = (1, 16, 256, 4096, 65536)
@@ -151,14 +153,15 @@ def bench_size(X, y, Xb, trees, depth, names, work):
     first = {f'{b} {e}': first_predict(b, models[b], names, work, e) for b in ('xgboost', 'lightgbm', 'sklearn') for e in ('cpu', 'auto')}
     return dict(trees=trees, depth=depth, results=rows, first_predict=first)
 
-def bench_deep(d, Xb, rounds=100):
-    "LightGBM as `train` grows it by default (63 leaves, no depth limit, categorical splits): our deep layout against LightGBM."
+def bench_trained(d, Xb, backend, rounds, params):
+    "A model as `train` grows it (flights' categoricals as categorical splits): the compiled forest against its library's predictor."
     from trainfer_nb.train import train
-    r = train(d, 'lightgbm', device='cpu', num_boost_round=rounds, verbose=False)
+    r = train(d, backend, device='cpu', params=params, num_boost_round=rounds, verbose=False)
     preds = {'trainfer cpu': Predictor.from_result(r, device='cpu', engine='cpu'), 'trainfer auto': Predictor.from_result(r, device='cpu'),
-             'lightgbm predict': Predictor.from_result(r, device='cpu', engine='native')}
-    depth = int(preds['trainfer cpu'].packed.depth.max())
-    ref = r.model.predict(Xb[:4096])
+             f'{backend} (library)': Predictor.from_result(r, device='cpu', engine='native')}
+    packed = preds['trainfer cpu'].packed
+    layout = 'deep' if isinstance(packed, Deep) else 'perfect trees, binned' if packed.bins is not None else 'perfect trees'
+    ref = preds[f'{backend} (library)'].predict_score(Xb[:4096])
     res = {k: dict(max_abs_diff=float(np.abs(p.predict_score(Xb[:4096]) - ref).max()), rounds=[]) for k, p in preds.items()}
     names_ = list(preds)
     for k in range(ROUNDS):
@@ -168,8 +171,8 @@ def bench_deep(d, Xb, rounds=100):
             res[name]['rounds'].append((lat['p50_us'], lat['p99_us'], thr['rows_per_s']))
     for name, v in res.items():
         v['p50_us'], v['p99_us'], v['rows_per_s'] = (float(np.median([m[i] for m in v['rounds']])) for i in range(3))
-        print(f"  deep {name:20s} p50 {v['p50_us']:8.1f} us  {v['rows_per_s']:12,.0f} rows/s  diff {v['max_abs_diff']:.1e}", flush=True)
-    return dict(trees=rounds, depth=depth, results=res)
+        print(f"  {backend} {name:20s} p50 {v['p50_us']:8.1f} us  {v['rows_per_s']:12,.0f} rows/s  diff {v['max_abs_diff']:.1e}", flush=True)
+    return dict(backend=backend, trees=rounds, params=params, layout=layout, depth=int(np.max(packed.depth)), results=res)
 
 PACKAGES = ('xgboost', 'lightgbm', 'scikit-learn', 'onnxruntime', 'onnxmltools', 'treelite', 'tl2cgen', 'numba', 'numpy')
 
@@ -229,16 +232,20 @@ def report(out, runs):
                   "|---|---:|---:|---:|---:|---:|---:|"]
         for k, v in r['first_predict'].items():
             lines.append(f"| {k} | {v['import_s']:.2f} | {v['cold']['total_s']:.3f} | {v['load_s']:.3f} | {v['first_s']:.3f} | **{v['total_s']:.3f}** | {v['next_batch_s']:.3f} |")
-    if out.get('deep'):
-        dp = out['deep']; lib = dp['results']['lightgbm predict']
-        lines += [f"\n## LightGBM's default trees: {dp['trees']} rounds, 63 leaves, up to {dp['depth']} levels\n",
-                  "What `train(flights, 'lightgbm')` grows (leaf-wise, categorical splits): too deep for perfect trees, so the "
-                  "compiled forest uses its deep layout. Against LightGBM's own predictor:\n",
-                  "| predictor | single row p50 (us) | p99 (us) | rows/s | p50 / LightGBM | rows/s / LightGBM | max abs diff |",
-                  "|---|---:|---:|---:|---:|---:|---:|"]
-        for k, v in dp['results'].items():
-            lines.append(f"| {k} | {v['p50_us']:.1f} | {v['p99_us']:.1f} | {v['rows_per_s']:,.0f} | {v['p50_us'] / lib['p50_us']:.2f} | "
-                         f"{v['rows_per_s'] / lib['rows_per_s']:.2f} | {v['max_abs_diff']:.1e} |")
+    if out.get('trained'):
+        lines += ["\n## Models as `train` grows them\n",
+                  "`train(flights, backend, params)`: carrier, origin and dest as categorical splits, which only the libraries' "
+                  "own predictors read (the peers above take the integer-coded models). LightGBM's defaults grow leaf-wise "
+                  "trees too deep for perfect trees: the compiled forest's deep layout. Each against its library's predictor, "
+                  "in the same interleaved rounds:\n",
+                  "| model | layout | predictor | single row p50 (us) | p99 (us) | rows/s | p50 / library | rows/s / library | max abs diff |",
+                  "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+        for t in out['trained']:
+            lib = t['results'][f"{t['backend']} (library)"]
+            model = f"{t['backend']}, {t['trees']} rounds, {', '.join(f'{k}={v}' for k, v in t['params'].items()) or 'defaults'}"
+            for k, v in t['results'].items():
+                lines.append(f"| {model} | {t['layout']}, depth {t['depth']} | {k} | {v['p50_us']:.1f} | {v['p99_us']:.1f} | {v['rows_per_s']:,.0f} | "
+                             f"{v['p50_us'] / lib['p50_us']:.2f} | {v['rows_per_s'] / lib['rows_per_s']:.2f} | {v['max_abs_diff']:.1e} |")
     lines.append("\n![latency per call against batch size](infer.png)\n")
     return '\n'.join(lines)
 
@@ -270,8 +277,10 @@ def main():
     sizes = [(30, 4)] if a.quick else [(100, 6), (500, 8)]
     with tempfile.TemporaryDirectory() as tmp:
         runs = [bench_size(X, y, Xb, t, dep, names, Path(tmp)) for t, dep in sizes]
-    deep = bench_deep(d, Xb, rounds=20 if a.quick else 100)
-    out = dict(when=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), threads=THREADS, cpu=cpu(), versions=versions(), runs=runs, deep=deep)
+    q = a.quick
+    trained = [bench_trained(d, Xb, 'lightgbm', 20 if q else 100, {})] + [
+        bench_trained(d, Xb, b, 30 if q else 500, dict(max_depth=4 if q else 8)) for b in ('xgboost', 'lightgbm', 'sklearn')]
+    out = dict(when=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), threads=THREADS, cpu=cpu(), versions=versions(), runs=runs, trained=trained)
     res = ROOT / 'results'; res.mkdir(exist_ok=True)
     stem = 'infer-quick' if a.quick else 'infer'
     (res / f'{stem}.json').write_text(json.dumps(out, indent=1))
