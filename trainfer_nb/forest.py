@@ -419,7 +419,7 @@ def pack_forest(forest:Forest, max_depth:int=10) -> Packed|None:
     lf = np.flatnonzero(f.left < 0)
     leaves[tree[lf], (pos[lf] + 1) * 2 ** (D - dep[lf]) - 1 - NI] = f.value[lf]
     special = bool(special.any())
-    return Packed(D, special, nodes, orig, leaves, f.group.astype(np.uint32), node_rules(f), f, bin_nodes(nodes, D, f, orig))
+    return Packed(D, special, nodes, orig, leaves, f.group.astype(np.uint32), node_rules(f), f, bin_nodes(nodes, f, orig) if D <= 15 else None)   # a row's position: 16 bits
 
 def _split_words(f:Forest, inner):
     "For internal nodes `inner`: the feature word (feature | flags), the threshold word, and which are special."
@@ -434,10 +434,9 @@ def _split_words(f:Forest, inner):
     tw = np.where(inline, (f.cat_off[inner].astype(np.uint32) << 8) | f.cat_len[inner].astype(np.uint32), tw)
     return word.astype(np.uint32), tw.astype(np.uint32), special
 
-def bin_nodes(nodes:np.ndarray, # packed node records (`Packed.nodes`)
-              depth:int,
+def bin_nodes(nodes:np.ndarray, # node records (`Packed.nodes` or `Deep.nodes`)
               forest:Forest|None=None, # the forest, for categorical nodes
-              orig:np.ndarray|None=None # each record's node in `forest` (`Packed.orig`)
+              orig:np.ndarray|None=None # each record's node in `forest` (`Packed.orig` or `Deep.orig`)
              ) -> Bins|None:
     "The forest's splits over bins (`Bins`), or None: a special node other than a categorical split, or past 16 bits."
     t, w = nodes[:, 1].view(np.float32), nodes[:, 0]
@@ -449,7 +448,7 @@ def bin_nodes(nodes:np.ndarray, # packed node records (`Packed.nodes`)
     new = np.ones(len(o), bool); new[1:] = (so[1:] != so[:-1]) | (to[1:] != to[:-1])   # -0.0 and 0.0: one cut
     n = np.bincount(so[new], minlength=len(features))
     ci = np.flatnonzero(cat); cat_features = np.unique(w[ci] & FEATURE_BITS)
-    if (depth > 15 or len(features) + len(cat_features) >= 1 << 15 or n.max(initial=0) >= 1 << 16 or len(ci) >= 1 << 16
+    if (len(features) + len(cat_features) >= 1 << 15 or n.max(initial=0) >= 1 << 16 or len(ci) >= 1 << 16
         or np.intersect1d(features, cat_features).size): return None
     steps = np.frexp(n)[1]                                  # bits of n: a search of `steps` halvings
     size = (1 << steps) - 1; start = np.cumsum(size) - size
@@ -740,10 +739,10 @@ def packed_args(p:Packed) -> tuple:
     "The arrays the packed row kernels take after `x`."
     return (p.depth, p.special, p.nodes, p.thresholds, p.orig, p.leaves, p.group, p.forest.base, p.rules, p.forest.threshold, p.forest.bits)
 
-def batch_args(p:Packed) -> tuple:
-    "The arrays the packed batch kernels take after `X` and `out`: the row kernels' and the bins (empty ones for a forest without)."
+def batch_args(p) -> tuple:
+    "The arrays the batch kernels of `p` (`Packed` or `Deep`) take after `X` and `out`: its row kernels' and its bins (empty ones for a forest without)."
     b = p.bins or _NO_BINS
-    return packed_args(p) + (b.nodes, b.features, b.cuts, b.start, b.steps, b.cat_features, b.cat_truncate, b.table)
+    return (packed_args(p) if isinstance(p, Packed) else deep_args(p)) + (b.nodes, b.features, b.cuts, b.start, b.steps, b.cat_features, b.cat_truncate, b.table)
 
 def predict_margin(forest, # a `Forest`, `Packed` or `Deep`
                    X, threads:bool=True) -> np.ndarray:
@@ -755,7 +754,7 @@ def predict_margin(forest, # a `Forest`, `Packed` or `Deep`
     X = as_float32_rows(X, forest.forest.n_features)
     out = np.empty((len(X), forest.forest.n_outputs))
     if isinstance(forest, Packed): return (_batch_parallel if threads else _batch_serial)(X, out, *batch_args(forest))
-    return (_deep_parallel if threads else _deep_serial)(X, out, *deep_args(forest))
+    return (_deep_parallel if threads else _deep_serial)(X, out, *batch_args(forest))
 
 def transform(forest:Forest, m:np.ndarray) -> np.ndarray:
     "Margins `m` (rows, outputs) as the library reports predictions: probability, class probabilities or value."
@@ -777,6 +776,7 @@ def predict(forest, # a `Forest`, `Packed` or `Deep`
 class Deep:
     "A forest of any depth: sibling-adjacent node records (feature word, threshold bits, first child), leaves their own child."
     depth:np.ndarray; special:bool; nodes:np.ndarray; orig:np.ndarray; value:np.ndarray; group:np.ndarray; rules:np.ndarray; forest:Forest
+    bins:Bins|None = None   # the same splits over bins (see `bin_nodes`)
     @property
     def thresholds(self): return self.nodes.view(np.float32)
     def __repr__(self): return f"Deep({self.forest.n_trees} trees, depth up to {self.depth.max()}, {int((self.nodes[:, 0] >= SPECIAL).sum())} special nodes)"
@@ -810,14 +810,41 @@ def pack_deep(forest:Forest) -> Deep:
     orig, value = np.empty(f.n_nodes, np.uint32), np.zeros(f.n_nodes)
     orig[slot] = np.arange(f.n_nodes); value[slot] = np.where(f.left < 0, f.value, 0.0)
     depth = np.zeros(f.n_trees, np.int64); np.maximum.at(depth, tree, dep)
-    return Deep(depth, bool(special.any()), nodes, orig, value, f.group.astype(np.uint32), node_rules(f), f)
+    return Deep(depth, bool(special.any()), nodes, orig, value, f.group.astype(np.uint32), node_rules(f), f, bin_nodes(nodes, f, orig))
 
 def deep_args(d:Deep) -> tuple:
     "The arrays the deep kernels take after `X` (and `out`)."
     return (d.special, d.depth, d.nodes, d.thresholds, d.orig, d.value, d.group, d.forest.base, d.rules, d.forest.threshold, d.forest.bits)
 
 @nb.njit(cache=_CACHE, inline='always')
-def _deep_block(X, r0, m, out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits):
+def _deep_block_binned(xb, r0, m, out, depth, nodes, words, table, value, group, base):
+    "`_deep_block` on bins (`xb`, as `_block_plain` reads them): a comparison or a table lookup a step."
+    idx = nb.carray(_stack_u32(BLOCK), BLOCK)
+    acc = np.zeros((BLOCK, base.shape[0]))
+    low = np.uint32(0xFFFF)
+    for t in range(depth.shape[0]):
+        for r in range(m): idx[r] = t
+        for _ in range(depth[t]):
+            moved = 0
+            for r in range(m):
+                i = idx[r]; w = words[i]
+                v = xb[np.int64((w >> 16) & 0x7FFF) * BLOCK + r]
+                right = table[w & low, v] if w >> 31 else np.uint8(v >= np.uint16(w & low))
+                nx = nodes[i, 2] + np.uint32(right)
+                moved += nx != i; idx[r] = nx
+            if moved == 0: break
+        k = group[t]
+        for r in range(m): acc[r, k] += value[idx[r]]
+    _finish_block(out, acc, r0, m, base)
+
+@nb.njit(cache=_CACHE, inline='always')
+def _deep_block(X, r0, m, out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits,
+                words, slots, cuts, start, steps, cat_features, cat_truncate, table):
+    if words.shape[0]:
+        xb, nan = _binned(X, r0, m, slots, cuts, start, steps, cat_features, cat_truncate, table.shape[1] - 2)
+        if not nan:
+            _deep_block_binned(xb, r0, m, out, depth, nodes, words, table, value, group, base)
+            return
     idx = np.empty(BLOCK, np.uint64)
     acc = np.zeros((BLOCK, base.shape[0]))
     plain = not special and _plain(X, r0, m)
@@ -845,17 +872,17 @@ def _deep_block(X, r0, m, out, special, depth, nodes, thresholds, orig, value, g
     _finish_block(out, acc, r0, m, base)
 
 @nb.njit(cache=_CACHE)
-def _deep_serial(X, out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits):
+def _deep_serial(X, out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits, words, slots, cuts, start, steps, cat_features, cat_truncate, table):
     n = X.shape[0]
     for b in range((n + BLOCK - 1) // BLOCK):
-        _deep_block(X, b * BLOCK, min(n - b * BLOCK, BLOCK), out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits)
+        _deep_block(X, b * BLOCK, min(n - b * BLOCK, BLOCK), out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits, words, slots, cuts, start, steps, cat_features, cat_truncate, table)
     return out
 
 @nb.njit(cache=_CACHE, parallel=True)
-def _deep_parallel(X, out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits):
+def _deep_parallel(X, out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits, words, slots, cuts, start, steps, cat_features, cat_truncate, table):
     n = X.shape[0]
     for b in nb.prange((n + BLOCK - 1) // BLOCK):
-        _deep_block(X, b * BLOCK, min(n - b * BLOCK, BLOCK), out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits)
+        _deep_block(X, b * BLOCK, min(n - b * BLOCK, BLOCK), out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits, words, slots, cuts, start, steps, cat_features, cat_truncate, table)
     return out
 
 @nb.njit(cache=_CACHE)
