@@ -373,7 +373,7 @@ class Bins:
 class Packed:
     "A forest as perfect trees of depth `depth` in heap order (see above), plus the general rules for special nodes."
     depth:int; special:bool; nodes:np.ndarray; orig:np.ndarray; leaves:np.ndarray; group:np.ndarray; rules:np.ndarray; forest:Forest
-    bins:Bins|None = None   # the same splits over bins, for forests without special nodes (see `bin_nodes`)
+    bins:Bins|None = None   # the same splits over bins (see `bin_nodes`); None where they do not bin
     @property
     def thresholds(self): return self.nodes.view(np.float32)   # the same memory: column 1 read as float32
     def __repr__(self): return f"Packed({self.forest.n_trees} trees of depth {self.depth}, {int((self.nodes[:, 0] >= SPECIAL).sum())} special nodes)"
@@ -776,7 +776,7 @@ def predict(forest, # a `Forest`, `Packed` or `Deep`
 class Deep:
     "A forest of any depth: sibling-adjacent node records (feature word, threshold bits, first child), leaves their own child."
     depth:np.ndarray; special:bool; nodes:np.ndarray; orig:np.ndarray; value:np.ndarray; group:np.ndarray; rules:np.ndarray; forest:Forest
-    bins:Bins|None = None   # the same splits over bins (see `bin_nodes`)
+    bins:Bins|None = None   # the same splits over bins (see `bin_nodes`); None where they do not bin
     @property
     def thresholds(self): return self.nodes.view(np.float32)
     def __repr__(self): return f"Deep({self.forest.n_trees} trees, depth up to {self.depth.max()}, {int((self.nodes[:, 0] >= SPECIAL).sum())} special nodes)"
