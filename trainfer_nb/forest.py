@@ -557,6 +557,13 @@ def _binned(X, r0, m, slots, cuts, start, steps, cat_features, cat_truncate, K):
     return xb, False
 
 @nb.njit(cache=_CACHE, inline='always')
+def _bins_of(X, r0, m, words, slots, cuts, start, steps, cat_features, cat_truncate, table):
+    "`_binned` for a forest with bins (`words` not empty), with whether the block can step on them (no NaN read)."
+    if words.shape[0] == 0: return np.empty(0, np.uint16), False
+    xb, nan = _binned(X, r0, m, slots, cuts, start, steps, cat_features, cat_truncate, table.shape[1] - 2)
+    return xb, not nan
+
+@nb.njit(cache=_CACHE, inline='always')
 def _block_plain(xb, r0, m, out, D, words, leaves, group, base):
     "`_block` for a forest without special nodes and rows without NaN, binned (`xb`): every step one 16-bit comparison, in vector registers."
     T, NI = leaves.shape[0], leaves.shape[1] - 1
@@ -616,12 +623,9 @@ def _block_mixed(xb, r0, m, out, D, words, table, leaves, group, base):
 @nb.njit(cache=_CACHE, inline='always')
 def _block(X, r0, m, out, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, bits,
            words, slots, cuts, start, steps, cat_features, cat_truncate, table):
-    if words.shape[0]:
-        xb, nan = _binned(X, r0, m, slots, cuts, start, steps, cat_features, cat_truncate, table.shape[1] - 2)
-        if not nan:
-            if table.shape[0]: _block_mixed(xb, r0, m, out, D, words, table, leaves, group, base)
-            else: _block_plain(xb, r0, m, out, D, words, leaves, group, base)
-            return
+    xb, binned = _bins_of(X, r0, m, words, slots, cuts, start, steps, cat_features, cat_truncate, table)
+    if binned and table.shape[0]: return _block_mixed(xb, r0, m, out, D, words, table, leaves, group, base)
+    if binned: return _block_plain(xb, r0, m, out, D, words, leaves, group, base)
     T, NI = leaves.shape[0], np.uint64(leaves.shape[1] - 1)
     one = np.uint64(1)
     idx = np.empty(BLOCK, np.uint64)
@@ -840,11 +844,8 @@ def _deep_block_binned(xb, r0, m, out, depth, nodes, words, table, value, group,
 @nb.njit(cache=_CACHE, inline='always')
 def _deep_block(X, r0, m, out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits,
                 words, slots, cuts, start, steps, cat_features, cat_truncate, table):
-    if words.shape[0]:
-        xb, nan = _binned(X, r0, m, slots, cuts, start, steps, cat_features, cat_truncate, table.shape[1] - 2)
-        if not nan:
-            _deep_block_binned(xb, r0, m, out, depth, nodes, words, table, value, group, base)
-            return
+    xb, binned = _bins_of(X, r0, m, words, slots, cuts, start, steps, cat_features, cat_truncate, table)
+    if binned: return _deep_block_binned(xb, r0, m, out, depth, nodes, words, table, value, group, base)
     idx = np.empty(BLOCK, np.uint64)
     acc = np.zeros((BLOCK, base.shape[0]))
     plain = not special and _plain(X, r0, m)
