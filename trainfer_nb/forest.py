@@ -610,7 +610,7 @@ def _block_mixed(xb, r0, m, out, D, words, table, leaves, group, base):
                 else:
                     for r in range(m): bit[r] |= np.uint16(idx[r] == q) & np.uint16(xb[fq + r] >= np.uint16(bq))
             for r in range(m): idx[r] = idx[r] + idx[r] + one + bit[r]
-        for _ in range(DENSE_LEVELS, D):   # a branch, not a select: 1.1x here, and numeric steps cost as in `_block_plain`
+        for _ in range(DENSE_LEVELS, D):   # a branch, not a select: up to 1.1x on the flights forests
             for r in range(m):
                 i = idx[r]; w = words[bt + np.int64(i)]
                 v = xb[np.int64((w >> 16) & 0x7FFF) * BLOCK + r]
