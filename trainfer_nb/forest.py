@@ -564,12 +564,13 @@ def _bins_of(X, r0, m, words, slots, cuts, start, steps, cat_features, cat_trunc
     return xb, not nan
 
 @nb.njit(cache=_CACHE, inline='always')
-def _block_plain(xb, r0, m, out, D, words, leaves, group, base):
-    "`_block` for a forest without special nodes and rows without NaN, binned (`xb`): every step one 16-bit comparison, in vector registers."
+def _block_binned(xb, r0, m, out, D, words, table, leaves, group, base):
+    "`_block` for rows without NaN, binned (`xb`): every step one 16-bit comparison, or a categorical split's lookup in its `table` row."
     T, NI = leaves.shape[0], leaves.shape[1] - 1
     idx = nb.carray(_stack_u16(BLOCK), BLOCK)   # on the stack: LLVM sees no load below can alias it, so it vectorizes
     bit = nb.carray(_stack_u16(BLOCK), BLOCK)
     one, low = np.uint16(1), np.uint32(0xFFFF)
+    mixed = table.shape[0] > 0                  # categorical splits: a forest without them never tests a node's top bit
     acc = np.zeros((BLOCK, base.shape[0]))
     for t in range(T):
         bt = t * NI
@@ -578,43 +579,17 @@ def _block_plain(xb, r0, m, out, D, words, leaves, group, base):
             first = (1 << lev) - 1
             for r in range(m): bit[r] = 0
             for q in range(first, 2 * first + 1):
-                w = words[bt + q]; fq = np.int64(w >> 16) * BLOCK; bq = np.uint16(w & low)
-                for r in range(m): bit[r] |= np.uint16(idx[r] == q) & np.uint16(xb[fq + r] >= bq)
-            for r in range(m): idx[r] = idx[r] + idx[r] + one + bit[r]
-        for _ in range(DENSE_LEVELS, D):   # many nodes: each row its own, two gathers a step
-            for r in range(m):
-                i = idx[r]; w = words[bt + np.int64(i)]
-                idx[r] = i + i + one + np.uint16(xb[np.int64(w >> 16) * BLOCK + r] >= np.uint16(w & low))
-        k = group[t]
-        for r in range(m): acc[r, k] += leaves[t, np.int64(idx[r]) - NI]
-    _finish_block(out, acc, r0, m, base)
-
-@nb.njit(cache=_CACHE, inline='always')
-def _block_mixed(xb, r0, m, out, D, words, table, leaves, group, base):
-    "`_block_plain` for a forest with categorical splits too: a categorical node looks its row's code up in its `table` row."
-    T, NI = leaves.shape[0], leaves.shape[1] - 1
-    idx = nb.carray(_stack_u16(BLOCK), BLOCK)
-    bit = nb.carray(_stack_u16(BLOCK), BLOCK)
-    one, low = np.uint16(1), np.uint32(0xFFFF)
-    acc = np.zeros((BLOCK, base.shape[0]))
-    for t in range(T):
-        bt = t * NI
-        for r in range(m): idx[r] = 0
-        for lev in range(min(DENSE_LEVELS, D)):
-            first = (1 << lev) - 1
-            for r in range(m): bit[r] = 0
-            for q in range(first, 2 * first + 1):
                 w = words[bt + q]; fq = np.int64((w >> 16) & 0x7FFF) * BLOCK; bq = w & low
-                if w >> 31:
+                if mixed and w >> 31:
                     for r in range(m): bit[r] |= np.uint16(idx[r] == q) & np.uint16(table[bq, xb[fq + r]])
                 else:
                     for r in range(m): bit[r] |= np.uint16(idx[r] == q) & np.uint16(xb[fq + r] >= np.uint16(bq))
             for r in range(m): idx[r] = idx[r] + idx[r] + one + bit[r]
-        for _ in range(DENSE_LEVELS, D):   # a branch, not a select: up to 1.1x on the flights forests
+        for _ in range(DENSE_LEVELS, D):   # many nodes: each row its own, two gathers a step; a branch, not a select: up to 1.1x
             for r in range(m):
                 i = idx[r]; w = words[bt + np.int64(i)]
                 v = xb[np.int64((w >> 16) & 0x7FFF) * BLOCK + r]
-                if w >> 31: idx[r] = i + i + one + np.uint16(table[w & low, v])
+                if mixed and w >> 31: idx[r] = i + i + one + np.uint16(table[w & low, v])
                 else: idx[r] = i + i + one + np.uint16(v >= np.uint16(w & low))
         k = group[t]
         for r in range(m): acc[r, k] += leaves[t, np.int64(idx[r]) - NI]
@@ -624,8 +599,7 @@ def _block_mixed(xb, r0, m, out, D, words, table, leaves, group, base):
 def _block(X, r0, m, out, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, bits,
            words, slots, cuts, start, steps, cat_features, cat_truncate, table):
     xb, binned = _bins_of(X, r0, m, words, slots, cuts, start, steps, cat_features, cat_truncate, table)
-    if binned and table.shape[0]: return _block_mixed(xb, r0, m, out, D, words, table, leaves, group, base)
-    if binned: return _block_plain(xb, r0, m, out, D, words, leaves, group, base)
+    if binned: return _block_binned(xb, r0, m, out, D, words, table, leaves, group, base)
     T, NI = leaves.shape[0], np.uint64(leaves.shape[1] - 1)
     one = np.uint64(1)
     idx = np.empty(BLOCK, np.uint64)
@@ -822,7 +796,7 @@ def deep_args(d:Deep) -> tuple:
 
 @nb.njit(cache=_CACHE, inline='always')
 def _deep_block_binned(xb, r0, m, out, depth, nodes, words, table, value, group, base):
-    "`_deep_block` on bins (`xb`, as `_block_plain` reads them): a comparison or a table lookup a step."
+    "`_deep_block` on bins (`xb`, as `_block_binned` reads them): a comparison or a table lookup a step."
     idx = nb.carray(_stack_u32(BLOCK), BLOCK)
     acc = np.zeros((BLOCK, base.shape[0]))
     low = np.uint32(0xFFFF)
