@@ -160,7 +160,7 @@ def bench_trained(d, Xb, backend, rounds, params):
     preds = {'trainfer cpu': Predictor.from_result(r, device='cpu', engine='cpu'), 'trainfer auto': Predictor.from_result(r, device='cpu'),
              f'{backend} (library)': Predictor.from_result(r, device='cpu', engine='native')}
     packed = preds['trainfer cpu'].packed
-    layout = 'deep' if isinstance(packed, Deep) else 'perfect trees, binned' if packed.bins is not None else 'perfect trees'
+    layout = ('deep' if isinstance(packed, Deep) else 'perfect trees') + (', binned' if packed.bins is not None else '')
     ref = preds[f'{backend} (library)'].predict_score(Xb[:4096])
     res = {k: dict(max_abs_diff=float(np.abs(p.predict_score(Xb[:4096]) - ref).max()), rounds=[]) for k, p in preds.items()}
     names_ = list(preds)

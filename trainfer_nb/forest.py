@@ -460,13 +460,13 @@ def bin_nodes(nodes:np.ndarray, # node records (`Packed.nodes` or `Deep.nodes`)
     return _bin_categories(b, ci, cat_features, forest, orig) if len(ci) else b
 
 def _bin_categories(b:Bins, ci, cat_features, forest:Forest, orig) -> Bins|None:
-    "`b` with the categorical nodes `ci` (records) added: their slots, codes and table; None if the table would pass 64 MiB."
+    "`b` with the categorical nodes `ci` (records) added: their slots, codes and table; None past 16-bit codes or a 64 MiB table."
     f, oi = forest, orig[ci].astype(np.int64)
     cslot = np.searchsorted(cat_features, f.feature[oi])
     trunc = np.bincount(cslot, f.kind[oi] == 3, len(cat_features))
     if (trunc % np.bincount(cslot, minlength=len(cat_features)) != 0).any(): return None   # a feature read both ways
     K = 32 * int(max(f.cat_len[oi].max(), f.known_len[oi].max(initial=0)))   # categories any node's sets reach
-    if len(ci) * (K + 2) > 1 << 26: return None
+    if K + 1 >= 1 << 16 or len(ci) * (K + 2) > 1 << 26: return None   # codes in 16 bits, the table under 64 MiB
     b.nodes[ci] = np.uint32(1 << 31) | (len(b.features) + 1 + cslot).astype(np.uint32) << 16 | np.arange(len(ci), dtype=np.uint32)
     b.cat_features, b.cat_truncate = cat_features.astype(np.int64), trunc > 0
     b.table = _category_table(oi, K, node_rules(f), f.threshold, f.bits)
