@@ -309,8 +309,16 @@ def _plan_key(self:Predictor) -> str:
 @patch
 def _follow(self:Predictor, plan:dict, timings:dict):
     self._plan, self.timings = plan, timings
-    # each call's engine is looked up by its row count's bit length: the measured size nearest on a log scale
-    self._by_bits = [plan[min(plan, key=lambda s: abs(np.log2(s) - (b - 0.5 if b else 0)))] for b in range(64)]
+    # each call's engine is looked up by its row count's bit length: the measured size nearest on a log scale, and
+    # past the largest, the engine fastest on the line through the last two (the budget leaves big batches unmeasured)
+    self._by_bits = [_extrapolated(timings, 2 ** (b - 0.5)) if b and 2 ** (b - 1) > max(plan) and len(timings) >= 2
+                     else plan[min(plan, key=lambda s: abs(np.log2(s) - (b - 0.5 if b else 0)))] for b in range(64)]
+
+def _extrapolated(timings:dict, n:float) -> str:
+    "The engine timed at the two largest sizes whose time, on the line through them, is least at `n` rows."
+    prev, last = sorted(timings)[-2:]
+    t0, t1 = timings[prev], timings[last]
+    return min((e for e in t1 if e in t0), key=lambda e: t1[e] + (t1[e] - t0[e]) * (n - last) / (last - prev))
 
 @patch
 def _load_plan(self:Predictor) -> bool:
