@@ -405,14 +405,13 @@ def engine_for(self:Predictor, n_rows:int, sparse:bool=False) -> str:
 def predict_score(self:Predictor, X):
     "The model's output: positive-class probability (binary), class probabilities (multiclass) or value."
     X = self.matrix(X)
-    return self._run(self.engine_for(X.shape[0], sp.issparse(X)), X)
+    return self._run(self.engine_for(X.shape[0], type(X) is not np.ndarray and sp.issparse(X)), X)   # issparse: 0.4 us a call
 
 @patch
 def predict_one(self:Predictor, row):
     "The score of one row (a dict or Series by feature name, values in training order, or a one-row DataFrame or matrix): a float, or class probabilities for multiclass."
-    row = _tabular(row)
-    if isinstance(row, (dict, pd.Series)): x = self.row(dict(row))
-    elif type(row) is np.ndarray and row.ndim == 1: x = self._positional(row)
+    if type(row) is np.ndarray and row.ndim == 1: x = row if row.dtype == np.float32 and row.flags.c_contiguous else self._positional(row)
+    elif isinstance(row := _tabular(row), (dict, pd.Series)): x = self.row(dict(row))
     elif isinstance(row, pd.DataFrame) or sp.issparse(row) or getattr(row, 'ndim', 1) == 2 or type(row).__module__.startswith('pyarrow'):
         X = self.matrix(row)
         if X.shape[0] != 1: raise ValueError(f"predict_one takes one row; got {X.shape[0]}: use predict_score or predict for several")
@@ -428,8 +427,10 @@ def predict_proba(self:Predictor, X):
     "Class probabilities, one column per class in `classes` order."
     if self.classes is None: raise ValueError(f"predict_proba needs a classifier; this model's task is {self.task!r}")
     s = self.predict_score(X)
-    xp = array_module(s)
-    return xp.stack([1 - s, s], axis=1) if self.task == 'binary' else s
+    if self.task != 'binary': return s
+    p = array_module(s).empty((s.shape[0], 2), s.dtype)   # not `stack`: 5 us of a single row's 15
+    p[:, 1] = s; p[:, 0] = 1 - s
+    return p
 
 @patch
 def predict(self:Predictor, X):
