@@ -34,7 +34,7 @@ def _sync(out):
 
 # %% auto #0
 __all__ = ['ENGINES', 'CALIBRATION_SIZES', 'LONG_CALL_S', 'MODEL_FILES', 'cache_dir', 'Predictor', 'calibration_rows',
-           'model_facts', 'read_model_file', 'score_file', 'latency', 'throughput']
+           'model_facts', 'read_model_file', 'score_file', 'latency', 'latencies', 'throughput']
 
 # %% ../nbs/04_infer.ipynb #50da0271
 ENGINES = ('auto', 'cpu', 'cuda', 'native')
@@ -717,8 +717,27 @@ def latency(predict, # callable taking a (1, n_features) matrix
     times = np.empty(n_calls)
     for i in range(n_calls):
         t = time.perf_counter(); _sync(predict(rows[i])); times[i] = time.perf_counter() - t
-    us = times * 1e6
-    return dict(p50_us=float(np.percentile(us, 50)), p99_us=float(np.percentile(us, 99)), mean_us=float(us.mean()), calls=n_calls)
+    return _latency_stats(times)
+
+def _latency_stats(seconds:np.ndarray) -> dict:
+    us = seconds * 1e6
+    return dict(p50_us=float(np.percentile(us, 50)), p99_us=float(np.percentile(us, 99)), mean_us=float(us.mean()), calls=len(us))
+
+def latencies(predicts:dict, # name -> callable taking a (1, n_features) matrix
+              X, # rows to draw single-row calls from
+              n_calls:int=1000, # timed calls to each predictor
+              block:int=50, # timed calls to one predictor before the next one's turn
+              warmup:int=5 # untimed calls at the start of each turn
+             ) -> dict:
+    "`latency` of several predictors, their calls taken in turns of `block`: every predictor's figures come from the same stretch of time."
+    rows = [X[i % len(X)][None] for i in range(n_calls)]
+    times = {k: np.empty(n_calls) for k in predicts}
+    for s in range(0, n_calls, block):
+        for k, predict in predicts.items():
+            for r in rows[s:s + warmup]: _sync(predict(r))
+            for i in range(s, min(s + block, n_calls)):
+                t = time.perf_counter(); _sync(predict(rows[i])); times[k][i] = time.perf_counter() - t
+    return {k: _latency_stats(t) for k, t in times.items()}
 
 def throughput(predict, X, # the batch, predicted whole on each call
                min_seconds:float=1.0, # keep calling until this much time has passed
