@@ -8,10 +8,10 @@ Ours: `Predictor(engine='cpu')` and `engine='auto'` on each library's model. The
 flights' categoricals as categorical splits (LightGBM's defaults, leaf-wise and too deep for perfect trees: the deep
 layout; 500 rounds of depth 8 in each library), each against its library's own predictor.
 
-Measured, in 5 interleaved rounds (medians kept): single-row latency (p50, p99 over 400 calls of a (1, n_features) float32 array; all
-predictors' calls taken in turns of 50, so each round's figures share the same fraction of a second), throughput on a
+Measured, in 5 interleaved rounds (medians kept): single-row latency (p50, p99 over 400 calls of a (1, n_features) float32 array), throughput on a
 65,536-row batch, a latency sweep over batch sizes for the plot, and the first prediction after loading a saved
-model in fresh processes (JIT cache warm; trainfer cache empty, then warm). Writes bench/results/infer.md, infer.json and infer.png.
+model in fresh processes (JIT cache warm; trainfer cache empty, then warm). `auto` calibrates in the run (a temporary
+trainfer cache, no plan from an earlier run). Writes bench/results/infer.md, infer.json and infer.png.
 
     python bench/infer.py              # both sizes
     python bench/infer.py --quick      # 30 trees depth 4, a smoke run
@@ -20,7 +20,7 @@ import argparse, json, os, platform, subprocess, sys, tempfile, time, traceback
 from pathlib import Path
 import numpy as np
 from trainfer_nb.data import load_dataset, as_matrix
-from trainfer_nb.infer import Predictor, latencies, throughput
+from trainfer_nb.infer import Predictor, latency, throughput
 from trainfer_nb.forest import Deep
 
 THREADS = os.cpu_count()
@@ -124,16 +124,16 @@ def first_predict(backend, model, names, work, engine):
 
 def measure_rounds(predicts:dict, Xb) -> dict:
     "name -> [(p50 us, p99 us, rows/s) per round]."
-    # the machine is shared: its speed drifts from second to second and over minutes. In each of ROUNDS rounds
-    # (order rotated) the single-row calls of all predictors are taken in turns of 50 (`latencies`), so that every
-    # p50 of a round comes from the same fraction of a second, then each predictor's batches; medians are kept
+    # the machine is shared: its speed drifts over minutes, so every predictor is measured in each of ROUNDS
+    # interleaved rounds (order rotated) and the medians are kept; no predictor gets the quiet minute alone. Single
+    # rows are timed 400 in a row, as a service calls: taking turns call by call, each predictor would run beside the
+    # last one's spinning threads (OpenMP, ONNX Runtime's pool) and cold caches, and all measured 1.2-1.6x slower
     per, names_ = {name: [] for name in predicts}, list(predicts)
     for k in range(ROUNDS):
-        order = names_[k % len(names_):] + names_[:k % len(names_)]
-        lat = latencies({name: predicts[name] for name in order}, Xb, n_calls=400, block=50, warmup=5)
-        for name in order:
+        for name in names_[k % len(names_):] + names_[:k % len(names_)]:
+            lat = latency(predicts[name], Xb, n_calls=400, warmup=20)
             thr = throughput(predicts[name], Xb, min_seconds=0.3, min_calls=2)
-            per[name].append((lat[name]['p50_us'], lat[name]['p99_us'], thr['rows_per_s']))
+            per[name].append((lat['p50_us'], lat['p99_us'], thr['rows_per_s']))
     return per
 
 def bench_size(X, y, Xb, trees, depth, names, work):
@@ -198,7 +198,7 @@ def report(out, runs):
     lines = [f"# Inference: the compiled forest against the peers\n",
              f"Machine: {out.get('cpu', platform.machine())}, {THREADS} threads for every predictor; {out['when']}; "
              f"flights test rows, batch {SIZES[-1]:,} rows. Every figure is the median of {ROUNDS} interleaved rounds (each: 400 single-row "
-             f"calls to every predictor, taken in turns of 50, then each one's batches for at least 0.3 s), so that the machine's drift reaches every predictor alike. Ratios are ours "
+             f"calls, then batches for at least 0.3 s), so that the machine's drift reaches every predictor alike. Ratios are ours "
              f"over the best peer in the same run.\n",
              "Versions: " + ', '.join(f"{k} {v}" for k, v in out.get('versions', {}).items()) + ".\n"]
     for r in runs:
@@ -223,8 +223,7 @@ def report(out, runs):
         for k, v in mine.items():
             lines.append(f"| {k} | {v['p50_us'] / best_lat[1]['p50_us']:.2f} | {paired_p50(v, peers_)} | {v['rows_per_s'] / best_thr[1]['rows_per_s']:.2f} | {top(v) / best_top:.2f} |")
         lines.append("\nThe targets are read on the medians. *Round by round*: in each round, our p50 over the best peer's p50 "
-                     "of that round (their calls taken in turns, the same fraction of a second): the lowest, median and highest of "
-                     "the rounds. The last column compares each predictor's fastest batch round, which the machine's other work "
+                     "of that round (measured some seconds apart, not minutes): the lowest, median and highest of the rounds. The last column compares each predictor's fastest batch round, which the machine's other work "
                      "disturbed least.\n")
         lines += ["\nFirst prediction after loading a saved model, in a fresh process (numba's JIT cache warm). *Total* is from the "
                   "start of `Predictor.load` to the first row's score (target < 0.5 s). The first process finds trainfer's cache "
@@ -284,11 +283,12 @@ def main():
     Xt = as_matrix(d.test.X, d.categories)
     Xb = np.ascontiguousarray(np.resize(Xt, (SIZES[-1], Xt.shape[1])))
     sizes = [(30, 4)] if a.quick else [(100, 6), (500, 8)]
-    with tempfile.TemporaryDirectory() as tmp:
-        runs = [bench_size(X, y, Xb, t, dep, names, Path(tmp)) for t, dep in sizes]
     q = a.quick
-    trained = [bench_trained(d, Xb, 'lightgbm', 20 if q else 100, {})] + [
-        bench_trained(d, Xb, b, 30 if q else 500, dict(max_depth=4 if q else 8)) for b in ('xgboost', 'lightgbm', 'sklearn')]
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ['TRAINFER_CACHE'] = str(Path(tmp) / 'cache')   # 'auto' calibrates in this run, not from an earlier run's plan
+        runs = [bench_size(X, y, Xb, t, dep, names, Path(tmp)) for t, dep in sizes]
+        trained = [bench_trained(d, Xb, 'lightgbm', 20 if q else 100, {})] + [
+            bench_trained(d, Xb, b, 30 if q else 500, dict(max_depth=4 if q else 8)) for b in ('xgboost', 'lightgbm', 'sklearn')]
     out = dict(when=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), threads=THREADS, cpu=cpu(), versions=versions(), runs=runs, trained=trained)
     res = ROOT / 'results'; res.mkdir(exist_ok=True)
     stem = 'infer-quick' if a.quick else 'infer'

@@ -10,7 +10,8 @@ import numpy as np, psutil
 
 # %% auto #0
 __all__ = ['DEVICES', 'GPUInfo', 'cuda_gpus', 'xgboost_cuda_built', 'held_output', 'lightgbm_gpu_error', 'DeviceUnavailableError',
-           'check_choice', 'resolve_device', 'is_cupy', 'array_module', 'to_host', 'to_device', 'ResourceMeter']
+           'check_choice', 'resolve_device', 'is_cupy', 'array_module', 'to_host', 'to_device', 'usable_cpus',
+           'machine_cpu_s', 'others_cpu_s', 'ResourceMeter']
 
 # %% ../nbs/00_core.ipynb #11c5a1f3
 @dataclass(frozen=True)
@@ -162,6 +163,24 @@ def _reset_hwm() -> bool:
         return True
     except OSError: return False
 
+def usable_cpus() -> list[int]:
+    "The CPUs this process may run on (its affinity; all of them where the OS does not say)."
+    try: return sorted(os.sched_getaffinity(0))
+    except AttributeError: return list(range(psutil.cpu_count() or 1))
+
+def machine_cpu_s(cpus:list|None=None # CPU numbers; default `usable_cpus()`
+                 ) -> float:
+    "CPU seconds spent so far on `cpus` by every process, plus what a hypervisor took from them for other guests (steal)."
+    cpus = set(usable_cpus() if cpus is None else cpus)
+    return float(sum(t.user + t.nice + t.system + getattr(t, 'irq', 0) + getattr(t, 'softirq', 0) + getattr(t, 'steal', 0)
+                     for i, t in enumerate(psutil.cpu_times(percpu=True)) if i in cpus))
+
+def others_cpu_s(machine0:float, machine1:float, # `machine_cpu_s()` before and after
+                 own_s:float # this process's CPU seconds in between
+                ) -> float:
+    "CPU seconds the rest of the machine took in between (never below 0: the counters tick every 10 ms)."
+    return max(0.0, machine1 - machine0 - own_s)
+
 _ACTIVE_METERS = []  # meters inside whose block we are, outermost first
 
 class ResourceMeter:
@@ -170,7 +189,7 @@ class ResourceMeter:
                  gpu:bool|None=None): # sample GPU memory; `None`: when a GPU is present
         self.interval, self.gpu = interval, (bool(cuda_gpus()) if gpu is None else gpu)
         self._proc = psutil.Process()
-        self.wall_s = self.cpu_s = self.method = None
+        self.wall_s = self.cpu_s = self.others_cpu_s = self.method = None
         self.start_rss = self.peak_rss = self.start_gpu_mem = self.peak_gpu_mem = None
 
     def _sample(self):
@@ -191,7 +210,8 @@ class ResourceMeter:
         if self.method == 'sampled' or self.gpu:
             self._thread = threading.Thread(target=self._watch, daemon=True)
         _ACTIVE_METERS.append(self)
-        self._cpu0, self._t0 = self._proc.cpu_times(), time.perf_counter()
+        self._cpus = usable_cpus()
+        self._machine0, self._cpu0, self._t0 = machine_cpu_s(self._cpus), self._proc.cpu_times(), time.perf_counter()
         if self._thread: self._thread.start()
         return self
 
@@ -199,6 +219,7 @@ class ResourceMeter:
         self.wall_s = time.perf_counter() - self._t0
         cpu1 = self._proc.cpu_times()
         self.cpu_s = (cpu1.user - self._cpu0.user) + (cpu1.system - self._cpu0.system)
+        self.others_cpu_s = others_cpu_s(self._machine0, machine_cpu_s(self._cpus), self.cpu_s)
         if self._thread: self._stop.set(); self._thread.join()
         self._sample()
         if self.method == 'kernel': self.peak_rss = max(self.peak_rss, _hwm_bytes())
@@ -207,12 +228,12 @@ class ResourceMeter:
 
     def as_dict(self) -> dict:
         "The figures as a plain dict (bytes and seconds)."
-        return dict(wall_s=self.wall_s, cpu_s=self.cpu_s, start_rss=self.start_rss, peak_rss=self.peak_rss,
+        return dict(wall_s=self.wall_s, cpu_s=self.cpu_s, others_cpu_s=self.others_cpu_s, start_rss=self.start_rss, peak_rss=self.peak_rss,
                     start_gpu_mem=self.start_gpu_mem, peak_gpu_mem=self.peak_gpu_mem)
 
     def __repr__(self):
         gpu = (f", peak GPU {self.peak_gpu_mem/2**20:.0f} MiB (+{(self.peak_gpu_mem - self.start_gpu_mem)/2**20:.0f} in the block)"
                if self.peak_gpu_mem is not None else '')
         if self.wall_s is None: return 'ResourceMeter(running)'
-        return (f"ResourceMeter(wall {self.wall_s:.3f} s, CPU {self.cpu_s:.3f} s, "
+        return (f"ResourceMeter(wall {self.wall_s:.3f} s, CPU {self.cpu_s:.3f} s (others {self.others_cpu_s:.3f} s), "
                 f"peak RSS {self.peak_rss/2**20:.0f} MiB{gpu})")

@@ -12,7 +12,7 @@ from pathlib import Path
 import numba as nb
 from fastcore.basics import patch
 from tqdm.auto import tqdm
-from .core import check_choice, resolve_device, to_device, to_host, is_cupy, array_module
+from .core import check_choice, resolve_device, to_device, to_host, is_cupy, array_module, ResourceMeter, usable_cpus
 from .data import (as_matrix, as_trained, check_writable, zstandard_module, CSV_COMPRESSIONS, parse_local_dates, numeric_column, typed_categories, arrow_frame, atomic_path, iter_batches, csv_format,
                               _kind, _shard_files, _check_unique, csr)
 from .train import (TrainResult, backend_for, matrix_on, input_device, load_model, read_metadata, short_xgboost_error,
@@ -34,7 +34,7 @@ def _sync(out):
 
 # %% auto #0
 __all__ = ['ENGINES', 'CALIBRATION_SIZES', 'LONG_CALL_S', 'MODEL_FILES', 'cache_dir', 'Predictor', 'calibration_rows',
-           'model_facts', 'read_model_file', 'score_file', 'latency', 'latencies', 'throughput']
+           'model_facts', 'read_model_file', 'score_file', 'latency', 'throughput']
 
 # %% ../nbs/04_infer.ipynb #50da0271
 ENGINES = ('auto', 'cpu', 'cuda', 'native')
@@ -94,7 +94,7 @@ class Predictor:
         self._codes = {c: {v: np.float32(i) for i, v in enumerate(cats)} for c, cats in categories.items()}
         self._index = {c: i for i, c in enumerate(self.feature_names)}
         self._warned = set()   # categorical columns already warned of (`_warn_unseen`)
-        self._plan, self._by_bits, self.timings, self.plan_file, self._plan_key = None, None, None, None, None
+        self._plan, self._by_bits, self.timings, self.plan_file, self._plan_key, self.others_cores = None, None, None, None, None, None
         self._transform = None if self.forest is None else TRANSFORM_CODES[self.forest.transform]
 
     def _own(self, model):
@@ -343,7 +343,7 @@ def _store_plan(self:Predictor):
     try:
         with atomic_path(path) as tmp:
             tmp.write_text(json.dumps(dict(plan=self._plan, timings=self.timings, when=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
-                                           predictor=repr(self))))
+                                           others_cores=self.others_cores, predictor=repr(self))))
         self.plan_file = path
     except OSError as e: warnings.warn(f"could not keep the calibration plan in {d}: {e}")   # predicting goes on
 
@@ -363,26 +363,36 @@ def calibrate(self:Predictor, X=None, # rows to time on (default: `calibration_r
         for e in alive:   # compile and load first, one row and a batch (their kernels differ): the budget is for measuring
             for k in (1, 2): self._run(e, rows[:k])
         spent = 0.0
-        for n in sizes:
-            if len(timings) >= 2:   # this size's cost, on the line through the last two: past what the budget has left,
-                prev, last = sorted(timings)[-2:]   # larger sizes follow the last measured
-                t = timings
-                if sum(t[last][e] + (t[last][e] - t[prev][e]) * (n - last) / (last - prev) for e in alive) > budget_s - spent: break
-            Xn = np.ascontiguousarray(rows[:n])
-            best = {}
-            for e in alive:
-                run = partial(self._run, e)
-                warm = _timed(run, Xn)   # moves data, fills caches
-                ts = [warm] if warm > LONG_CALL_S else []
-                while not ts or (len(ts) < 3 and spent + sum(ts) <= budget_s): ts.append(_timed(run, Xn))
-                best[e] = min(ts); spent += sum(ts)
-            plan[n] = min(best, key=best.get)
-            timings[n] = best
-            alive = [e for e in alive if best[e] < 10 * best[plan[n]]]
-            if spent > budget_s: break
+        with ResourceMeter(gpu=False) as meter:
+            for n in sizes:
+                if len(timings) >= 2:   # this size's cost, on the line through the last two: past what the budget has left,
+                    prev, last = sorted(timings)[-2:]   # larger sizes follow the last measured
+                    t = timings
+                    if sum(t[last][e] + (t[last][e] - t[prev][e]) * (n - last) / (last - prev) for e in alive) > budget_s - spent: break
+                Xn = np.ascontiguousarray(rows[:n])
+                best = {}
+                for e in alive:   # one engine after another: taking turns, each call would follow another runtime's spinning threads
+                    run = partial(self._run, e)
+                    warm = _timed(run, Xn)   # moves data, fills caches, waits out the last engine's threads (a first call: up to 20x)
+                    ts = [warm] if warm > LONG_CALL_S else []
+                    while not ts or (len(ts) < 3 and spent + sum(ts) <= budget_s): ts.append(_timed(run, Xn))
+                    best[e] = min(ts); spent += sum(ts)
+                plan[n] = min(best, key=best.get)
+                timings[n] = best
+                alive = [e for e in alive if best[e] < 10 * best[plan[n]]]
+                if spent > budget_s: break
+        self.others_cores = meter.others_cpu_s / meter.wall_s
         self._follow(plan, timings)
-        self._store_plan()
+        if _quiet(self.others_cores, len(usable_cpus()), nb.get_num_threads()): self._store_plan()
+        else: self.plan_file = None   # measured on a busy machine: followed here, measured again by the next process
         return plan
+
+def _quiet(others_cores:float, # cores' worth of CPU time other work took, on average, while timing
+           cpus:int, # CPUs this process may use
+           threads:int # numba's threads
+          ) -> bool:
+    "Whether timings taken while other work used `others_cores` left the parallel kernels their cores: within half a core."
+    return cpus - others_cores >= threads - 0.5
 
 @patch(as_prop=True)
 def plan(self:Predictor) -> dict|None:
@@ -722,22 +732,6 @@ def latency(predict, # callable taking a (1, n_features) matrix
 def _latency_stats(seconds:np.ndarray) -> dict:
     us = seconds * 1e6
     return dict(p50_us=float(np.percentile(us, 50)), p99_us=float(np.percentile(us, 99)), mean_us=float(us.mean()), calls=len(us))
-
-def latencies(predicts:dict, # name -> callable taking a (1, n_features) matrix
-              X, # rows to draw single-row calls from
-              n_calls:int=1000, # timed calls to each predictor
-              block:int=50, # timed calls to one predictor before the next one's turn
-              warmup:int=5 # untimed calls at the start of each turn
-             ) -> dict:
-    "`latency` of several predictors, their calls taken in turns of `block`: every predictor's figures come from the same stretch of time."
-    rows = [X[i % len(X)][None] for i in range(n_calls)]
-    times = {k: np.empty(n_calls) for k in predicts}
-    for s in range(0, n_calls, block):
-        for k, predict in predicts.items():
-            for r in rows[s:s + warmup]: _sync(predict(r))
-            for i in range(s, min(s + block, n_calls)):
-                t = time.perf_counter(); _sync(predict(rows[i])); times[k][i] = time.perf_counter() - t
-    return {k: _latency_stats(t) for k, t in times.items()}
 
 def throughput(predict, X, # the batch, predicted whole on each call
                min_seconds:float=1.0, # keep calling until this much time has passed
