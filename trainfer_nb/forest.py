@@ -14,9 +14,9 @@ __all__ = ['XGB_TRANSFORMS', 'FOREST_FORMAT', 'L', 'R', 'KIND', 'MISS', 'DLEFT',
            'NAN_RIGHT', 'FEATURE_BITS', 'CATEGORY', 'TRUNCATE', 'BLOCK', 'DENSE_LEVELS', 'TRANSFORM_CODES',
            'CUDA_SOURCE', 'CUDA_THREADS', 'UnsupportedModel', 'Forest', 'ubjson', 'from_xgboost', 'from_lightgbm',
            'from_sklearn', 'forest_of', 'compile_forest', 'save_forest', 'load_forest', 'node_rules', 'Bins', 'Packed',
-           'pack_forest', 'bin_nodes', 'plain_row_args', 'scores', 'as_float32_rows', 'packed_args', 'batch_args',
-           'predict_margin', 'transform', 'predict', 'Deep', 'pack_deep', 'deep_args', 'cuda_launch_shape', 'cuda_args',
-           'cuda_margins']
+           'pack_forest', 'bin_nodes', 'plain_row_args', 'fast_row', 'scores', 'as_float32_rows', 'packed_args',
+           'batch_args', 'predict_margin', 'transform', 'predict', 'Deep', 'pack_deep', 'deep_args',
+           'cuda_launch_shape', 'cuda_args', 'cuda_margins']
 
 # %% ../nbs/03_forest.ipynb #bec2475b
 class UnsupportedModel(ValueError):
@@ -694,9 +694,35 @@ def _row_score_plain(x, code, scale, D, words, thresholds, leaves, group, base):
     _score(m, code, scale)
     return m
 
+@nb.njit(cache=_CACHE)
+def _row_score_binned(x, code, scale, D, words, slots, cuts, start, steps, cat_features, cat_truncate, table, leaves, group, base):
+    "`_row_score` for a forest with bins (categorical splits among them): the row binned as a block of one, then 16-bit steps; empty if `x` holds a NaN."
+    xb, nan = _binned(x.reshape((1, x.shape[0])), 0, 1, slots, cuts, start, steps, cat_features, cat_truncate, table.shape[1] - 2)
+    if nan: return np.empty(0)
+    T, NI = leaves.shape[0], leaves.shape[1] - 1
+    low = np.uint32(0xFFFF)
+    idx = np.zeros(T, np.int64)
+    for _ in range(D):
+        for t in range(T):   # every tree one level down, as `_row`
+            i = idx[t]; w = words[t * NI + i]
+            v = xb[np.int64((w >> 16) & 0x7FFF) * BLOCK]
+            idx[t] = i + i + 1 + (np.int64(table[w & low, v]) if w >> 31 else np.int64(v >= (w & low)))
+    acc = np.zeros(base.shape[0])
+    for t in range(T): acc[group[t]] += leaves[t, idx[t] - NI]
+    m = acc + base   # the batch kernels' order: the same bits
+    _score(m, code, scale)
+    return m
+
 def plain_row_args(p:Packed) -> tuple|None:
     "The arrays `_row_score_plain` takes after `x`, `code` and `scale`; None when the forest has special nodes."
     return None if p.special else (p.depth, p.nodes.reshape(-1), p.thresholds.reshape(-1), p.leaves, p.group, p.forest.base)
+
+def fast_row(p:Packed) -> tuple|None:
+    "The one-row kernel for NaN-free rows of `p` and the arrays it takes after `x`, `code` and `scale`; None where only `_row_score` serves."
+    if not p.special: return _row_score_plain, plain_row_args(p)
+    b = p.bins
+    if b is None: return None
+    return _row_score_binned, (p.depth, b.nodes, b.features, b.cuts, b.start, b.steps, b.cat_features, b.cat_truncate, b.table, p.leaves, p.group, p.forest.base)
 
 @nb.njit(cache=_CACHE)
 def scores(m, code:int, scale:float):

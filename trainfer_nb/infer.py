@@ -19,8 +19,8 @@ from .train import (TrainResult, backend_for, matrix_on, input_device, load_mode
                                _check_objective, library_name, LIBRARY_NAME_CHARS)
 from . import forest as forest_module
 from .forest import (Forest, Deep, UnsupportedModel, forest_of, from_lightgbm, _sk_columns, save_forest, load_forest, pack_forest, pack_deep,
-                                packed_args, deep_args, plain_row_args, predict_margin, transform, _row_score,
-                                _row_score_plain, _deep_row_score,
+                                packed_args, deep_args, fast_row, predict_margin, transform, _row_score,
+                                _deep_row_score,
                                 BLOCK, TRANSFORM_CODES, scores)
 
 # numba builds its compiler context on the first call of any compiled function (0.3 s here): pay that when the
@@ -89,7 +89,7 @@ class Predictor:
         self.packed = None if self.forest is None else pack_forest(self.forest) or pack_deep(self.forest)   # perfect trees, else deep
         deep = isinstance(self.packed, Deep)
         self._args = None if self.packed is None else deep_args(self.packed) if deep else packed_args(self.packed)
-        self._plain = None if self.packed is None or deep else plain_row_args(self.packed)
+        self._fast = None if self.packed is None or deep else fast_row(self.packed)   # NaN-free rows: fewer arguments, binned categories
         self._row_score = _deep_row_score if deep else _row_score
         self._codes = {c: {v: np.float32(i) for i, v in enumerate(cats)} for c, cats in categories.items()}
         self._index = {c: i for i, c in enumerate(self.feature_names)}
@@ -252,7 +252,7 @@ def _cpu(self:Predictor, X, threads:bool):
 def _run(self:Predictor, engine:str, X):
     "Scores of checked matrix `X` by `engine` ('cpu1', 'cpu', 'cuda' or 'native')."
     if engine == 'cpu1' and X.shape[0] == 1 and self.packed is not None and type(X) is np.ndarray:   # one row: transformed in numba too
-        s = None if self._plain is None else _row_score_plain(X[0], self._transform, self.forest.sigmoid_scale, *self._plain)
+        s = None if self._fast is None else self._fast[0](X[0], self._transform, self.forest.sigmoid_scale, *self._fast[1])
         if s is None or s.shape[0] == 0: s = self._row_score(X[0], self._transform, self.forest.sigmoid_scale, *self._args)
         return s if s.shape[0] == 1 else s[None]
     if engine == 'native':
