@@ -122,6 +122,12 @@ def first_predict(backend, model, names, work, engine):
                                       env=env).stdout.strip().splitlines()[-1]) for _ in range(2)]
     return dict(cold=runs[0], **runs[1])
 
+def calibration(predict) -> dict:
+    "What an `auto` predictor's calibration chose and measured, and how busy the machine was meanwhile (nothing for others)."
+    p = getattr(predict, '__self__', None)
+    if not isinstance(p, Predictor) or p.plan is None: return {}
+    return dict(plan=p.plan, timings=p.timings, others_cores=p.others_cores)
+
 def measure_rounds(predicts:dict, Xb) -> dict:
     "name -> [(p50 us, p99 us, rows/s) per round]."
     # the machine is shared: its speed drifts over minutes, so every predictor is measured in each of ROUNDS
@@ -155,7 +161,7 @@ def bench_size(X, y, Xb, trees, depth, names, work):
     per = measure_rounds(live, Xb)
     for name, ms in per.items():
         p50, p99, rps = (float(np.median([m[i] for m in ms])) for i in range(3))
-        rows[name].update(p50_us=p50, p99_us=p99, rows_per_s=rps, rounds=ms)
+        rows[name].update(p50_us=p50, p99_us=p99, rows_per_s=rps, rounds=ms, **calibration(live[name]))
         print(f"  {name:40s} p50 {p50:8.1f} us  p99 {p99:8.1f} us  {rps:12,.0f} rows/s  diff {rows[name]['max_abs_diff']:.1e}", flush=True)
     first = {f'{b} {e}': first_predict(b, models[b], names, work, e) for b in ('xgboost', 'lightgbm', 'sklearn') for e in ('cpu', 'auto')}
     return dict(trees=trees, depth=depth, results=rows, first_predict=first)
@@ -173,6 +179,7 @@ def bench_trained(d, Xb, backend, rounds, params):
     for name, ms in measure_rounds({k: p.predict_score for k, p in preds.items()}, Xb).items(): res[name]['rounds'] = ms
     for name, v in res.items():
         v['p50_us'], v['p99_us'], v['rows_per_s'] = (float(np.median([m[i] for m in v['rounds']])) for i in range(3))
+        v.update(calibration(preds[name].predict_score))
         print(f"  {backend} {name:20s} p50 {v['p50_us']:8.1f} us  {v['rows_per_s']:12,.0f} rows/s  diff {v['max_abs_diff']:.1e}", flush=True)
     return dict(backend=backend, trees=rounds, params=params, layout=layout, depth=int(np.max(packed.depth)), results=res)
 

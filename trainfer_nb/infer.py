@@ -269,8 +269,10 @@ def _run(self:Predictor, engine:str, X):
 # %% ../nbs/04_infer.ipynb #c43bef5d
 CALIBRATION_SIZES = (1, 16, 256, 4096, 65536)
 
-def calibration_rows(forest:Forest, n:int, seed:int=0) -> np.ndarray:
-    "`n` rows that take varied paths through `forest`: each feature drawn from its split thresholds (categories from their codes), 5% NaN."
+def calibration_rows(forest:Forest, n:int, seed:int=0,
+                     nan_every:int=1024 # row i holds NaN (one value, and each other with probability 1/2) when i % nan_every == nan_every - 1
+                    ) -> np.ndarray:
+    "`n` rows that take varied paths through `forest`: each feature drawn from its split thresholds (categories from their codes), some NaN."
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, forest.n_features)).astype(np.float32)
     inner = forest.left >= 0
@@ -281,7 +283,9 @@ def calibration_rows(forest:Forest, n:int, seed:int=0) -> np.ndarray:
         vals = forest.threshold[at & ~cat]
         if cat.any(): vals = np.concatenate([vals, np.arange(32, dtype=np.float64)])
         X[:, j] = rng.choice(vals, n) + rng.choice([-1e-3, 1e-3], n)
-    X[rng.random(X.shape) < 0.05] = np.nan
+    holes = np.flatnonzero(np.arange(n) % nan_every == nan_every - 1)
+    X[holes] = np.where(rng.random((len(holes), X.shape[1])) < 0.5, np.nan, X[holes])
+    X[holes, rng.integers(0, X.shape[1], len(holes))] = np.nan   # at least one in each
     return X
 
 @patch
