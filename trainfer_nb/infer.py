@@ -383,7 +383,7 @@ def calibrate(self:Predictor, X=None, # rows to time on (default: `calibration_r
                     best[e] = min(ts); spent += sum(ts)
                 plan[n] = min(best, key=best.get)
                 timings[n] = best
-                alive = [e for e in alive if best[e] < 10 * best[plan[n]]]
+                alive = [e for e in alive if e in ('cpu1', 'cpu') or best[e] < 10 * best[plan[n]]]
                 if spent > budget_s: break
         self.others_cores = meter.others_cpu_s / meter.wall_s
         self._follow(plan, timings)
