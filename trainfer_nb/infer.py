@@ -731,11 +731,8 @@ def latency(predict, # callable taking a (1, n_features) matrix
     times = np.empty(n_calls)
     for i in range(n_calls):
         t = time.perf_counter(); _sync(predict(rows[i])); times[i] = time.perf_counter() - t
-    return _latency_stats(times)
-
-def _latency_stats(seconds:np.ndarray) -> dict:
-    us = seconds * 1e6
-    return dict(p50_us=float(np.percentile(us, 50)), p99_us=float(np.percentile(us, 99)), mean_us=float(us.mean()), calls=len(us))
+    us = times * 1e6
+    return dict(p50_us=float(np.percentile(us, 50)), p99_us=float(np.percentile(us, 99)), mean_us=float(us.mean()), calls=n_calls)
 
 def throughput(predict, X, # the batch, predicted whole on each call
                min_seconds:float=1.0, # keep calling until this much time has passed
