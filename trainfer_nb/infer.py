@@ -59,6 +59,7 @@ def cache_dir(kind:str) -> Path|None:
     return (Path(root) if root else Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache') / 'trainfer_nb') / kind
 
 _FOREST_CODE = hashlib.sha256(Path(forest_module.__file__).read_bytes()).hexdigest()   # a new reader: new cached forests
+_CALIBRATION_CODE = hashlib.sha256(Path(forest_module.__file__).with_name('infer.py').read_bytes()).hexdigest()   # new calibration rules: new plans
 
 def _compiled(make, engine:str) -> Forest | None:
     "The forest `make()` compiles; for engine 'auto', None where the compiler does not cover the model (the library predicts)."
@@ -304,7 +305,7 @@ def _plan_key(self:Predictor) -> str:
     import platform, importlib.metadata as md
     lib = {'xgboost': 'xgboost', 'lightgbm': 'lightgbm', 'sklearn': 'scikit-learn'}[self.backend]
     h = hashlib.sha256(json.dumps([platform.node(), platform.machine(), os.cpu_count(), nb.config.NUMBA_NUM_THREADS,
-                                   self.device, self.candidates(), self.backend, _FOREST_CODE, nb.__version__,   # the kernels' code, not a package version that needs an install
+                                   self.device, self.candidates(), self.backend, _FOREST_CODE, _CALIBRATION_CODE, nb.__version__,   # the code, not a package version that needs an install
                                    md.version(lib)]).encode())
     for a in vars(self.forest).values():   # every array of the forest, as `save_forest` writes them
         if isinstance(a, np.ndarray): h.update(np.ascontiguousarray(a).tobytes())
@@ -318,11 +319,16 @@ def _follow(self:Predictor, plan:dict, timings:dict):
     self._by_bits = [_extrapolated(timings, 2 ** (b - 0.5)) if b and 2 ** (b - 1) > max(plan) and len(timings) >= 2
                      else plan[min(plan, key=lambda s: abs(np.log2(s) - (b - 0.5 if b else 0)))] for b in range(64)]
 
+def _line_time(timings:dict, e:str, n:float) -> float:
+    "Engine `e`'s time for `n` rows on the line through its times at the two largest sizes measured."
+    prev, last = sorted(timings)[-2:]
+    t0, t1 = timings[prev][e], timings[last][e]
+    return t1 + (t1 - t0) * (n - last) / (last - prev)
+
 def _extrapolated(timings:dict, n:float) -> str:
     "The engine timed at the two largest sizes whose time, on the line through them, is least at `n` rows."
     prev, last = sorted(timings)[-2:]
-    t0, t1 = timings[prev], timings[last]
-    return min((e for e in t1 if e in t0), key=lambda e: t1[e] + (t1[e] - t0[e]) * (n - last) / (last - prev))
+    return min((e for e in timings[last] if e in timings[prev]), key=lambda e: _line_time(timings, e, n))
 
 @patch
 def _load_plan(self:Predictor) -> bool:
@@ -369,10 +375,8 @@ def calibrate(self:Predictor, X=None, # rows to time on (default: `calibration_r
         spent = 0.0
         with ResourceMeter(gpu=False) as meter:
             for n in sizes:
-                if len(timings) >= 2:   # this size's cost, on the line through the last two: past what the budget has left,
-                    prev, last = sorted(timings)[-2:]   # larger sizes follow the last measured
-                    t = timings
-                    if sum(t[last][e] + (t[last][e] - t[prev][e]) * (n - last) / (last - prev) for e in alive) > budget_s - spent: break
+                # this size's cost, on the line through the last two: past what the budget has left, larger sizes extrapolate
+                if len(timings) >= 2 and sum(_line_time(timings, e, n) for e in alive) > budget_s - spent: break
                 Xn = np.ascontiguousarray(rows[:n])
                 best = {}
                 for e in alive:   # one engine after another: taking turns, each call would follow another runtime's spinning threads
