@@ -178,7 +178,7 @@ class Predictor:
             frame = as_trained(X if list(X.columns) == self.feature_names else X[self.feature_names], self.na_values, self.date_orders)
             X = as_matrix(frame, self._category_index)
             if self.categories: self._warn_unseen(frame, X)
-        elif isinstance(X, (dict, pd.Series)): return self.row(dict(X))[None]
+        elif isinstance(X, (dict, pd.Series)): return self.row(X)[None]
         if sp.issparse(X): X = csr(X, np.float32)  # no copy on the hot path when already CSR float32
         elif not is_cupy(X): X = self._positional(X)
         if X.ndim == 1: X = X.reshape(1, -1)
@@ -213,8 +213,9 @@ class Predictor:
         try: return float(numeric_column(pd.Series([v]), c)[0])
         except ValueError: raise ValueError(f"feature {c!r} is numeric; got {v!r}") from None
 
-    def row(self, values:dict) -> np.ndarray:
-        "One row given as {feature: value} as a float32 vector in training order (categories by their value)."
+    def row(self, values:dict|pd.Series) -> np.ndarray:
+        "One row given as {feature: value} (or a Series by feature name) as a float32 vector in training order (categories by their value)."
+        if isinstance(values, pd.Series): values = dict(zip(values.index.tolist(), values.tolist()))   # `dict(values)`: 40 us, this 9
         missing = [c for c in self.feature_names if c not in values]
         if missing and self.backend in LIBRARY_NAME_CHARS:
             values = {library_name(self.backend, k): v for k, v in values.items()}; missing = [c for c in self.feature_names if c not in values]
@@ -433,7 +434,7 @@ def predict_score(self:Predictor, X):
 def predict_one(self:Predictor, row):
     "The score of one row (a dict or Series by feature name, values in training order, or a one-row DataFrame or matrix): a float, or class probabilities for multiclass."
     if type(row) is np.ndarray and row.ndim == 1: x = row if row.dtype == np.float32 and row.flags.c_contiguous else self._positional(row)
-    elif isinstance(row := _tabular(row), (dict, pd.Series)): x = self.row(dict(row))
+    elif isinstance(row := _tabular(row), (dict, pd.Series)): x = self.row(row)
     elif isinstance(row, pd.DataFrame) or sp.issparse(row) or getattr(row, 'ndim', 1) == 2 or type(row).__module__.startswith('pyarrow'):
         X = self.matrix(row)
         if X.shape[0] != 1: raise ValueError(f"predict_one takes one row; got {X.shape[0]}: use predict_score or predict for several")
