@@ -684,6 +684,24 @@ def _score_columns(p:Predictor, X:pd.DataFrame, ids:pd.DataFrame) -> pd.DataFram
         out['label'] = np.asarray(p.classes)[s.argmax(axis=1) if s.ndim == 2 else (s > 0.5).astype(int)]
     return out
 
+def _csv_sink(path:Path, compression:str|None):
+    "The binary file a CSV output's batches are written to: one stream, compressed as the output's name says."
+    import gzip, bz2, lzma
+    if compression == 'zstd': return zstandard_module(path, 'writing').open(path, 'wb')
+    return {'gzip': gzip.open, 'bz2': bz2.open, 'xz': lzma.open}.get(compression, open)(path, 'wb')
+
+def _csv_bytes(out:pd.DataFrame, header:bool) -> bytes:
+    "A batch of scores as CSV text: by Arrow's writer where every column is numbers or text (pandas' `to_csv` spends 10x as long formatting floats), else by pandas, each as it reads back."
+    import pyarrow as pa, pyarrow.csv as pcsv
+    try: table = pa.Table.from_pandas(out, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError): table = None   # mixed values in an id column
+    plain = lambda t: pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_string(t) or pa.types.is_large_string(t)
+    if table is None or not all(map(plain, table.schema.types)):   # dates, booleans, ...: as pandas writes them, as before
+        return out.to_csv(index=False, header=header).encode()
+    buf = pa.BufferOutputStream()
+    pcsv.write_csv(table, buf, pcsv.WriteOptions(include_header=header))
+    return buf.getvalue().to_pybytes()
+
 def _source_columns(path:Path, encoding:str|None=None) -> list:
     if path.is_dir() or _kind(path) == 'parquet':
         import pyarrow.parquet as pq
@@ -728,13 +746,14 @@ def score_file(model, # a `Predictor`, or what `Predictor.from_model` takes: a s
         raise ValueError(f"id column{'s' if len(clash) > 1 else ''} {', '.join(map(repr, clash))} would be overwritten by the output column "
                          f"of that name (it writes {', '.join(_output_names(p))}): copy {'them' if len(clash) > 1 else 'it'} under another name")
     wanted = id_columns + [c for c in p.feature_names if c not in id_columns]
-    rows, t0, writer = 0, time.perf_counter(), None
+    rows, t0, writer, sink = 0, time.perf_counter(), None, None
     with atomic_path(output) as tmp, tqdm(total=_source_rows(source), unit=' rows', unit_scale=True, disable=not progress, desc=f'scoring {source.name}') as bar:
         try:
+            if fmt == 'csv': sink = _csv_sink(tmp, compression)
             for batch in iter_batches(source, batch_rows, wanted, encoding):
                 try: out = _score_columns(p, batch[p.feature_names], batch[id_columns])
                 except ValueError as e: raise ValueError(f"{source.name}, rows {rows + 1:,}-{rows + len(batch):,}: {e}") from None
-                if fmt == 'csv': out.to_csv(tmp, mode='a', header=rows == 0, index=False, compression=compression)   # one compressed member a batch, as gzip allows
+                if sink is not None: sink.write(_csv_bytes(out, header=rows == 0))
                 else:
                     import pyarrow as pa, pyarrow.parquet as pq
                     table = pa.Table.from_pandas(out, preserve_index=False)
@@ -743,6 +762,7 @@ def score_file(model, # a `Predictor`, or what `Predictor.from_model` takes: a s
                 rows += len(out); bar.update(len(out))
         finally:
             if writer is not None: writer.close()
+            if sink is not None: sink.close()
         if rows == 0: raise ValueError(f"{source.name} has no rows to score")
     return dict(rows=rows, seconds=time.perf_counter() - t0, output=str(output))
 
