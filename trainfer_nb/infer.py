@@ -702,6 +702,16 @@ def _csv_bytes(out:pd.DataFrame, header:bool) -> bytes:
     pcsv.write_csv(table, buf, pcsv.WriteOptions(include_header=header))
     return buf.getvalue().to_pybytes()
 
+def _as_schema(table, schema, where:str):
+    "A batch in the column types of the Parquet file's first batch (an id column that is also a feature has its type read off each CSV batch): cast where no value changes, else an error naming the column."
+    if table.schema.equals(schema, check_metadata=False): return table
+    import pyarrow as pa
+    try: return table.cast(schema)   # safe: ints read as floats where one is missing, a column empty at first
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        c = next(f.name for f, g in zip(table.schema, schema) if f.type != g.type)
+        raise ValueError(f"{where}: column {c!r} holds {table.schema.field(c).type} values here but {schema.field(c).type} in the first rows, "
+                         "and a Parquet file's column has one type: write a .csv output") from None
+
 def _source_columns(path:Path, encoding:str|None=None) -> list:
     if path.is_dir() or _kind(path) == 'parquet':
         import pyarrow.parquet as pq
@@ -750,7 +760,8 @@ def score_file(model, # a `Predictor`, or what `Predictor.from_model` takes: a s
     with atomic_path(output) as tmp, tqdm(total=_source_rows(source), unit=' rows', unit_scale=True, disable=not progress, desc=f'scoring {source.name}') as bar:
         try:
             if fmt == 'csv': sink = _csv_sink(tmp, compression)
-            for batch in iter_batches(source, batch_rows, wanted, encoding):
+            # a CSV's ids are copied as their text ('007' stays '007'), one type in every batch; the features are read as in training
+            for batch in iter_batches(source, batch_rows, wanted, encoding, text_columns=[c for c in id_columns if c not in p.feature_names]):
                 try: out = _score_columns(p, batch[p.feature_names], batch[id_columns])
                 except ValueError as e: raise ValueError(f"{source.name}, rows {rows + 1:,}-{rows + len(batch):,}: {e}") from None
                 if sink is not None: sink.write(_csv_bytes(out, header=rows == 0))
@@ -758,7 +769,7 @@ def score_file(model, # a `Predictor`, or what `Predictor.from_model` takes: a s
                     import pyarrow as pa, pyarrow.parquet as pq
                     table = pa.Table.from_pandas(out, preserve_index=False)
                     writer = writer or pq.ParquetWriter(tmp, table.schema)
-                    writer.write_table(table)
+                    writer.write_table(_as_schema(table, writer.schema, f"{source.name}, rows {rows + 1:,}-{rows + len(out):,}"))
                 rows += len(out); bar.update(len(out))
         finally:
             if writer is not None: writer.close()
