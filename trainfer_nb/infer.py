@@ -702,6 +702,11 @@ def _csv_bytes(out:pd.DataFrame, header:bool) -> bytes:
     pcsv.write_csv(table, buf, pcsv.WriteOptions(include_header=header))
     return buf.getvalue().to_pybytes()
 
+def _text_columns(p:Predictor, id_columns:list) -> list:
+    "The columns of a CSV source read as their text, not as the types each batch's rows suggest: the ids, copied as the file writes them, and the categorical features whose categories are text (a batch without 'A1B2' would read '02134' as the number 2134, a category the model does not know)."
+    text_categories = [c for c, v in (p.categories or {}).items() if v and all(isinstance(x, str) for x in v)]
+    return [c for c in id_columns if c not in p.feature_names] + text_categories
+
 def _as_schema(table, schema, where:str):
     "A batch in the column types of the Parquet file's first batch (an id column that is also a feature has its type read off each CSV batch): cast where no value changes, else an error naming the column."
     if table.schema.equals(schema, check_metadata=False): return table
@@ -760,8 +765,7 @@ def score_file(model, # a `Predictor`, or what `Predictor.from_model` takes: a s
     with atomic_path(output) as tmp, tqdm(total=_source_rows(source), unit=' rows', unit_scale=True, disable=not progress, desc=f'scoring {source.name}') as bar:
         try:
             if fmt == 'csv': sink = _csv_sink(tmp, compression)
-            # a CSV's ids are copied as their text ('007' stays '007'), one type in every batch; the features are read as in training
-            for batch in iter_batches(source, batch_rows, wanted, encoding, text_columns=[c for c in id_columns if c not in p.feature_names]):
+            for batch in iter_batches(source, batch_rows, wanted, encoding, text_columns=_text_columns(p, id_columns)):
                 try: out = _score_columns(p, batch[p.feature_names], batch[id_columns])
                 except ValueError as e: raise ValueError(f"{source.name}, rows {rows + 1:,}-{rows + len(batch):,}: {e}") from None
                 if sink is not None: sink.write(_csv_bytes(out, header=rows == 0))
