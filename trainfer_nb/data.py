@@ -928,16 +928,15 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
 # %% ../nbs/01_data.ipynb #1bac181f
 def iter_batches(source:Path|str, batch_rows:int=65_536, columns:list|None=None,
                  encoding:str|None=None, # a CSV file's text encoding; default: read off the file (`csv_encoding`)
-                 text_columns=()): # a CSV file's columns read as their text: the same type in every batch, '007' kept
+                 dtypes:dict|None=None): # a CSV file's column types, as `pd.read_csv` takes them: the same in every batch
     "Yield DataFrames of at most `batch_rows` rows from a CSV or Parquet file or a folder of Parquet shards."
     path = Path(source).expanduser()
     if not path.exists(): raise FileNotFoundError(f"no such file or folder: {path}")
     if not path.is_dir() and _kind(path) == 'csv':
         if path.stat().st_size == 0: raise ValueError(f"{path.name} is empty")
         fmt = csv_format(path, encoding)
-        # each batch's types are read off its own rows: ints in one, floats in the next where a value is missing
-        dtype = {c: str for c in text_columns} or None
-        with _decoding(path, fmt['encoding']): yield from pd.read_csv(path, **fmt, usecols=columns, chunksize=batch_rows, dtype=dtype)
+        # without `dtypes`, each batch's types are read off its own rows: ints in one, floats in the next where a value is missing
+        with _decoding(path, fmt['encoding']): yield from pd.read_csv(path, **fmt, usecols=columns, chunksize=batch_rows, dtype=dtypes)
         return
     import pyarrow.parquet as pq
     files = _shard_files(path) if path.is_dir() else [path]

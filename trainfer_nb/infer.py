@@ -702,10 +702,31 @@ def _csv_bytes(out:pd.DataFrame, header:bool) -> bytes:
     pcsv.write_csv(table, buf, pcsv.WriteOptions(include_header=header))
     return buf.getvalue().to_pybytes()
 
-def _text_columns(p:Predictor, id_columns:list) -> list:
-    "The columns of a CSV source read as their text, not as the types each batch's rows suggest: the ids, copied as the file writes them, and the categorical features whose categories are text (a batch without 'A1B2' would read '02134' as the number 2134, a category the model does not know)."
-    text_categories = [c for c, v in (p.categories or {}).items() if v and all(isinstance(x, str) for x in v)]
-    return [c for c in id_columns if c not in p.feature_names] + text_categories
+def _csv_dtypes(p:Predictor, source:Path, id_columns:list, output_format:str, batch_rows:int, encoding:str|None) -> dict:
+    "The types of a CSV source's columns, the same in every batch (pandas would read each batch's off its own rows)."
+    # categorical features with text categories as text: a batch without 'A1B2' would read '02134' as 2134, which the model does not know
+    out = {c: str for c, v in (p.categories or {}).items() if v and all(isinstance(x, str) for x in v)}
+    ids = [c for c in id_columns if c not in p.feature_names]
+    if not ids: return out
+    if output_format == 'csv': return {**out, **{c: str for c in ids}}   # copied as the source writes them ('02134' stays '02134')
+    # a Parquet output holds one type a column: the first batch's, as pandas reads it, nullable (a later missing value leaves ints ints)
+    first = next(iter_batches(source, batch_rows, ids, encoding))
+    pinned = lambda k: {'i': 'Int64', 'u': 'Int64', 'f': 'float64', 'b': 'boolean'}.get(k, str)
+    return {**out, **{c: pinned(first[c].dtype.kind) for c in ids}}
+
+def _read_batches(source:Path, batch_rows:int, columns:list, encoding:str|None, dtypes:dict|None):
+    "`iter_batches`, with a CSV value that does not fit its column's type (`_csv_dtypes`) named in one line."
+    batches, rows = iter_batches(source, batch_rows, columns, encoding, dtypes), 0
+    while True:
+        try: batch = next(batches)
+        except StopIteration: return
+        except (ValueError, TypeError) as e:
+            typed = ', '.join(f"{c!r} as {t}" for c, t in (dtypes or {}).items() if t is not str)   # text fits any value
+            if not typed or type(e).__name__ == 'ParserError' or str(e).startswith(source.name): raise   # not a type: a broken file, said already
+            raise ValueError(f"{source.name}, after row {rows:,}: a value does not fit its column's type, read off the first rows ({typed}): {e}; "
+                             "write a .csv output, which copies the id columns as their text") from None
+        rows += len(batch)
+        yield batch
 
 def _as_schema(table, schema, where:str):
     "A batch in the column types of the Parquet file's first batch (an id column that is also a feature has its type read off each CSV batch): cast where no value changes, else an error naming the column."
@@ -765,7 +786,8 @@ def score_file(model, # a `Predictor`, or what `Predictor.from_model` takes: a s
     with atomic_path(output) as tmp, tqdm(total=_source_rows(source), unit=' rows', unit_scale=True, disable=not progress, desc=f'scoring {source.name}') as bar:
         try:
             if fmt == 'csv': sink = _csv_sink(tmp, compression)
-            for batch in iter_batches(source, batch_rows, wanted, encoding, text_columns=_text_columns(p, id_columns)):
+            dtypes = _csv_dtypes(p, source, id_columns, fmt, batch_rows, encoding) if not source.is_dir() and _kind(source) == 'csv' else None
+            for batch in _read_batches(source, batch_rows, wanted, encoding, dtypes):
                 try: out = _score_columns(p, batch[p.feature_names], batch[id_columns])
                 except ValueError as e: raise ValueError(f"{source.name}, rows {rows + 1:,}-{rows + len(batch):,}: {e}") from None
                 if sink is not None: sink.write(_csv_bytes(out, header=rows == 0))
