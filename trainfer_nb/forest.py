@@ -189,16 +189,17 @@ def from_lightgbm(booster, # a `lightgbm.Booster`, or the text of a saved LightG
     text = booster if isinstance(booster, str) else booster.model_to_string()
     head, *blocks = text.split('end of trees')[0].split('\nTree=')
     h = _lgb_fields(head)
-    if 'average_output' in head.splitlines(): raise UnsupportedModel("LightGBM random-forest models (average_output) are not supported")
     transform, scale = _lgb_objective(h['objective'])
     k = int(h['num_tree_per_iteration'])
     if best_iteration is not None: blocks = blocks[:(best_iteration + 1) * k]
+    # a random forest (boosting='rf') predicts its trees' mean, as LightGBM's predict does (its raw_score is their sum)
+    share = len(blocks) // k if 'average_output' in head.splitlines() else 1
     arr = lambda s, dt: np.array(s.split(), dtype=dt) if s else np.empty(0, dt)
     b = _Builder()
     for t, block in enumerate(blocks):
         f = _lgb_fields(block)
         if f.get('is_linear', '0') != '0': raise UnsupportedModel("LightGBM linear trees are not supported")
-        values, n_in = arr(f['leaf_value'], np.float64), int(f['num_leaves']) - 1
+        values, n_in = arr(f['leaf_value'], np.float64) / share, int(f['num_leaves']) - 1
         if n_in == 0: b.tree(t % k, [-1], [-1], value=values); continue
         dt = arr(f['decision_type'], np.int64)
         child = lambda c: np.where(c >= 0, c, n_in + ~c)   # leaves follow the internal nodes
