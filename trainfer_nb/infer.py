@@ -475,9 +475,10 @@ def predict(self:Predictor, X):
     "Predicted class labels for classifiers, values for regression."
     if self.classes is None: return self.predict_score(X)
     s = self.predict_score(X)
-    xp = array_module(s)
     # binary: the second class where its probability is the larger, s > 1 - s, which is s > 0.5 exactly in float32 and float64
-    return xp.asarray(self._labels)[(s > 0.5).astype(np.intp) if self.task == 'binary' else s.argmax(axis=1)]
+    i = (s > 0.5).astype(np.intp) if self.task == 'binary' else s.argmax(axis=1)
+    if type(i) is np.ndarray or self._labels.dtype.kind not in 'biuf': return self._labels[to_host(i)]   # CuPy holds no text labels
+    return array_module(i).asarray(self._labels)[i]
 
 @patch
 def __repr__(self:Predictor):
