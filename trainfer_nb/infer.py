@@ -705,8 +705,10 @@ def _csv_bytes(out:pd.DataFrame, header:bool) -> bytes:
 
 def _csv_dtypes(p:Predictor, source:Path, id_columns:list, output_format:str, batch_rows:int, encoding:str|None) -> dict:
     "The types of a CSV source's columns, the same in every batch (pandas would read each batch's off its own rows)."
-    # categorical features with text categories as text: a batch without 'A1B2' would read '02134' as 2134, which the model does not know
+    # categorical features as text: a batch without 'A1B2' would read '02134' as 2134, which the model does not know; and one
+    # with a stray 'S-12' would read every number of a column of numbered categories as text (`_number_categories` reads them back)
     out = {c: str for c, v in (p.categories or {}).items() if v and all(isinstance(x, str) for x in v)}
+    out.update({c: str for c in _number_categories(p)})
     ids = [c for c in id_columns if c not in p.feature_names]
     if not ids: return out
     if output_format == 'csv': return {**out, **{c: str for c in ids}}   # copied as the source writes them ('02134' stays '02134')
@@ -715,8 +717,13 @@ def _csv_dtypes(p:Predictor, source:Path, id_columns:list, output_format:str, ba
     pinned = lambda k: {'i': 'Int64', 'u': 'Int64', 'f': 'float64', 'b': 'boolean'}.get(k, str)
     return {**out, **{c: pinned(first[c].dtype.kind) for c in ids}}
 
-def _read_batches(source:Path, batch_rows:int, columns:list, encoding:str|None, dtypes:dict|None):
-    "`iter_batches`, with a CSV value that does not fit its column's type (`_csv_dtypes`) named in one line."
+def _number_categories(p:Predictor) -> list:
+    "The categorical features whose categories are numbers (store 12, zone 3)."
+    number = lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+    return [c for c, v in (p.categories or {}).items() if v and all(map(number, v))]
+
+def _read_batches(source:Path, batch_rows:int, columns:list, encoding:str|None, dtypes:dict|None, numbers=()):
+    "`iter_batches`, with a CSV value that does not fit its column's type (`_csv_dtypes`) named in one line, and the columns `numbers` (read as text) as numbers, other values missing: unseen categories."
     batches, rows = iter_batches(source, batch_rows, columns, encoding, dtypes), 0
     while True:
         try: batch = next(batches)
@@ -727,6 +734,7 @@ def _read_batches(source:Path, batch_rows:int, columns:list, encoding:str|None, 
             raise ValueError(f"{source.name}, after row {rows:,}: a value does not fit its column's type, read off the first rows ({typed}): {e}; "
                              "write a .csv output, which copies the id columns as their text") from None
         rows += len(batch)
+        for c in numbers: batch[c] = pd.to_numeric(batch[c], errors='coerce')
         yield batch
 
 def _as_schema(table, schema, where:str):
@@ -787,8 +795,9 @@ def score_file(model, # a `Predictor`, or what `Predictor.from_model` takes: a s
     with atomic_path(output) as tmp, tqdm(total=_source_rows(source), unit=' rows', unit_scale=True, disable=not progress, desc=f'scoring {source.name}') as bar:
         try:
             if fmt == 'csv': sink = _csv_sink(tmp, compression)
-            dtypes = _csv_dtypes(p, source, id_columns, fmt, batch_rows, encoding) if not source.is_dir() and _kind(source) == 'csv' else None
-            for batch in _read_batches(source, batch_rows, wanted, encoding, dtypes):
+            csv = not source.is_dir() and _kind(source) == 'csv'
+            dtypes = _csv_dtypes(p, source, id_columns, fmt, batch_rows, encoding) if csv else None
+            for batch in _read_batches(source, batch_rows, wanted, encoding, dtypes, _number_categories(p) if csv else ()):
                 try: out = _score_columns(p, batch[p.feature_names], batch[id_columns])
                 except ValueError as e: raise ValueError(f"{source.name}, rows {rows + 1:,}-{rows + len(batch):,}: {e}") from None
                 if sink is not None: sink.write(_csv_bytes(out, header=rows == 0))
