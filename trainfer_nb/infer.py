@@ -722,8 +722,8 @@ def _number_categories(p:Predictor) -> list:
     number = lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
     return [c for c, v in (p.categories or {}).items() if v and all(map(number, v))]
 
-def _read_batches(source:Path, batch_rows:int, columns:list, encoding:str|None, dtypes:dict|None, numbers=()):
-    "`iter_batches`, with a CSV value that does not fit its column's type (`_csv_dtypes`) named in one line, and the columns `numbers` (read as text) as numbers, other values missing: unseen categories."
+def _read_batches(source:Path, batch_rows:int, columns:list, encoding:str|None, dtypes:dict|None):
+    "`iter_batches`, with a CSV value that does not fit its column's type (`_csv_dtypes`) named in one line."
     batches, rows = iter_batches(source, batch_rows, columns, encoding, dtypes), 0
     while True:
         try: batch = next(batches)
@@ -734,7 +734,6 @@ def _read_batches(source:Path, batch_rows:int, columns:list, encoding:str|None, 
             raise ValueError(f"{source.name}, after row {rows:,}: a value does not fit its column's type, read off the first rows ({typed}): {e}; "
                              "write a .csv output, which copies the id columns as their text") from None
         rows += len(batch)
-        for c in numbers: batch[c] = pd.to_numeric(batch[c], errors='coerce')
         yield batch
 
 def _as_schema(table, schema, where:str):
@@ -797,8 +796,10 @@ def score_file(model, # a `Predictor`, or what `Predictor.from_model` takes: a s
             if fmt == 'csv': sink = _csv_sink(tmp, compression)
             csv = not source.is_dir() and _kind(source) == 'csv'
             dtypes = _csv_dtypes(p, source, id_columns, fmt, batch_rows, encoding) if csv else None
-            for batch in _read_batches(source, batch_rows, wanted, encoding, dtypes, _number_categories(p) if csv else ()):
-                try: out = _score_columns(p, batch[p.feature_names], batch[id_columns])
+            numbers = _number_categories(p) if csv else []   # read as text: as numbers again, other values missing (unseen)
+            for batch in _read_batches(source, batch_rows, wanted, encoding, dtypes):
+                X = batch[p.feature_names].assign(**{c: pd.to_numeric(batch[c], errors='coerce') for c in numbers})
+                try: out = _score_columns(p, X, batch[id_columns])
                 except ValueError as e: raise ValueError(f"{source.name}, rows {rows + 1:,}-{rows + len(batch):,}: {e}") from None
                 if sink is not None: sink.write(_csv_bytes(out, header=rows == 0))
                 else:
