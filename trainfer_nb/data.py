@@ -566,11 +566,12 @@ def zstandard_module(path:Path, doing:str='reading'):
     return zstandard
 
 def _csv_open(path:Path, mode:str='rb', **kw):
-    "Open a CSV file, compressed (.gz, .bz2, .xz, .zst) or not."
+    "Open a CSV file, compressed (.gz, .bz2, .xz, .zst, in any case) or not."
     import gzip, bz2, lzma
-    if path.suffix == '.zst':
-        return zstandard_module(path).open(path, mode, **kw)
-    return {'.gz': gzip.open, '.bz2': bz2.open, '.xz': lzma.open}.get(path.suffix, open)(path, mode, **kw)
+    suffix = path.suffix.lower()
+    if suffix == '.zst':
+        return zstandard_module(path, 'writing' if 'w' in mode else 'reading').open(path, mode, **kw)
+    return {'.gz': gzip.open, '.bz2': bz2.open, '.xz': lzma.open}.get(suffix, open)(path, mode, **kw)
 
 def csv_encoding(path:Path, sample:int=1 << 20) -> str:
     "The text encoding of CSV file `path`: from its byte-order mark (UTF-8, UTF-16, UTF-32); else UTF-8 where its first MiB is UTF-8; else Windows-1252 (Excel's on Western Windows), with a warning."

@@ -14,7 +14,7 @@ from fastcore.basics import patch
 from tqdm.auto import tqdm
 from .core import check_choice, resolve_device, to_device, to_host, is_cupy, array_module, ResourceMeter, usable_cpus
 from .data import (as_matrix, as_trained, check_writable, zstandard_module, CSV_COMPRESSIONS, parse_local_dates, numeric_column, typed_categories, arrow_frame, atomic_path, iter_batches, csv_format,
-                              _kind, _shard_files, _check_unique, csr)
+                              _kind, _shard_files, _check_unique, csr, _csv_open)
 from .train import (TrainResult, backend_for, matrix_on, input_device, load_model, read_metadata, short_xgboost_error,
                                _check_objective, library_name, LIBRARY_NAME_CHARS)
 from . import forest as forest_module
@@ -685,12 +685,6 @@ def _score_columns(p:Predictor, X:pd.DataFrame, ids:pd.DataFrame) -> pd.DataFram
         out['label'] = np.asarray(p.classes)[s.argmax(axis=1) if s.ndim == 2 else (s > 0.5).astype(int)]
     return out
 
-def _csv_sink(path:Path, compression:str|None):
-    "The binary file a CSV output's batches are written to: one stream, compressed as the output's name says."
-    import gzip, bz2, lzma
-    if compression == 'zstd': return zstandard_module(path, 'writing').open(path, 'wb')
-    return {'gzip': gzip.open, 'bz2': bz2.open, 'xz': lzma.open}.get(compression, open)(path, 'wb')
-
 def _csv_bytes(out:pd.DataFrame, header:bool) -> bytes:
     "A batch of scores as CSV text: by Arrow's writer where every column is numbers or text (pandas' `to_csv` spends 10x as long formatting floats), else by pandas, each as it reads back."
     import pyarrow as pa, pyarrow.csv as pcsv
@@ -793,7 +787,7 @@ def score_file(model, # a `Predictor`, or what `Predictor.from_model` takes: a s
     rows, t0, writer, sink = 0, time.perf_counter(), None, None
     with atomic_path(output) as tmp, tqdm(total=_source_rows(source), unit=' rows', unit_scale=True, disable=not progress, desc=f'scoring {source.name}') as bar:
         try:
-            if fmt == 'csv': sink = _csv_sink(tmp, compression)
+            if fmt == 'csv': sink = _csv_open(tmp, 'wb')   # one stream, compressed as the name says (the temporary name keeps the suffix)
             csv = not source.is_dir() and _kind(source) == 'csv'
             dtypes = _csv_dtypes(p, source, id_columns, fmt, batch_rows, encoding) if csv else None
             numbers = _number_categories(p) if csv else []   # read as text: as numbers again, other values missing (unseen)
