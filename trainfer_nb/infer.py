@@ -473,9 +473,13 @@ def _binary_columns(s):
 @patch
 def predict(self:Predictor, X):
     "Predicted class labels for classifiers, values for regression."
-    if self.classes is None: return self.predict_score(X)
     s = self.predict_score(X)
-    # binary: the second class where its probability is the larger, s > 1 - s, which is s > 0.5 exactly in float32 and float64
+    return s if self.classes is None else self.labels_of(s)
+
+@patch
+def labels_of(self:Predictor, s):
+    "A classifier's labels for its scores `s` (from `predict_score`): the class with the larger probability."
+    # binary: the second class where s > 1 - s, which is s > 0.5 exactly in float32 and float64
     i = (s > 0.5).astype(np.intp) if self.task == 'binary' else s.argmax(axis=1)
     if type(i) is np.ndarray or self._labels.dtype.kind not in 'biuf': return self._labels[to_host(i)]   # CuPy holds no text labels
     return array_module(i).asarray(self._labels)[i]
@@ -682,7 +686,7 @@ def _score_columns(p:Predictor, X:pd.DataFrame, ids:pd.DataFrame) -> pd.DataFram
     out = ids.reset_index(drop=True).copy()
     for c, col in zip(_output_names(p), (s if s.ndim == 2 else s[:, None]).T): out[c] = col   # the scores' columns; the label below
     if p.classes is not None:
-        out['label'] = np.asarray(p.classes)[s.argmax(axis=1) if s.ndim == 2 else (s > 0.5).astype(int)]
+        out['label'] = p.labels_of(s)
     return out
 
 def _csv_bytes(out:pd.DataFrame, header:bool) -> bytes:
