@@ -6,6 +6,7 @@
 from __future__ import annotations
 import json
 from dataclasses import dataclass, field
+import weakref
 import numpy as np
 from .train import TrainResult
 
@@ -16,7 +17,7 @@ __all__ = ['XGB_TRANSFORMS', 'FOREST_FORMAT', 'L', 'R', 'KIND', 'MISS', 'DLEFT',
            'from_sklearn', 'forest_of', 'compile_forest', 'save_forest', 'load_forest', 'node_rules', 'Bins', 'Packed',
            'pack_forest', 'bin_nodes', 'plain_row_args', 'fast_row', 'scores', 'as_float32_rows', 'packed_args',
            'batch_args', 'predict_margin', 'transform', 'predict', 'Deep', 'pack_deep', 'deep_args',
-           'cuda_launch_shape', 'cuda_args', 'cuda_margins']
+           'cuda_launch_shape', 'forest_args', 'cuda_args', 'device_args', 'cuda_margins']
 
 # %% ../nbs/03_forest.ipynb #bec2475b
 class UnsupportedModel(ValueError):
@@ -969,13 +970,24 @@ def cuda_launch_shape(n_rows:int, threads:int=CUDA_THREADS) -> tuple:
     "Grid and block sizes that give every row one thread."
     return ((n_rows + threads - 1) // threads,), (threads,)
 
+def forest_args(forest:Forest) -> tuple:
+    "The kernel's arguments that describe `forest`, in its order (between the matrix's and the output's)."
+    f = forest
+    return (f.feature, node_rules(f), f.threshold, f.value, f.bits, f.roots, f.group, np.int32(f.n_trees), f.base, np.int32(f.n_outputs))
+
 def cuda_args(forest:Forest, X, out) -> tuple:
     "The kernel's arguments, in its order, for `X` (rows, features) and `out` (rows, outputs)."
-    f = forest
-    return (X, np.int64(X.shape[0]), np.int32(X.shape[1]), f.feature, node_rules(f), f.threshold, f.value, f.bits,
-            f.roots, f.group, np.int32(f.n_trees), f.base, np.int32(f.n_outputs), out)
+    return (X, np.int64(X.shape[0]), np.int32(X.shape[1]), *forest_args(forest), out)
 
-_KERNELS, _ON_DEVICE = {}, {}
+_KERNELS, _ON_DEVICE = {}, {}   # the compiled kernel; id(forest) -> its arguments on the device
+
+def device_args(forest:Forest, to_device) -> list:
+    "`forest_args` with the arrays moved by `to_device`, once per forest; dropped when the forest is, so models loaded and let go do not pile up in GPU memory."
+    key = id(forest)
+    if (args := _ON_DEVICE.get(key)) is None:
+        args = _ON_DEVICE[key] = [to_device(a) if isinstance(a, np.ndarray) else a for a in forest_args(forest)]
+        weakref.finalize(forest, _ON_DEVICE.pop, key, None)   # runs before the id can be reused
+    return args
 
 def cuda_margins(forest:Forest, X):
     "Margins of `forest` on the GPU: `X` a CuPy (no copy) or NumPy (copied once) matrix; returns a CuPy array."
@@ -985,9 +997,5 @@ def cuda_margins(forest:Forest, X):
     if X.ndim != 2 or X.shape[1] != forest.n_features: raise ValueError(f"X has shape {X.shape}; the forest takes {forest.n_features} features")
     out = cp.empty((X.shape[0], forest.n_outputs), dtype=cp.float64)
     if X.shape[0] == 0: return out
-    key = id(forest)
-    if key not in _ON_DEVICE or _ON_DEVICE[key][0] is not forest:   # the forest's arrays, moved once
-        _ON_DEVICE[key] = (forest, [cp.asarray(a) if isinstance(a, np.ndarray) else a for a in cuda_args(forest, X, out)[3:-1]])
-    args = (X, np.int64(X.shape[0]), np.int32(X.shape[1]), *_ON_DEVICE[key][1], out)
-    _KERNELS['k'](*cuda_launch_shape(X.shape[0]), args)
+    _KERNELS['k'](*cuda_launch_shape(X.shape[0]), (X, np.int64(X.shape[0]), np.int32(X.shape[1]), *device_args(forest, cp.asarray), out))
     return out
