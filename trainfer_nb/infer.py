@@ -250,10 +250,14 @@ def _threadsafe_layer() -> bool:
     except ValueError: return True   # no parallel kernel has run yet
 
 @patch
+def _dense_blocks(self:Predictor, X, rows:int=4096) -> list:
+    "Sparse `X` as dense float32 blocks of `rows` rows (at least one), what it does not store read as the library reads it: XGBoost missing, LightGBM 0."
+    fill = np.nan if self.backend == 'xgboost' else 0.0
+    return [_dense(X[i:i + rows], fill) for i in range(0, max(X.shape[0], 1), rows)]
+
+@patch
 def _cpu(self:Predictor, X, threads:bool):
-    if sp.issparse(X):   # the forest reads dense rows: densify a block at a time
-        fill = np.nan if self.backend == 'xgboost' else 0.0
-        return np.concatenate([self._cpu(_dense(X[i:i + 4096], fill), threads) for i in range(0, X.shape[0], 4096)] or [np.empty((0, self.forest.n_outputs))])
+    if sp.issparse(X): return np.concatenate([self._cpu(b, threads) for b in self._dense_blocks(X)])   # the forest reads dense rows
     if is_cupy(X): X = to_host(X)
     if self.packed is None: return predict_margin(self.forest, X, threads=threads)
     if threads and not _threadsafe_layer():
@@ -273,7 +277,11 @@ def _run(self:Predictor, engine:str, X):
         return out.astype(np.float64, copy=False)   # XGBoost's are float32: a file of scores keeps one type whichever engine calibration picks
     if engine == 'cuda':
         from trainfer_nb.forest import cuda_margins
-        s = transform(self.forest, cuda_margins(self.forest, X))
+        if sp.issparse(X):   # the kernel reads dense rows: a block at a time, each copied to the GPU once
+            ms = [cuda_margins(self.forest, b) for b in self._dense_blocks(X)]
+            m = array_module(ms[0]).concatenate(ms)
+        else: m = cuda_margins(self.forest, X)
+        s = transform(self.forest, m)
         return s if is_cupy(X) else to_host(s)
     s = scores(self._cpu(X, threads=engine == 'cpu'), self._transform, self.forest.sigmoid_scale)
     return s[:, 0] if s.shape[1] == 1 else s
