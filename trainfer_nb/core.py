@@ -109,9 +109,20 @@ def check_choice(value, choices, what:str):
         raise ValueError(f"{what} {value!r} is not one of: {', '.join(map(repr, choices))}")
     return value
 
+def _device_hint(device) -> str:
+    "What a device name from another library (XGBoost's 'cuda:1', LightGBM's 'gpu') means here."
+    name = str(device).lower()
+    if name.startswith(('cuda:', 'gpu:')):
+        n = name.split(':', 1)[1]
+        return (f"; trainfer_nb works on the first GPU it sees: to use GPU {n}, start Python with CUDA_VISIBLE_DEVICES={n} "
+                f"(it is then the first) and pass 'cuda'")
+    return "; for a GPU pass 'cuda'" if name in ('gpu', 'cuda') else ''
+
 def resolve_device(device:str='auto') -> str:
     "The concrete device ('cpu' or 'cuda') for a request of 'auto', 'cpu' or 'cuda'."
-    check_choice(device, DEVICES, 'device')
+    if device not in DEVICES:
+        try: check_choice(device, DEVICES, 'device')
+        except ValueError as e: raise ValueError(str(e) + _device_hint(device)) from None
     if device == 'cpu': return 'cpu'
     if cuda_gpus(): return 'cuda'
     if device == 'auto': return 'cpu'
