@@ -4,18 +4,23 @@
 
 # %% ../nbs/02_train.ipynb #527644a9
 from __future__ import annotations
-import contextlib, functools, json, re, threading, time, hashlib, platform, warnings, shutil, uuid
+import contextlib, functools, importlib, json, re, threading, time, hashlib, platform, warnings, shutil, uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np, pandas as pd, scipy.sparse as sp
-from sklearn.metrics import (roc_auc_score, root_mean_squared_error, log_loss, accuracy_score, mean_absolute_error,
-                             r2_score, ndcg_score)
 from tqdm.auto import tqdm
 import trainfer_nb
 from fastcore.basics import patch
 from .core import (check_choice, resolve_device, to_device, to_host, xgboost_cuda_built, cuda_gpus,
                               lightgbm_gpu_error, DeviceUnavailableError, ResourceMeter, held_output)
 from .data import Dataset, as_matrix, as_trained, atomic_path, check_writable, sha256_file, category_dtypes, typed_categories, _check_unique, csr, TASKS, DEFAULT_METRICS
+
+class _OnFirstUse:
+    "Module `name`, imported when one of its names is first read: a service that imports only `trainfer_nb.infer` does not load scikit-learn (1 s here)."
+    def __init__(self, name:str): self._name = name
+    def __getattr__(self, attr:str): return getattr(importlib.import_module(self._name), attr)
+
+_sk_metrics = _OnFirstUse('sklearn.metrics')
 
 # %% auto #0
 __all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'SCORES', 'PROBABILITY_OBJECTIVES', 'CLASSIFIER_OBJECTIVES',
@@ -49,22 +54,22 @@ def ndcg_at_10(y, s, group) -> float:
     "Mean NDCG@10 over the queries in `group` that have two or more rows (scikit-learn's `ndcg_score` per query)."
     y, s, g = np.asarray(y), np.asarray(s), np.asarray(group)
     starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1], True])
-    vals = [ndcg_score(y[a:b][None], s[a:b][None], k=10) for a, b in zip(starts[:-1], starts[1:]) if b - a > 1]
+    vals = [_sk_metrics.ndcg_score(y[a:b][None], s[a:b][None], k=10) for a, b in zip(starts[:-1], starts[1:]) if b - a > 1]
     return float(np.mean(vals))
 
 def _mlogloss(y, p, w) -> float:
     "scikit-learn's log loss, quiet about rows that do not sum to one: LightGBM's multiclassova gives each class its own probability, and its loss is then -log of the true class's, as LightGBM's multi_logloss."
     with warnings.catch_warnings():
         warnings.filterwarnings('ignore', message='The y_prob values do not sum to one')
-        return log_loss(y, p, labels=np.arange(p.shape[1]), sample_weight=w)
+        return _sk_metrics.log_loss(y, p, labels=np.arange(p.shape[1]), sample_weight=w)
 
 SCORES = {   # task -> metric -> scikit-learn's function of (labels, predictions, row weights)
-    'binary': {'auc': lambda y, p, w: roc_auc_score(y, p, sample_weight=w), 'logloss': lambda y, p, w: log_loss(y, p, labels=[0, 1], sample_weight=w),
-               'accuracy': lambda y, p, w: accuracy_score(y, p > 0.5, sample_weight=w)},
+    'binary': {'auc': lambda y, p, w: _sk_metrics.roc_auc_score(y, p, sample_weight=w), 'logloss': lambda y, p, w: _sk_metrics.log_loss(y, p, labels=[0, 1], sample_weight=w),
+               'accuracy': lambda y, p, w: _sk_metrics.accuracy_score(y, p > 0.5, sample_weight=w)},
     'multiclass': {'mlogloss': _mlogloss,
-                   'accuracy': lambda y, p, w: accuracy_score(y, p.argmax(1), sample_weight=w)},
-    'regression': {'rmse': lambda y, p, w: root_mean_squared_error(y, p, sample_weight=w), 'mae': lambda y, p, w: mean_absolute_error(y, p, sample_weight=w),
-                   'r2': lambda y, p, w: r2_score(y, p, sample_weight=w)}}
+                   'accuracy': lambda y, p, w: _sk_metrics.accuracy_score(y, p.argmax(1), sample_weight=w)},
+    'regression': {'rmse': lambda y, p, w: _sk_metrics.root_mean_squared_error(y, p, sample_weight=w), 'mae': lambda y, p, w: _sk_metrics.mean_absolute_error(y, p, sample_weight=w),
+                   'r2': lambda y, p, w: _sk_metrics.r2_score(y, p, sample_weight=w)}}
 
 def test_scores(task:str, y, pred, group=None, weight=None,
                 only:str|None=None # one metric (as each round needs), else every one of `task`
