@@ -185,6 +185,7 @@ class Predictor:
             X = as_matrix(frame, self._category_index)
             if self.categories: self._warn_unseen(frame, X)
         elif isinstance(X, (dict, pd.Series)): return self.row(X)[None]
+        if type(X).__module__.startswith('cupyx.scipy.sparse'): X = X.get()   # CuPy's sparse matrices: read on the host, as SciPy's
         if sp.issparse(X): X = csr(X, np.float32)  # no copy on the hot path when already CSR float32
         elif not is_cupy(X): X = self._positional(X)
         if X.ndim == 1: X = X.reshape(1, -1)
