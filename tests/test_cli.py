@@ -27,8 +27,11 @@ def test_info_says_no_gpu():
 def test_demo_prints_a_row_per_model():
     r = run('demo', '--rounds', '10')
     assert r.returncode == 0, r.stderr
-    rows = {l.split()[0]: l.split() for l in r.stdout.splitlines()[2:]}
+    table, costs = r.stdout.rstrip('\n').split('\n\n')
+    rows = {l.split()[0]: l.split() for l in table.splitlines()[2:]}
     assert set(rows) == {'xgboost', 'lightgbm'}, r.stdout
+    assert [l.split(':')[0] for l in costs.splitlines()] == ['xgboost', 'lightgbm'], r.stdout
+    assert all(re.search(r'training costs [\d,]+x scoring per row$', l) for l in costs.splitlines()), r.stdout
     header = r.stdout.splitlines()[0].split()
     for model, cells in rows.items():
         row = dict(zip(header, cells[1:]))

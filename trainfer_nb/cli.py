@@ -17,8 +17,8 @@ from .infer import Predictor, latency, throughput, score_file
 from .tune import tune
 
 # %% auto #0
-__all__ = ['DEMO_BACKENDS', 'COMMANDS', 'backend_devices', 'system_info', 'format_info', 'run_demo', 'format_demo', 'info',
-           'demo', 'datasets', 'train_file', 'score', 'usage', 'main']
+__all__ = ['DEMO_BACKENDS', 'COMMANDS', 'backend_devices', 'system_info', 'format_info', 'run_demo', 'format_demo',
+           'per_row_costs', 'info', 'demo', 'datasets', 'train_file', 'score', 'usage', 'main']
 
 # %% ../nbs/10_cli.ipynb #eb1f9054
 def _version(pkg:str) -> str:
@@ -72,7 +72,8 @@ def run_demo(rounds:int=200, device:str='auto', backends=DEMO_BACKENDS, dataset:
         lat, thr = latency(p.predict_score, X, n_calls=latency_calls), throughput(p.predict_score, X)
         gpu = r.resources['peak_gpu_mem'] - r.resources['start_gpu_mem'] if r.device == 'cuda' else None   # what this training took: the device's own figure counts every process
         rows.append({'model': b, 'rows': r.n_train, 'features': len(r.feature_names), 'device': r.device,
-                     'train_s': r.resources['wall_s'], 'peak_rss_mib': r.resources['peak_rss'] / 2**20,
+                     'train_s': r.resources['wall_s'], 'train_us_per_row': r.resources['wall_s'] * 1e6 / r.n_train,
+                     'peak_rss_mib': r.resources['peak_rss'] / 2**20,
                      'peak_gpu_mib': np.nan if gpu is None else gpu / 2**20,
                      f'test_{r.metric}': r.test_metric, 'p50_us_per_row': lat['p50_us'],
                      'p99_us_per_row': lat['p99_us'], 'rows_per_s': thr['rows_per_s']})
@@ -82,9 +83,16 @@ def format_demo(df:pd.DataFrame) -> str:
     "The demo table as text, one line per model."
     fmt = {'train_s': '{:.2f}'.format, 'peak_rss_mib': '{:.0f}'.format, 'peak_gpu_mib': '{:.0f}'.format,
            'p50_us_per_row': '{:.1f}'.format, 'p99_us_per_row': '{:.1f}'.format, 'rows_per_s': '{:,.0f}'.format,
-           'rows': '{:,}'.format}
+           'rows': '{:,}'.format, 'train_us_per_row': '{:.1f}'.format}
     fmt.update({c: '{:.4f}'.format for c in df.columns if c.startswith('test_')})
-    return df.to_string(formatters=fmt, na_rep='-')
+    return df.to_string(formatters=fmt, na_rep='-') + '\n\n' + per_row_costs(df)
+
+def per_row_costs(df:pd.DataFrame) -> str:
+    "What a row cost to train on against what it costs to score, a line per model of `run_demo`'s table."
+    return '\n'.join(f"{m}: training {r.train_us_per_row:.1f} us per row (all rounds); scoring {1e6 / r.rows_per_s:.2f} us per row "
+                     f"in a batch, {r.p50_us_per_row:.1f} us for one row alone; training costs {r.train_us_per_row * r.rows_per_s / 1e6:,.0f}x "
+                     "scoring per row"
+                     for m, r in df.iterrows())
 
 # %% ../nbs/10_cli.ipynb #9cf01bde
 @call_parse
@@ -96,7 +104,7 @@ def info():
 def demo(rounds:int=200, # boosting rounds per model
          device:Param("'auto', 'cpu' or 'cuda'", str)='auto',
          backends:Param("comma-separated backends to run: xgboost, lightgbm, sklearn", str)=','.join(DEMO_BACKENDS)):
-    "Train XGBoost and LightGBM on the flights data, predict the test set, print time, memory, AUC, latency, throughput."
+    "Train XGBoost and LightGBM on the flights data, predict the test set, print time, memory, AUC, latency, throughput, and a row's cost to train on against its cost to score."
     print(format_demo(run_demo(rounds, device, [b.strip() for b in backends.split(',')])))
 
 @call_parse
