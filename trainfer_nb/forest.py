@@ -4,9 +4,8 @@
 
 # %% ../nbs/03_forest.ipynb #c3cc2bd2
 from __future__ import annotations
-import json
+import json, os, weakref
 from dataclasses import dataclass, field
-import weakref
 import numpy as np
 from .train import TrainResult
 
@@ -345,17 +344,25 @@ def _goes_left(x, i, g, threshold, bits):
     if g[i, KIND] == 0: return x < threshold[i]
     return x <= threshold[i]
 
+@nb.njit(cache=_CACHE, inline='always')
+def _margin_of(X, r, out, feature, g, threshold, value, bits, roots, group, base):
+    for k in range(base.shape[0]): out[r, k] = base[k]
+    for t in range(roots.shape[0]):
+        i = roots[t]
+        while g[i, L] >= 0:
+            i = g[i, L] if _goes_left(np.float64(X[r, feature[i]]), i, g, threshold, bits) else g[i, R]
+        out[r, group[t]] += value[i]
+
 @nb.njit(parallel=True, cache=_CACHE)
 def _margins(X, feature, g, threshold, value, bits, roots, group, base):
-    n, n_out = X.shape[0], base.shape[0]
-    out = np.empty((n, n_out), dtype=np.float64)
-    for r in nb.prange(n):
-        for k in range(n_out): out[r, k] = base[k]
-        for t in range(roots.shape[0]):
-            i = roots[t]
-            while g[i, L] >= 0:
-                i = g[i, L] if _goes_left(np.float64(X[r, feature[i]]), i, g, threshold, bits) else g[i, R]
-            out[r, group[t]] += value[i]
+    out = np.empty((X.shape[0], base.shape[0]), dtype=np.float64)
+    for r in nb.prange(X.shape[0]): _margin_of(X, r, out, feature, g, threshold, value, bits, roots, group, base)
+    return out
+
+@nb.njit(cache=_CACHE)
+def _margins_serial(X, feature, g, threshold, value, bits, roots, group, base):
+    out = np.empty((X.shape[0], base.shape[0]), dtype=np.float64)
+    for r in range(X.shape[0]): _margin_of(X, r, out, feature, g, threshold, value, bits, roots, group, base)
     return out
 
 # %% ../nbs/03_forest.ipynb #a4ed2ace
@@ -733,6 +740,21 @@ def scores(m, code:int, scale:float):
     return m
 
 # %% ../nbs/03_forest.ipynb #a0ae1396
+def _gnu_openmp_running() -> bool:
+    "Whether numba's parallel kernels run on GNU OpenMP and its threads have started in this process (or the one it was forked from)."
+    try: layer = nb.threading_layer()
+    except ValueError: return False   # no parallel kernel has run
+    if layer != 'omp': return False   # TBB and workqueue threads survive a fork
+    from numba.np.ufunc import omppool
+    return omppool.openmp_vendor == 'GNU'
+
+_THREADS = {'usable': True}   # False in a fork of a process whose GNU OpenMP threads had started
+
+def _after_fork_in_child():
+    if _gnu_openmp_running(): _THREADS['usable'] = False
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
 def as_float32_rows(X, n_features:int) -> np.ndarray:
     "`X` as a C-ordered float32 matrix of `n_features` columns (no copy when it already is one)."
     if not (isinstance(X, np.ndarray) and X.dtype == np.float32 and X.flags.c_contiguous): X = np.ascontiguousarray(X, dtype=np.float32)
@@ -753,10 +775,11 @@ def batch_args(p) -> tuple:
 def predict_margin(forest, # a `Forest`, `Packed` or `Deep`
                    X, threads:bool=True) -> np.ndarray:
     "Raw margins, shape (rows, outputs), of `forest` (any layout) on matrix `X` (columns in training order), read as float32."
+    threads = threads and _THREADS['usable']
     if isinstance(forest, Forest):
         f = forest
         X = as_float32_rows(X, f.n_features)
-        return _margins(X, f.feature, node_rules(f), f.threshold, f.value, f.bits, f.roots, f.group, f.base)
+        return (_margins if threads else _margins_serial)(X, f.feature, node_rules(f), f.threshold, f.value, f.bits, f.roots, f.group, f.base)
     X = as_float32_rows(X, forest.forest.n_features)
     out = np.empty((len(X), forest.forest.n_outputs))
     if isinstance(forest, Packed): return (_batch_parallel if threads else _batch_serial)(X, out, *batch_args(forest))
