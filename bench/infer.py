@@ -234,10 +234,10 @@ def report(out, runs):
                      "disturbed least.\n")
         lines += ["\nFirst prediction after loading a saved model, in a fresh process (numba's JIT cache warm). *Total* is from the "
                   "start of `Predictor.load` to the first row's score (target < 0.5 s). The first process finds trainfer's cache "
-                  "empty: it reads the library's model file and the forest from it, packs it, and for `auto` calibrates (about a "
-                  "second); the next process finds the forest and the plan cached and reads the library's model only if `native` "
-                  "is called. Importing `trainfer_nb.infer` (the libraries, numba and its compiler context) is paid once per "
-                  "process before it and shown apart:\n",
+                  "empty: it imports the library (XGBoost and LightGBM each import scikit-learn), reads its model file and the forest from it, "
+                  "packs it, and for `auto` calibrates (about a second); the next process finds the forest and the plan cached and "
+                  "imports and reads the library's model only if `native` is called. Importing `trainfer_nb.infer` (pandas, numba "
+                  "and its compiler context; no training library) is paid once per process before it and shown apart:\n",
                   "| model, engine | import (s) | first process: total (s) | next process: `Predictor.load` (s) | first row (s) | **total** (s) | next 1,000 rows (s) |",
                   "|---|---:|---:|---:|---:|---:|---:|"]
         for k, v in r['first_predict'].items():
