@@ -11,7 +11,7 @@ import numpy as np, psutil
 # %% auto #0
 __all__ = ['DEVICES', 'GPUInfo', 'cuda_gpus', 'xgboost_cuda_built', 'held_output', 'lightgbm_gpu_error', 'DeviceUnavailableError',
            'check_choice', 'resolve_device', 'is_cupy', 'array_module', 'to_host', 'to_device', 'usable_cpus',
-           'machine_cpu_s', 'others_cpu_s', 'ResourceMeter']
+           'machine_cpu_s', 'others_cpu_s', 'ResourceMeter', 'note_openmp_use']
 
 # %% ../nbs/00_core.ipynb #11c5a1f3
 @dataclass(frozen=True)
@@ -248,3 +248,17 @@ class ResourceMeter:
         if self.wall_s is None: return 'ResourceMeter(running)'
         return (f"ResourceMeter(wall {self.wall_s:.3f} s, CPU {self.cpu_s:.3f} s (others {self.others_cpu_s:.3f} s), "
                 f"peak RSS {self.peak_rss/2**20:.0f} MiB{gpu})")
+
+# %% ../nbs/00_core.ipynb #27877a6f
+_OPENMP = {'used': False}   # whether trainfer_nb has set XGBoost, LightGBM or scikit-learn to work in this process
+
+def note_openmp_use():
+    "Note that XGBoost, LightGBM or scikit-learn may run OpenMP threads in this process: a process forked from it will use one."
+    _OPENMP['used'] = True
+
+def _one_openmp_thread_after_fork():
+    if _OPENMP['used']:
+        from threadpoolctl import threadpool_limits   # scikit-learn's dependency
+        threadpool_limits(1, user_api='openmp')
+
+os.register_at_fork(after_in_child=_one_openmp_thread_after_fork)

@@ -12,7 +12,7 @@ from tqdm.auto import tqdm
 import trainfer_nb
 from fastcore.basics import patch
 from .core import (check_choice, resolve_device, to_device, to_host, xgboost_cuda_built, cuda_gpus,
-                              lightgbm_gpu_error, DeviceUnavailableError, ResourceMeter, held_output)
+                              lightgbm_gpu_error, DeviceUnavailableError, ResourceMeter, held_output, note_openmp_use)
 from .data import Dataset, as_matrix, as_trained, atomic_path, check_writable, sha256_file, category_dtypes, typed_categories, _check_unique, csr, TASKS, DEFAULT_METRICS
 
 class _OnFirstUse:
@@ -631,6 +631,7 @@ class SklearnBackend:
     def splits(self, model) -> int: return sum(p.get_n_leaf_nodes() - 1 for it in model._predictors for p in it)
 def backend_for(name:str, task:str):
     "The backend object for library `name`, set up for `task`."
+    note_openmp_use()   # its OpenMP threads may run now: a process forked from this one must not count on them
     b = {'xgboost': XGBoostBackend, 'lightgbm': LightGBMBackend, 'sklearn': SklearnBackend}[check_choice(name, BACKENDS, 'backend')]()
     b.task = task
     return b
