@@ -61,7 +61,7 @@ def test_runs_a_real_notebook_and_writes_its_report(tmp_path):
 
 # What the lent GPU machine has (its image's package list, /work/.library/device/KINDS.md) and what tools/gpu-wheels carries there
 LENT_MACHINE = {'numpy', 'pandas', 'pyarrow', 'scipy', 'sklearn', 'psutil', 'tqdm', 'cupy', 'numba', 'hypothesis', 'matplotlib', 'yaml',
-                'joblib', 'xgboost', 'lightgbm', 'skops', 'fastcore', 'trainfer_nb'}
+                'joblib', 'threadpoolctl', 'xgboost', 'lightgbm', 'skops', 'fastcore', 'trainfer_nb'}
 
 def test_the_gpu_notebooks_import_only_what_the_lent_machine_has():
     import ast
