@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_forest.ipynb #c3cc2bd2
 from __future__ import annotations
-import json, os, weakref
+import json, os, warnings, weakref
 from dataclasses import dataclass, field
 import numpy as np
 from .train import TrainResult
@@ -13,9 +13,9 @@ from .train import TrainResult
 __all__ = ['XGB_TRANSFORMS', 'FOREST_FORMAT', 'L', 'R', 'KIND', 'MISS', 'DLEFT', 'COFF', 'CLEN', 'KOFF', 'KLEN', 'SPECIAL',
            'NAN_RIGHT', 'FEATURE_BITS', 'CATEGORY', 'TRUNCATE', 'BLOCK', 'DENSE_LEVELS', 'TRANSFORM_CODES',
            'CUDA_SOURCE', 'CUDA_THREADS', 'UnsupportedModel', 'Forest', 'ubjson', 'from_xgboost', 'from_lightgbm',
-           'from_sklearn', 'forest_of', 'compile_forest', 'save_forest', 'load_forest', 'node_rules', 'Bins', 'Packed',
-           'pack_forest', 'bin_nodes', 'plain_row_args', 'fast_row', 'scores', 'as_float32_rows', 'packed_args',
-           'batch_args', 'predict_margin', 'transform', 'predict', 'Deep', 'pack_deep', 'deep_args',
+           'from_sklearn', 'forest_of', 'compile_forest', 'save_forest', 'load_forest', 'numba_can_cache', 'node_rules',
+           'Bins', 'Packed', 'pack_forest', 'bin_nodes', 'plain_row_args', 'fast_row', 'scores', 'as_float32_rows',
+           'packed_args', 'batch_args', 'predict_margin', 'transform', 'predict', 'Deep', 'pack_deep', 'deep_args',
            'cuda_launch_shape', 'forest_args', 'cuda_args', 'device_args', 'cuda_margins']
 
 # %% ../nbs/03_forest.ipynb #bec2475b
@@ -311,7 +311,18 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-_CACHE = '__file__' in globals()   # numba caches functions of a module file; a notebook has none
+def numba_can_cache(fn) -> bool:
+    "Whether numba can keep `fn`'s compiled code on disk (beside its file, in `$NUMBA_CACHE_DIR` or the user's cache folder), as `cache=True` asks; where it cannot, `cache=True` fails at import."
+    from numba.core.caching import FunctionCache
+    try: FunctionCache(fn); return True
+    except RuntimeError: return False
+
+def _here(): pass
+
+_CACHE = '__file__' in globals() and numba_can_cache(_here)   # a notebook has no file; a read-only install may have nowhere to write
+if '__file__' in globals() and not _CACHE:
+    warnings.warn("numba finds nowhere to keep trainfer_nb's compiled code (a read-only install without a writable home), so every "
+                  "process compiles it on its first prediction (seconds): set NUMBA_CACHE_DIR to a writable folder", stacklevel=2)
 L, R, KIND, MISS, DLEFT, COFF, CLEN, KOFF, KLEN = range(9)   # columns of a forest's node-rule table
 
 def node_rules(forest:Forest) -> np.ndarray:

@@ -471,7 +471,7 @@ def predict_proba(self:Predictor, X):
     p[:, 1] = s; p[:, 0] = 1 - s
     return p
 
-@nb.njit(cache='__file__' in globals(), nogil=True)   # numba caches a module file's functions; a notebook cell has no file
+@nb.njit(cache='__file__' in globals() and forest_module._CACHE, nogil=True)   # a notebook cell has no file; forest's folder is this module's
 def _binary_columns(s):
     "[1 - s, s] as two columns, in one pass: NumPy's `stack` or column slices took 2-8 us of a single row's 8."
     p = np.empty((s.shape[0], 2), s.dtype)
