@@ -121,3 +121,23 @@ def test_train_then_score_from_the_shell(tmp_path):
             '--exclude', 'arr_delay,arr_time', '--device', 'cpu')   # a parameter LightGBM refuses: its own '[Fatal] ... config_auto.cpp' line is not printed too
     assert r.returncode == 2 and r.stdout == '', r.stdout
     assert r.stderr.splitlines()[-1:] == ["trainfer train: error: Check failed: (num_leaves) > (1)"] and '[Fatal]' not in r.stderr, r.stderr
+
+def test_sigterm_leaves_nothing_half_written(tmp_path):
+    "SIGTERM (`kill`, `docker stop`, a scheduler's time limit) stops `trainfer score` as Ctrl-C does: exit status 143, no output, no temporary file."
+    import signal, time
+    from trainfer_nb.data import load_dataset
+    from trainfer_nb.train import train
+    flights = load_dataset('flights')
+    model = train(flights, 'xgboost', device='cpu', num_boost_round=10, verbose=False).save(tmp_path / 'model')
+    flights.X.to_parquet(tmp_path / 'in.parquet')   # 327,346 rows
+    out = tmp_path / 'out'; out.mkdir()
+    p = subprocess.Popen([TRAINFER, 'score', str(model), str(tmp_path / 'in.parquet'), str(out / 'scores.csv.gz'), '--batch_rows', '500', '--quiet'],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not any(out.iterdir()) and p.poll() is None and time.monotonic() < deadline: time.sleep(0.02)   # writing has begun
+    assert p.poll() is None, p.communicate()
+    p.send_signal(signal.SIGTERM)
+    stdout, err = p.communicate(timeout=60)
+    assert p.returncode == 143, (p.returncode, err)
+    assert list(out.iterdir()) == []
+    assert err.strip().endswith('trainfer score: stopped by SIGTERM; nothing half-written is left'), err

@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_cli.ipynb #f2155324
 from __future__ import annotations
-import sys, json, platform, warnings, importlib.metadata as md
+import contextlib, signal, sys, json, platform, threading, warnings, importlib.metadata as md
 from pathlib import Path
 import numpy as np, pandas as pd, psutil
 from fastcore.script import call_parse, anno_parser, Param, store_true
@@ -193,6 +193,17 @@ def _library_error(e:Exception) -> bool:
     "Whether `e` is an error a library raised on its input (LightGBM's is no ValueError, XGBoost's is)."
     return isinstance(e, (ValueError, FileNotFoundError, DeviceUnavailableError)) or type(e).__name__ == 'LightGBMError'
 
+@contextlib.contextmanager
+def _sigterm_as_exit(command:str):
+    "While `command` runs, SIGTERM (`kill`, `docker stop`, a scheduler's time limit) ends it as Ctrl-C does: through every `finally`, so no temporary file is left behind; exit status 143, as a shell reports a process SIGTERM killed."
+    def stop(signum, frame):
+        print(f"trainfer {command}: stopped by SIGTERM; nothing half-written is left", file=sys.stderr)
+        raise SystemExit(128 + signal.SIGTERM)
+    if threading.current_thread() is not threading.main_thread(): yield; return   # only the main thread may set handlers
+    previous = signal.signal(signal.SIGTERM, stop)
+    try: yield
+    finally: signal.signal(signal.SIGTERM, previous)
+
 def main(argv:list|None=None):
     "Entry point of the `trainfer` console script."
     argv = sys.argv[1:] if argv is None else argv
@@ -207,7 +218,8 @@ def main(argv:list|None=None):
     kw.pop('pdb', None); kw.pop('xtra', None)
     with warnings.catch_warnings():   # a warning is one line, as an error is, not Python's file:line and source
         warnings.showwarning = lambda message, *_: print(f"trainfer {argv[0]}: warning: {message}", file=sys.stderr)
-        try: cmd.__wrapped__(**kw)  # the plain function: call_parse would read sys.argv again when given no arguments
+        try:
+            with _sigterm_as_exit(argv[0]): cmd.__wrapped__(**kw)  # the plain function: call_parse would read sys.argv again when given no arguments
         except Exception as e:
             if not _library_error(e): raise
             print(f"trainfer {argv[0]}: error: {e}", file=sys.stderr)
