@@ -220,6 +220,9 @@ def main(argv:list|None=None):
         warnings.showwarning = lambda message, *_: print(f"trainfer {argv[0]}: warning: {message}", file=sys.stderr)
         try:
             with _sigterm_as_exit(argv[0]): cmd.__wrapped__(**kw)  # the plain function: call_parse would read sys.argv again when given no arguments
+        except KeyboardInterrupt:
+            print(f"trainfer {argv[0]}: interrupted; nothing half-written is left", file=sys.stderr)
+            return 128 + signal.SIGINT
         except Exception as e:
             if not _library_error(e): raise
             print(f"trainfer {argv[0]}: error: {e}", file=sys.stderr)
