@@ -27,17 +27,20 @@ def _cupy():
     try: return importlib.import_module('cupy')
     except Exception: return None
 
+_CUDA = {'started': False, 'forked': False}   # CUDA started here; this process forked from one where it had (see "Forked processes")
+
 def cuda_gpus() -> list[GPUInfo]:
-    "The CUDA GPUs this process can use; empty without CuPy, a driver or a device. Read once: CUDA fixes a process's devices when it starts."
-    return list(_gpus())
+    "The CUDA GPUs this process can use; empty without CuPy, a driver or a device, or in a fork of a process that had started CUDA. Read once: CUDA fixes a process's devices when it starts."
+    return [] if _CUDA['forked'] else list(_gpus())
 
 @functools.cache   # asked on every move to the GPU: reading device properties each time would cost each call
 def _gpus() -> tuple:
     cp = _cupy()
     if cp is None: return ()
     try:
-        gpus = []
-        for i in range(cp.cuda.runtime.getDeviceCount()):
+        gpus, n = [], cp.cuda.runtime.getDeviceCount()
+        _CUDA['started'] = True
+        for i in range(n):
             p = cp.cuda.runtime.getDeviceProperties(i)
             name = p['name'].decode() if isinstance(p['name'], bytes) else str(p['name'])
             gpus.append(GPUInfo(i, name, int(p['totalGlobalMem'])))
@@ -126,7 +129,8 @@ def resolve_device(device:str='auto') -> str:
     if device == 'cpu': return 'cpu'
     if cuda_gpus(): return 'cuda'
     if device == 'auto': return 'cpu'
-    why = 'CuPy is not installed (pip install trainfer_nb[gpu])' if _cupy() is None else 'CUDA reports no device'
+    why = ("this process was forked from one that had started CUDA, which a forked process cannot use; start workers with the "
+           "'spawn' or 'forkserver' method") if _CUDA['forked'] else 'CuPy is not installed (pip install trainfer_nb[gpu])' if _cupy() is None else 'CUDA reports no device'
     raise DeviceUnavailableError(f"device 'cuda' was asked for but no CUDA GPU is available: {why}")
 
 # %% ../nbs/00_core.ipynb #ac74a3ea
@@ -256,9 +260,10 @@ def note_openmp_use():
     "Note that XGBoost, LightGBM or scikit-learn may run OpenMP threads in this process: a process forked from it will use one."
     _OPENMP['used'] = True
 
-def _one_openmp_thread_after_fork():
+def _after_fork_in_child():
+    if _CUDA['started']: _CUDA['forked'] = True
     if _OPENMP['used']:
         from threadpoolctl import threadpool_limits   # scikit-learn's dependency
         threadpool_limits(1, user_api='openmp')
 
-os.register_at_fork(after_in_child=_one_openmp_thread_after_fork)
+os.register_at_fork(after_in_child=_after_fork_in_child)
