@@ -761,10 +761,10 @@ def _gnu_openmp_running() -> bool:
 
 _THREADS = {'usable': True}   # False in a fork of a process whose GNU OpenMP threads had started
 
-def _after_fork_in_child():
+def _numba_threads_after_fork():
     if _gnu_openmp_running(): _THREADS['usable'] = False
 
-os.register_at_fork(after_in_child=_after_fork_in_child)
+os.register_at_fork(after_in_child=_numba_threads_after_fork)
 
 def as_float32_rows(X, n_features:int) -> np.ndarray:
     "`X` as a C-ordered float32 matrix of `n_features` columns (no copy when it already is one)."
