@@ -30,7 +30,7 @@ class Forest:
     cat_off:np.ndarray; cat_len:np.ndarray; known_off:np.ndarray; known_len:np.ndarray; bits:np.ndarray
     roots:np.ndarray; group:np.ndarray
     base:np.ndarray           # starting margin per output column
-    transform:str             # 'sigmoid', 'softmax', 'exp', 'sigmoid_each' or 'identity'
+    transform:str             # 'sigmoid', 'softmax', 'exp', 'sigmoid_each', 'softplus' or 'identity'
     n_features:int
     sigmoid_scale:float = 1.0
     source:str = ''
@@ -171,6 +171,7 @@ def _lgb_objective(obj:str):
     kw = dict(a.split(':') for a in args if ':' in a)
     if name == 'binary': return 'sigmoid', float(kw.get('sigmoid', 1))
     if name == 'cross_entropy': return 'sigmoid', 1.0
+    if name == 'cross_entropy_lambda': return 'softplus', 1.0   # LightGBM's lambda, log(1 + e^f)
     if name == 'multiclass': return 'softmax', 1.0
     if name == 'multiclassova': return 'sigmoid_each', float(kw.get('sigmoid', 1))   # a sigmoid per class, not normalised
     if name in ('poisson', 'gamma', 'tweedie'): return 'exp', 1.0
@@ -688,17 +689,18 @@ def _row(x, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, b
     return acc + base   # summed in the order the batch kernels use: bit for bit the same margins
 
 # %% ../nbs/03_forest.ipynb #322212eb
-TRANSFORM_CODES = {'identity': 0, 'sigmoid': 1, 'softmax': 2, 'exp': 3, 'sigmoid_each': 4}
+TRANSFORM_CODES = {'identity': 0, 'sigmoid': 1, 'softmax': 2, 'exp': 3, 'sigmoid_each': 4, 'softplus': 5}
 
 @nb.njit(cache=_CACHE, inline='always')
 def _score(m, code, scale):
-    "Margins `m` of one row, transformed in place (0 identity, 1 sigmoid, 2 softmax, 3 exp, 4 a sigmoid per output)."
+    "Margins `m` of one row, transformed in place (0 identity, 1 sigmoid, 2 softmax, 3 exp, 4 a sigmoid per output, 5 softplus)."
     if code == 1: m[0] = 1 / (1 + np.exp(-scale * m[0]))
     elif code == 2:
         e = np.exp(m - m.max())
         m[:] = e / e.sum()
     elif code == 3: m[:] = np.exp(m)
     elif code == 4: m[:] = 1 / (1 + np.exp(-scale * m))
+    elif code == 5: m[:] = np.log1p(np.exp(m))
 
 @nb.njit(cache=_CACHE)
 def _row_score(x, code, scale, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, bits):
@@ -804,6 +806,7 @@ def transform(forest:Forest, m:np.ndarray) -> np.ndarray:
         return e / e.sum(axis=1, keepdims=True)
     if forest.transform == 'exp': m = np.exp(m)
     if forest.transform == 'sigmoid_each': m = 1 / (1 + np.exp(-forest.sigmoid_scale * m))
+    if forest.transform == 'softplus': m = np.log1p(np.exp(m))
     return m[:, 0] if m.shape[1] == 1 else m
 
 def predict(forest, # a `Forest`, `Packed` or `Deep`
