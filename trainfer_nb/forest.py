@@ -7,6 +7,7 @@ from __future__ import annotations
 import json, os, warnings, weakref
 from dataclasses import dataclass, field
 import numpy as np
+from .core import resolve_device
 from .train import TrainResult
 
 # %% auto #0
@@ -1028,6 +1029,7 @@ def device_args(forest:Forest, to_device) -> list:
 
 def cuda_margins(forest:Forest, X):
     "Margins of `forest` on the GPU: `X` a CuPy (no copy) or NumPy (copied once) matrix; returns a CuPy array."
+    resolve_device('cuda')   # no GPU, or a fork of a process that had started CUDA: the reason, not CUDA's 'initialization error'
     import cupy as cp
     if 'k' not in _KERNELS: _KERNELS['k'] = cp.RawKernel(CUDA_SOURCE, 'forest_margins')
     X = cp.ascontiguousarray(cp.asarray(X, dtype=cp.float32))
