@@ -133,6 +133,12 @@ def split_groups(group, fractions:tuple=(0.7, 0.1, 0.2), seed:int=0) -> dict[str
     parts = np.split(perm, _cuts(len(ids), fractions))
     return {k: np.flatnonzero(np.isin(g, v)) for k, v in zip(('train', 'valid', 'test'), parts)}
 
+def _check_unique(names, label:str):
+    "Raise a `ValueError` naming the column names that `names` holds more than once: pandas would hand a frame for each, where a column is expected."
+    seen, dup = set(), set()
+    for c in names: (dup if c in seen else seen).add(c)
+    if dup: raise ValueError(f"duplicate column names in {label}: {', '.join(sorted(map(repr, map(str, dup))))}")
+
 def csr(X, dtype=None) -> sp.csr_matrix:
     "Sparse `X` as a SciPy CSR matrix (of `dtype`, if given): the kind every library takes, where XGBoost's `inplace_predict` refuses SciPy's newer `csr_array`."
     if isinstance(X, sp.csr_matrix) and (dtype is None or X.dtype == dtype): return X   # no copy on the hot path
@@ -164,6 +170,7 @@ class Dataset:
             self.X = csr(self.X)
             if self.names is None: self.names = [f"f{i}" for i in range(self.X.shape[1])]
             if len(self.names) != self.X.shape[1]: raise ValueError(f"{len(self.names)} names for {self.X.shape[1]} columns")
+        _check_unique(self.feature_names, f"X of {self.name!r}")
         if (self.task == 'ranking') != (self.group is not None):
             raise ValueError("ranking data needs a group (query id per row), and only ranking data has one")
         if self.group is not None: check_groups(self.group)
@@ -532,10 +539,6 @@ def _kind(path:Path) -> str:
     kind = TABLE_SUFFIXES.get(suffixes[-1].lower() if suffixes else '')
     if kind is None: raise ValueError(f"{path.name}: unsupported file type; use one of {', '.join(TABLE_SUFFIXES)} or a folder of .parquet shards")
     return kind
-
-def _check_unique(names, label:str):
-    dup = sorted({str(c) for c in names if list(names).count(c) > 1})
-    if dup: raise ValueError(f"duplicate column names in {label}: {', '.join(map(repr, dup))}")
 
 def _shard_files(folder:Path) -> list[Path]:
     files = sorted(p for p in folder.iterdir() if p.suffix in ('.parquet', '.pq') and not p.name.startswith(('.', '_')))

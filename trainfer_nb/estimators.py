@@ -12,7 +12,7 @@ from sklearn.model_selection import train_test_split, GroupShuffleSplit
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted, validate_data, _check_y, _check_sample_weight
-from .data import Dataset, infer_types, with_columns, check_groups, as_matrix, category_codes, DEFAULT_METRICS
+from .data import Dataset, infer_types, with_columns, check_groups, as_matrix, category_codes, DEFAULT_METRICS, _check_unique
 from .train import train, backend_for, ndcg_at_10, merge_params, device_for, BACKENDS
 
 # %% auto #0
@@ -51,6 +51,7 @@ class _GBM(BaseEstimator):
 
     def _frame(self, X, reset:bool):
         "X as the DataFrame or CSR matrix `train` takes, checked as scikit-learn checks inputs."
+        if isinstance(X, pd.DataFrame) and not X.columns.is_unique: _check_unique(X.columns, 'X')   # before anything reads X[name]
         if isinstance(X, pd.DataFrame) and not all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in X.dtypes):
             if reset:
                 self.n_features_in_, self.feature_names_in_ = X.shape[1], np.asarray(X.columns, dtype=object)
