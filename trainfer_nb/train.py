@@ -649,6 +649,7 @@ class Checkpointer:
     def __init__(self, folder:Path|str, every:int, identity:dict, backend):
         if not isinstance(every, (int, np.integer)) or every <= 0: raise ValueError(f"checkpoint_every must be a positive integer, got {every!r}")
         self.folder, self.every, self.identity, self.backend = Path(folder).expanduser(), int(every), identity, backend
+        check_writable(self.folder / 'ckpt', 'checkpoints')   # now, not at the first checkpoint, rounds into the training
         self.folder.mkdir(parents=True, exist_ok=True)
 
     def states(self) -> list[Path]:
