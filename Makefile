@@ -7,7 +7,7 @@ comma   := ,
 HAS_GPU := $(shell nvidia-smi -L >/dev/null 2>&1 && echo 1)
 EXTRAS  := dev$(if $(HAS_GPU),$(comma)gpu)
 
-.PHONY: demo test docs install sync-check nbtest pytest bench gpu-check gpu-wheels clean
+.PHONY: demo test test-oldest docs install sync-check nbtest pytest bench gpu-check gpu-wheels clean
 
 $(BIN)/.installed: settings.ini setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,21 @@ pytest: install
 	$(BIN)/pytest -q tests
 
 test: sync-check nbtest pytest
+
+# Every test again on the oldest Python and the oldest release line of every requirement that settings.ini admits
+# (tools/oldest_requirements.py), in .venv-oldest: the floors it declares are tested, not guessed. Not part of
+# `make test`, whose time it doubles; run it when a requirement or its floor changes
+OLDEST_PYTHON ?= python$(shell sed -n 's/^min_python *= *//p' settings.ini)
+OLD := .venv-oldest/bin
+test-oldest:
+	$(OLDEST_PYTHON) -m venv .venv-oldest
+	$(OLD)/python -m pip install -q --upgrade pip
+	$(OLD)/python -m pip install -q $$(python3 tools/oldest_requirements.py)
+	$(OLD)/python -m pip install -q --no-deps -e .
+	$(OLD)/python -m pip check
+	$(OLD)/python -c "import sys, numpy, pandas, sklearn, xgboost, lightgbm, numba; print('oldest:', sys.version.split()[0], *(f'{m.__name__} {m.__version__}' for m in (numpy, pandas, sklearn, xgboost, lightgbm, numba)))"
+	PATH=$(CURDIR)/$(OLD):$$PATH OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1 $(OLD)/nbdev_test --flags slow --n_workers 2 --timing
+	PATH=$(CURDIR)/$(OLD):$$PATH $(OLD)/pytest -q tests
 
 # The documentation site in _docs/ without Quarto (nbdev's processing, nbconvert's HTML), the notebooks run first so that
 # examples show their output; tests/test_docs.py builds it without running them
