@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_data.ipynb #f055b7b7
 from __future__ import annotations
-import os, json, time, uuid, hashlib, fcntl, tempfile, contextlib, warnings
+import os, re, json, time, uuid, hashlib, fcntl, tempfile, contextlib, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, NamedTuple
@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 from .core import check_choice
 
 # %% auto #0
-__all__ = ['TASKS', 'TIME_OF_DAY', 'DATASETS', 'DIAMOND_GRADES', 'TWEET_HASH_FEATURES', 'TWEET_TIME_COLUMNS',
+__all__ = ['TASKS', 'TIME_OF_DAY', 'INTERVAL_CLOSED', 'DATASETS', 'DIAMOND_GRADES', 'TWEET_HASH_FEATURES', 'TWEET_TIME_COLUMNS',
            'SYNTHETIC_CATEGORICALS', 'DEFAULT_METRICS', 'TABLE_SUFFIXES', 'CSV_COMPRESSIONS', 'ISO_DATETIME',
            'LOCAL_DATE', 'DATE_ORDERS', 'INDEX_NAMES', 'data_dir', 'atomic_path', 'check_writable', 'sha256_file',
            'read_manifest', 'Part', 'split_rows', 'group_runs', 'check_groups', 'check_weights', 'split_groups', 'csr',
@@ -257,9 +257,19 @@ def category_dtypes(categories:dict) -> dict:
     "{column: dtype} for the columns whose categories JSON holds only as text (dates, periods): what brings their type back."
     return {c: str(pd.Index(v).dtype) for c, v in categories.items() if any(map(kept_as_text, v))}
 
+INTERVAL_CLOSED = {('(', ']'): 'right', ('[', ')'): 'left', ('[', ']'): 'both', ('(', ')'): 'neither'}
+
+def _typed(values:list, dtype:str) -> list:
+    "Categories JSON held as text, as `dtype` again: intervals (`pd.cut`'s bins) from their '(left, right]' text, others by pandas."
+    t = pd.api.types.pandas_dtype(dtype)
+    if not isinstance(t, pd.IntervalDtype): return list(pd.Index(values).astype(t))
+    parts = [re.fullmatch(r'([(\[])(.*), (.*)([)\]])', v).groups() for v in values]   # Interval's text: its bounds in full (repr)
+    left, right = (pd.Index([p[i] for p in parts]).astype(t.subtype) for i in (1, 2))
+    return list(pd.IntervalIndex.from_arrays(left, right, closed=INTERVAL_CLOSED[parts[0][0], parts[0][3]]))
+
 def typed_categories(categories:dict, dtypes:dict) -> dict:
     "`categories` read from JSON with the columns in `dtypes` given their type back (`category_dtypes`)."
-    return {c: list(pd.Index(v).astype(dtypes[c])) if c in dtypes else v for c, v in categories.items()}
+    return {c: _typed(v, dtypes[c]) if c in dtypes else v for c, v in categories.items()}
 
 def category_codes(col, categories:list|pd.Index) -> np.ndarray:
     "Each value's position in `categories`: -1 when missing or unseen (pandas' `Categorical` warns of unseen values, and will raise)."
