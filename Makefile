@@ -42,7 +42,9 @@ test: sync-check nbtest pytest
 # Every test again on the oldest Python and the oldest release line of every requirement that settings.ini admits
 # (tools/oldest_requirements.py), in .venv-oldest: the floors it declares are tested, not guessed. Not part of
 # `make test`, whose time it doubles; run it when a requirement or its floor changes
-OLDEST_PYTHON ?= python$(shell sed -n 's/^min_python *= *//p' settings.ini)
+MIN_PY := $(shell sed -n 's/^min_python *= *//p' settings.ini)
+# pyenv's own build where there is one: its shim answers only for the versions made global
+OLDEST_PYTHON ?= $(or $(firstword $(wildcard $(HOME)/.pyenv/versions/$(MIN_PY).*/bin/python$(MIN_PY))),python$(MIN_PY))
 OLD := .venv-oldest/bin
 test-oldest:
 	$(OLDEST_PYTHON) -m venv .venv-oldest
