@@ -627,8 +627,9 @@ def csv_format(path:Path, encoding:str|None=None) -> dict:
     else:
         try: codecs.lookup(encoding)
         except LookupError: raise ValueError(f"unknown encoding {encoding!r}: one of Python's codecs ('utf-8', 'cp1252', 'shift_jis' ...)") from None
-    if '.tsv' in path.suffixes: return dict(sep='\t', decimal='.', encoding=encoding)
     with _decoding(path, encoding): head = _csv_lines(path, 50, encoding)
+    if not ''.join(head).strip(): raise ValueError(f"{path.name} is empty")   # compressed too: pandas' EmptyDataError said in our words
+    if '.tsv' in path.suffixes: return dict(sep='\t', decimal='.', encoding=encoding)
     try: sep = csv.Sniffer().sniff(''.join(head), delimiters=',;\t|').delimiter
     except csv.Error: sep = ','   # one column, or nothing the sniffer can tell
     if not head or sep not in head[0]: sep = ','
@@ -947,8 +948,7 @@ def iter_batches(source:Path|str, batch_rows:int=65_536, columns:list|None=None,
     path = Path(source).expanduser()
     if not path.exists(): raise FileNotFoundError(f"no such file or folder: {path}")
     if not path.is_dir() and _kind(path) == 'csv':
-        if path.stat().st_size == 0: raise ValueError(f"{path.name} is empty")
-        fmt = csv_format(path, encoding)
+        fmt = csv_format(path, encoding)   # refuses an empty file
         # without `dtypes`, each batch's types are read off its own rows: ints in one, floats in the next where a value is missing
         with _decoding(path, fmt['encoding']): yield from pd.read_csv(path, **fmt, usecols=columns, chunksize=batch_rows, dtype=dtypes)
         return
