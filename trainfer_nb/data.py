@@ -250,11 +250,11 @@ def numeric_column(col:pd.Series, name:str) -> np.ndarray:
     raise ValueError(f"column {name!r} is not numeric: {bad.iloc[0]!r} is not a number" + (f" ({len(bad):,} such values)" if len(bad) > 1 else ''))
 
 def kept_as_text(v) -> bool:
-    "Whether JSON metadata holds category `v` as its text: values other than text, numbers, booleans and missing ones (dates, periods)."
+    "Whether JSON metadata holds category `v` as its text: values other than text, numbers, booleans and missing ones (dates, periods, intervals)."
     return not (v is None or isinstance(v, (str, int, float, bool, np.generic)) or pd.isna(v))
 
 def category_dtypes(categories:dict) -> dict:
-    "{column: dtype} for the columns whose categories JSON holds only as text (dates, periods): what brings their type back."
+    "{column: dtype} for the columns whose categories JSON holds only as text (dates, periods, intervals): what brings their type back."
     return {c: str(pd.Index(v).dtype) for c, v in categories.items() if any(map(kept_as_text, v))}
 
 INTERVAL_CLOSED = {('(', ']'): 'right', ('[', ')'): 'left', ('[', ']'): 'both', ('(', ')'): 'neither'}

@@ -1003,7 +1003,7 @@ def read_metadata(path:Path|str) -> dict:
     if not isinstance(meta.get('format'), int): raise ValueError(f"{path}/metadata.json has no format version")
     if meta['format'] > ARTIFACT_FORMAT:
         raise ValueError(f"{path} has artifact format {meta['format']}, newer than this trainfer_nb reads ({ARTIFACT_FORMAT}); upgrade trainfer_nb")
-    meta['categories'] = typed_categories(meta.get('categories', {}), meta.get('category_dtypes', {}))   # dates, periods: their type back
+    meta['categories'] = typed_categories(meta.get('categories', {}), meta.get('category_dtypes', {}))   # dates, periods, intervals: their type back
     return meta
 
 def load_model(path:Path|str) -> TrainResult:
