@@ -271,10 +271,16 @@ def typed_categories(categories:dict, dtypes:dict) -> dict:
     "`categories` read from JSON with the columns in `dtypes` given their type back (`category_dtypes`)."
     return {c: _typed(v, dtypes[c]) if c in dtypes else v for c, v in categories.items()}
 
+def _text(col) -> bool:
+    "Whether `col`'s values (a categorical's categories) are text."
+    return pd.api.types.infer_dtype(col.cat.categories if isinstance(col.dtype, pd.CategoricalDtype) else col, skipna=True) == 'string'
+
 def category_codes(col, categories:list|pd.Index) -> np.ndarray:
-    "Each value's position in `categories`: -1 when missing or unseen (pandas' `Categorical` warns of unseen values, and will raise)."
+    "Each value's position in `categories`: -1 when missing or unseen (pandas' `Categorical` warns of unseen values, and will raise). Intervals (`pd.cut`'s bins) are found by their text too, '(0, 15]', as a CSV file holds them."
     # an Index kept between calls keeps its hash table: a one-row frame's codes in 50 us, not 250
-    return (categories if isinstance(categories, pd.Index) else pd.Index(categories)).get_indexer(col)
+    idx = categories if isinstance(categories, pd.Index) else pd.Index(categories)
+    if isinstance(idx, pd.IntervalIndex) and _text(col := pd.Series(col)): idx = idx.astype(str)
+    return idx.get_indexer(col)
 
 def as_matrix(X:pd.DataFrame|sp.spmatrix, categories:dict|None=None # levels per categorical column; default: X's own
              ) -> np.ndarray:

@@ -51,6 +51,11 @@ def _category_index(categories:list) -> pd.Index:
     if idx.is_unique: idx.get_indexer(idx[:1])
     return idx
 
+def _code_table(categories:list) -> dict:
+    "{category: code} for one row's lookups; intervals (`pd.cut`'s bins) by their text too, '(0, 15]', as `category_codes` finds them in a frame."
+    table = {v: np.float32(i) for i, v in enumerate(categories)}
+    return table | {str(v): code for v, code in table.items() if isinstance(v, pd.Interval)}
+
 def _dense(X, fill:float) -> np.ndarray:
     "CSR rows as a dense float32 matrix; entries the matrix does not store are `fill` (XGBoost: missing, LightGBM: 0)."
     c = X.tocoo()
@@ -100,7 +105,7 @@ class Predictor:
         self._args = None if self.packed is None else deep_args(self.packed) if deep else packed_args(self.packed)
         self._fast = None if self.packed is None or deep else fast_row(self.packed)   # NaN-free rows: fewer arguments, binned categories
         self._row_score = _deep_row_score if deep else _row_score
-        self._codes = {c: {v: np.float32(i) for i, v in enumerate(cats)} for c, cats in categories.items()}
+        self._codes = {c: _code_table(cats) for c, cats in categories.items()}
         self._index = {c: i for i, c in enumerate(self.feature_names)}
         self._warned = set()   # categorical columns already warned of (`_warn_unseen`)
         self._plan, self._by_bits, self.timings, self.plan_file, self._plan_key, self.others_cores = None, None, None, None, None, None
