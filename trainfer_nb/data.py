@@ -271,15 +271,21 @@ def typed_categories(categories:dict, dtypes:dict) -> dict:
     "`categories` read from JSON with the columns in `dtypes` given their type back (`category_dtypes`)."
     return {c: _typed(v, dtypes[c]) if c in dtypes else v for c, v in categories.items()}
 
-def _text(col) -> bool:
-    "Whether `col`'s values (a categorical's categories) are text."
-    return pd.api.types.infer_dtype(col.cat.categories if isinstance(col.dtype, pd.CategoricalDtype) else col, skipna=True) == 'string'
+def _text(s) -> bool:
+    "Whether Series or Index `s` holds text: object or string dtype, or categories that are."
+    return pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)
+
+def _intervals(s) -> bool:
+    "Whether `s` holds intervals (`pd.cut`'s bins), as its dtype or its categories'."
+    t = getattr(s, 'dtype', None)
+    return isinstance(t, pd.IntervalDtype) or (isinstance(t, pd.CategoricalDtype) and isinstance(t.categories.dtype, pd.IntervalDtype))
 
 def category_codes(col, categories:list|pd.Index) -> np.ndarray:
-    "Each value's position in `categories`: -1 when missing or unseen (pandas' `Categorical` warns of unseen values, and will raise). Intervals (`pd.cut`'s bins) are found by their text too, '(0, 15]', as a CSV file holds them."
+    "Each value's position in `categories`: -1 when missing or unseen (pandas' `Categorical` warns of unseen values, and will raise). Intervals (`pd.cut`'s bins) and their text, '(0, 15]' as a CSV file holds them, find each other."
     # an Index kept between calls keeps its hash table: a one-row frame's codes in 50 us, not 250
     idx = categories if isinstance(categories, pd.Index) else pd.Index(categories)
     if isinstance(idx, pd.IntervalIndex) and _text(col := pd.Series(col)): idx = idx.astype(str)
+    elif _intervals(col) and _text(idx): col = pd.Series(col).astype(str).where(pd.Series(col).notna())   # a model trained on a CSV's bins
     return idx.get_indexer(col)
 
 def as_matrix(X:pd.DataFrame|sp.spmatrix, categories:dict|None=None # levels per categorical column; default: X's own
@@ -737,8 +743,6 @@ def _counts_rows(s:pd.Series) -> bool:
     if not pd.api.types.is_integer_dtype(s) or pd.api.types.is_bool_dtype(s) or len(s) == 0 or s.hasnans: return False
     first, last = int(s.iloc[0]), int(s.iloc[-1])   # Python ints: a count overflows a narrow dtype such as int8
     return first in (0, 1) and last == first + len(s) - 1 and bool((np.diff(s.to_numpy()) == 1).all())
-
-def _text(s:pd.Series) -> bool: return pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)
 
 def mark_missing(df:pd.DataFrame, na_values:list|None) -> pd.DataFrame:
     "`df` with the values in `na_values` ('?', '-', ...) missing in its text columns; a text column left with only numbers becomes numeric."

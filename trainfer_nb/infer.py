@@ -52,7 +52,7 @@ def _category_index(categories:list) -> pd.Index:
     return idx
 
 def _code_table(categories:list) -> dict:
-    "{category: code} for one row's lookups; intervals (`pd.cut`'s bins) by their text too, '(0, 15]', as `category_codes` finds them in a frame."
+    "{category: code} for one row's lookups; intervals (`pd.cut`'s bins) by their text too, '(0, 15]', as `category_codes` finds them in a frame (`Predictor.row` finds text by an interval)."
     table = {v: np.float32(i) for i, v in enumerate(categories)}
     return table | {str(v): code for v, code in table.items() if isinstance(v, pd.Interval)}
 
@@ -240,7 +240,9 @@ class Predictor:
             v = values[c]
             if na and isinstance(v, str) and v in na: v = None
             if isinstance(v, str) and c in self.date_orders: v = parse_local_dates(pd.Series([v]), self.date_orders[c], c)[0]
-            if c in self._codes: x[i] = self._codes[c].get(v, np.nan)   # unseen or missing: NaN
+            if c in self._codes:
+                t = self._codes[c]   # unseen or missing: NaN; an interval (`pd.cut`'s bin) by its text too, as a model trained on a CSV file knows it
+                x[i] = t.get(v, np.nan) if not isinstance(v, pd.Interval) else t.get(v, t.get(str(v), np.nan))
             elif v is None: x[i] = np.nan
             else:
                 try: x[i] = float(v)
