@@ -280,12 +280,17 @@ def _intervals(s) -> bool:
     t = getattr(s, 'dtype', None)
     return isinstance(t, pd.IntervalDtype) or (isinstance(t, pd.CategoricalDtype) and isinstance(t.categories.dtype, pd.IntervalDtype))
 
+def _interval_text(s:pd.Series) -> pd.Series:
+    "Intervals `s` as a CSV file holds them, each one's `str`, missing kept missing (pandas 3's `astype(str)` writes '(0.0, 1.0]' for '(0, 1]')."
+    if isinstance(s.dtype, pd.CategoricalDtype): return s.cat.rename_categories([str(v) for v in s.cat.categories])
+    return s.map(str, na_action='ignore')
+
 def category_codes(col, categories:list|pd.Index) -> np.ndarray:
     "Each value's position in `categories`: -1 when missing or unseen (pandas' `Categorical` warns of unseen values, and will raise). Intervals (`pd.cut`'s bins) and their text, '(0, 15]' as a CSV file holds them, find each other."
     # an Index kept between calls keeps its hash table: a one-row frame's codes in 50 us, not 250
     idx = categories if isinstance(categories, pd.Index) else pd.Index(categories)
     if isinstance(idx, pd.IntervalIndex) and _text(col := pd.Series(col)): idx = idx.astype(str)
-    elif _intervals(col) and _text(idx): col = pd.Series(col).astype(str).where(pd.Series(col).notna())   # a model trained on a CSV's bins
+    elif _intervals(col) and _text(idx): col = _interval_text(pd.Series(col))   # a model trained on a CSV file's bins
     return idx.get_indexer(col)
 
 def as_matrix(X:pd.DataFrame|sp.spmatrix, categories:dict|None=None # levels per categorical column; default: X's own
