@@ -13,17 +13,18 @@ from tqdm.auto import tqdm
 from .core import check_choice
 
 # %% auto #0
-__all__ = ['TASKS', 'TIME_OF_DAY', 'INTERVAL_CLOSED', 'DATASETS', 'DIAMOND_GRADES', 'TWEET_HASH_FEATURES', 'TWEET_TIME_COLUMNS',
-           'SYNTHETIC_CATEGORICALS', 'DEFAULT_METRICS', 'TABLE_SUFFIXES', 'CSV_COMPRESSIONS', 'ISO_DATETIME',
-           'LOCAL_DATE', 'DATE_ORDERS', 'INDEX_NAMES', 'data_dir', 'atomic_path', 'check_writable', 'sha256_file',
-           'read_manifest', 'Part', 'split_rows', 'group_runs', 'check_groups', 'check_weights', 'split_groups', 'csr',
-           'Dataset', 'feature_types', 'categories_of', 'epoch_seconds', 'day_seconds', 'is_times', 'numeric_column',
-           'kept_as_text', 'category_dtypes', 'typed_categories', 'category_codes', 'as_matrix', 'DatasetSpec',
-           'register_dataset', 'load_dataset', 'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards',
-           'arrow_frame', 'zstandard_module', 'csv_encoding', 'csv_format', 'read_table', 'with_columns',
-           'held_numbers', 'check_flat', 'infer_types', 'infer_task', 'check_target', 'mark_missing', 'numbers_as_text',
-           'dates_as_text', 'local_dates', 'date_order_of', 'parse_local_dates', 'read_local_dates', 'as_trained',
-           'identifier_columns', 'from_file', 'iter_batches']
+__all__ = ['TASKS', 'TIME_OF_DAY', 'DURATION', 'INTERVAL_CLOSED', 'DATASETS', 'DIAMOND_GRADES', 'TWEET_HASH_FEATURES',
+           'TWEET_TIME_COLUMNS', 'SYNTHETIC_CATEGORICALS', 'DEFAULT_METRICS', 'TABLE_SUFFIXES', 'CSV_COMPRESSIONS',
+           'ISO_DATETIME', 'LOCAL_DATE', 'DATE_ORDERS', 'INDEX_NAMES', 'data_dir', 'atomic_path', 'check_writable',
+           'sha256_file', 'read_manifest', 'Part', 'split_rows', 'group_runs', 'check_groups', 'check_weights',
+           'split_groups', 'csr', 'Dataset', 'feature_types', 'categories_of', 'epoch_seconds', 'day_seconds',
+           'is_times', 'duration_seconds', 'is_durations', 'numeric_column', 'kept_as_text', 'category_dtypes',
+           'typed_categories', 'category_codes', 'as_matrix', 'DatasetSpec', 'register_dataset', 'load_dataset',
+           'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards', 'arrow_frame', 'zstandard_module',
+           'csv_encoding', 'csv_format', 'read_table', 'with_columns', 'held_numbers', 'check_flat', 'infer_types',
+           'infer_task', 'check_target', 'mark_missing', 'numbers_as_text', 'dates_as_text', 'local_dates',
+           'date_order_of', 'parse_local_dates', 'read_local_dates', 'as_trained', 'identifier_columns', 'from_file',
+           'iter_batches']
 
 # %% ../nbs/01_data.ipynb #0b23fc3e
 TASKS = ('binary', 'multiclass', 'regression', 'ranking')
@@ -231,6 +232,20 @@ def is_times(s:pd.Series) -> bool:
     except TypeError: return False   # values that are no text (lists, dicts)
     return bool(len(present)) and bool(day_seconds(present).notna().all())
 
+DURATION = (r'-?\d+ days? [+-]?\d{1,2}:\d{2}:\d{2}(?:\.\d+)?'   # pandas' own text for a timedelta, as `to_csv` writes it: '1 days 02:00:00'
+            r'|-?P(?=[\dT])(?:\d+(?:\.\d+)?W)?(?:\d+(?:\.\d+)?D)?(?:T(?=\d)(?:\d+(?:\.\d+)?H)?(?:\d+(?:\.\d+)?M)?(?:\d+(?:\.\d+)?S)?)?')   # ISO 8601: 'P1DT2H'
+
+def duration_seconds(s:pd.Series) -> pd.Series:
+    "Durations written as text, pandas' '1 days 02:00:00' or ISO 8601's 'P1DT2H', as seconds; NaN where missing or not a duration."
+    ok = s.notna() & s.astype(str).str.fullmatch(DURATION)
+    return pd.to_timedelta(s.where(ok).astype(object), errors='coerce').dt.total_seconds()
+
+def is_durations(s:pd.Series) -> bool:
+    "Whether every present value of text column `s` is a duration (`DURATION`), and one is present."
+    try: present = pd.Series(pd.unique(s.dropna()))
+    except TypeError: return False
+    return bool(len(present)) and bool(duration_seconds(present).notna().all())
+
 def numeric_column(col:pd.Series, name:str) -> np.ndarray:
     "A numeric feature as float32: numbers; datetimes (values, or ISO 8601 text such as a CSV holds) as `epoch_seconds`; times of day and durations as seconds; a category column's codes."
     if col.dtype.kind == 'M': return epoch_seconds(col).to_numpy(np.float32)   # NumPy's, pandas' zoned and Arrow's (which pandas 2 does not count as datetime64)
@@ -245,6 +260,7 @@ def numeric_column(col:pd.Series, name:str) -> np.ndarray:
     try: return epoch_seconds(pd.to_datetime(col, format='ISO8601', utc=True)).to_numpy(np.float32)
     except (ValueError, TypeError): pass
     if is_times(col): return day_seconds(col).to_numpy(np.float32)
+    if is_durations(col): return duration_seconds(col).to_numpy(np.float32)   # a CSV file's text for a timedelta column
     try: bad = col[col.notna() & pd.to_numeric(col, errors='coerce').isna()]   # in our words: pandas' own change between versions
     except (ValueError, TypeError): bad = col[col.notna()]   # values no number could be (lists, dicts)
     raise ValueError(f"column {name!r} is not numeric: {bad.iloc[0]!r} is not a number" + (f" ({len(bad):,} such values)" if len(bad) > 1 else ''))
@@ -557,7 +573,7 @@ def write_shards(path:Path|str, # folder to write; made if missing
     with atomic_path(path/'_shards.json') as tmp: tmp.write_text(json.dumps(meta, indent=1))
     return path
 
-# %% ../nbs/01_data.ipynb #5b453ebe
+# %% ../nbs/01_data.ipynb #44f0c0a0
 TABLE_SUFFIXES = {'.csv': 'csv', '.tsv': 'csv', '.parquet': 'parquet', '.pq': 'parquet'}
 CSV_COMPRESSIONS = {'.gz': 'gzip', '.bz2': 'bz2', '.xz': 'xz', '.zst': 'zstd'}   # the compressed CSV files read and written, as pandas names them
 
@@ -935,6 +951,8 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
                       "(--date_order in the shell); then they are times, and scoring reads them so too", stacklevel=2)
     if times := [c for c in names if _text(df[c]) and is_times(df[c])]:   # times of day: seconds since midnight, as the predictor reads them
         df = with_columns(df, {c: day_seconds(df[c]) for c in times})
+    if durations := [c for c in names if _text(df[c]) and is_durations(df[c])]:   # durations: seconds, as a timedelta column and the predictor read them
+        df = with_columns(df, {c: duration_seconds(df[c]) for c in durations})
     if features is None and (empty := [c for c in names if not df[c].notna().any()]):
         warnings.warn(f"{label}: left out {', '.join(map(repr, empty))}: no value in any row (a separator at the end of every line "
                       "leaves such a column); list them in features (--features in the shell) to keep them", stacklevel=2)
