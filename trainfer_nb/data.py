@@ -13,18 +13,18 @@ from tqdm.auto import tqdm
 from .core import check_choice
 
 # %% auto #0
-__all__ = ['TASKS', 'TIME_OF_DAY', 'DURATION', 'INTERVAL_CLOSED', 'DATASETS', 'DIAMOND_GRADES', 'TWEET_HASH_FEATURES',
-           'TWEET_TIME_COLUMNS', 'SYNTHETIC_CATEGORICALS', 'DEFAULT_METRICS', 'TABLE_SUFFIXES', 'CSV_COMPRESSIONS',
-           'ISO_DATETIME', 'LOCAL_DATE', 'DATE_ORDERS', 'INDEX_NAMES', 'data_dir', 'atomic_path', 'check_writable',
-           'sha256_file', 'read_manifest', 'Part', 'split_rows', 'group_runs', 'check_groups', 'check_weights',
-           'split_groups', 'csr', 'Dataset', 'feature_types', 'categories_of', 'epoch_seconds', 'day_seconds',
-           'is_times', 'duration_seconds', 'is_durations', 'numeric_column', 'kept_as_text', 'category_dtypes',
-           'typed_categories', 'category_codes', 'as_matrix', 'DatasetSpec', 'register_dataset', 'load_dataset',
-           'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards', 'arrow_frame', 'zstandard_module',
-           'csv_encoding', 'csv_format', 'read_table', 'with_columns', 'held_numbers', 'check_flat', 'infer_types',
-           'infer_task', 'check_target', 'mark_missing', 'numbers_as_text', 'dates_as_text', 'local_dates',
-           'date_order_of', 'parse_local_dates', 'read_local_dates', 'as_trained', 'identifier_columns', 'from_file',
-           'iter_batches']
+__all__ = ['TASKS', 'TIME_OF_DAY', 'DURATION', 'FLAG_TEXT', 'INTERVAL_CLOSED', 'DATASETS', 'DIAMOND_GRADES',
+           'TWEET_HASH_FEATURES', 'TWEET_TIME_COLUMNS', 'SYNTHETIC_CATEGORICALS', 'DEFAULT_METRICS', 'TABLE_SUFFIXES',
+           'CSV_COMPRESSIONS', 'ISO_DATETIME', 'LOCAL_DATE', 'DATE_ORDERS', 'INDEX_NAMES', 'data_dir', 'atomic_path',
+           'check_writable', 'sha256_file', 'read_manifest', 'Part', 'split_rows', 'group_runs', 'check_groups',
+           'check_weights', 'split_groups', 'csr', 'Dataset', 'feature_types', 'categories_of', 'epoch_seconds',
+           'day_seconds', 'is_times', 'duration_seconds', 'is_durations', 'numeric_column', 'kept_as_text',
+           'category_dtypes', 'typed_categories', 'category_codes', 'as_matrix', 'DatasetSpec', 'register_dataset',
+           'load_dataset', 'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards', 'arrow_frame',
+           'zstandard_module', 'csv_encoding', 'csv_format', 'read_table', 'with_columns', 'held_flags', 'held_numbers',
+           'check_flat', 'infer_types', 'infer_task', 'check_target', 'mark_missing', 'numbers_as_text',
+           'dates_as_text', 'local_dates', 'date_order_of', 'parse_local_dates', 'read_local_dates', 'as_trained',
+           'identifier_columns', 'from_file', 'iter_batches']
 
 # %% ../nbs/01_data.ipynb #0b23fc3e
 TASKS = ('binary', 'multiclass', 'regression', 'ranking')
@@ -246,6 +246,8 @@ def is_durations(s:pd.Series) -> bool:
     except TypeError: return False
     return bool(len(present)) and bool(duration_seconds(present).notna().all())
 
+FLAG_TEXT = {'True': 1.0, 'TRUE': 1.0, 'true': 1.0, 'False': 0.0, 'FALSE': 0.0, 'false': 0.0}   # what `pd.read_csv` reads as booleans
+
 def numeric_column(col:pd.Series, name:str) -> np.ndarray:
     "A numeric feature as float32: numbers; datetimes (values, or ISO 8601 text such as a CSV holds) as `epoch_seconds`; times of day and durations as seconds; a category column's codes."
     if col.dtype.kind == 'M': return epoch_seconds(col).to_numpy(np.float32)   # NumPy's, pandas' zoned and Arrow's (which pandas 2 does not count as datetime64)
@@ -261,6 +263,7 @@ def numeric_column(col:pd.Series, name:str) -> np.ndarray:
     except (ValueError, TypeError): pass
     if is_times(col): return day_seconds(col).to_numpy(np.float32)
     if is_durations(col): return duration_seconds(col).to_numpy(np.float32)   # a CSV file's text for a timedelta column
+    if len(present := col.dropna()) and present.isin(FLAG_TEXT).all(): return col.map(FLAG_TEXT).to_numpy(np.float32)   # 'True' as csv.DictReader gives it
     try: bad = col[col.notna() & pd.to_numeric(col, errors='coerce').isna()]   # in our words: pandas' own change between versions
     except (ValueError, TypeError): bad = col[col.notna()]   # values no number could be (lists, dicts)
     raise ValueError(f"column {name!r} is not numeric: {bad.iloc[0]!r} is not a number" + (f" ({len(bad):,} such values)" if len(bad) > 1 else ''))
@@ -291,22 +294,23 @@ def _text(s) -> bool:
     "Whether Series or Index `s` holds text: object or string dtype, or categories that are."
     return pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)
 
-def _intervals(s) -> bool:
-    "Whether `s` holds intervals (`pd.cut`'s bins), as its dtype or its categories'."
+def _written_as_text(s) -> bool:
+    "Whether Series or Index `s` holds intervals or periods (`pd.cut`'s bins, months), as its dtype or its categories': values a CSV file holds as their text."
     t = getattr(s, 'dtype', None)
-    return isinstance(t, pd.IntervalDtype) or (isinstance(t, pd.CategoricalDtype) and isinstance(t.categories.dtype, pd.IntervalDtype))
+    if isinstance(t, pd.CategoricalDtype): t = t.categories.dtype
+    return isinstance(t, (pd.IntervalDtype, pd.PeriodDtype))
 
-def _interval_text(s:pd.Series) -> pd.Series:
-    "Intervals `s` as a CSV file holds them, each one's `str`, missing kept missing (pandas 3's `astype(str)` writes '(0.0, 1.0]' for '(0, 1]')."
+def _as_text(s):
+    "Intervals or periods `s` (Series or Index) as a CSV file holds them, each one's `str`, missing kept missing (pandas 3's `astype(str)` writes '(0.0, 1.0]' for '(0, 1]')."
     if isinstance(s.dtype, pd.CategoricalDtype): return s.cat.rename_categories([str(v) for v in s.cat.categories])
     return s.map(str, na_action='ignore')
 
 def category_codes(col, categories:list|pd.Index) -> np.ndarray:
-    "Each value's position in `categories`: -1 when missing or unseen (pandas' `Categorical` warns of unseen values, and will raise). Intervals (`pd.cut`'s bins) and their text, '(0, 15]' as a CSV file holds them, find each other."
+    "Each value's position in `categories`: -1 when missing or unseen (pandas' `Categorical` warns of unseen values, and will raise). Intervals and periods (`pd.cut`'s bins, months) and their text, '(0, 15]' or '2024-05' as a CSV file holds them, find each other."
     # an Index kept between calls keeps its hash table: a one-row frame's codes in 50 us, not 250
     idx = categories if isinstance(categories, pd.Index) else pd.Index(categories)
-    if isinstance(idx, pd.IntervalIndex) and _text(col := pd.Series(col)): idx = idx.astype(str)
-    elif _intervals(col) and _text(idx): col = _interval_text(pd.Series(col))   # a model trained on a CSV file's bins
+    if _written_as_text(idx) and _text(col := pd.Series(col)): idx = _as_text(idx)   # a frame-trained model given a CSV file's text
+    elif _text(idx) and _written_as_text(col): col = _as_text(pd.Series(col))    # a model trained on a CSV file given the values
     return idx.get_indexer(col)
 
 def as_matrix(X:pd.DataFrame|sp.spmatrix, categories:dict|None=None # levels per categorical column; default: X's own
@@ -701,6 +705,10 @@ def with_columns(df:pd.DataFrame, new:dict) -> pd.DataFrame:
     for c, v in new.items(): out[c] = v
     return out
 
+def held_flags(s:pd.Series) -> bool:
+    "Whether `s` is an object column holding only booleans and missing values: what `pd.read_csv` makes of a True/False column with a gap."
+    return pd.api.types.is_object_dtype(s) and pd.api.types.infer_dtype(s, skipna=True) == 'boolean'
+
 def held_numbers(s:pd.Series) -> bool:
     "Whether `s` is an object column holding only numbers: Python's `Decimal`s, as databases and Parquet's decimal type give them, ints, floats."
     return pd.api.types.is_object_dtype(s) and pd.api.types.infer_dtype(s, skipna=True) in ('decimal', 'integer', 'floating', 'mixed-integer-float')
@@ -729,6 +737,7 @@ def infer_types(X:pd.DataFrame) -> pd.DataFrame:
         if isinstance(s.dtype, pd.CategoricalDtype) or pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s): out[c] = s
         elif held_numbers(s): out[c] = pd.to_numeric(s)
         elif pd.api.types.is_bool_dtype(s): out[c] = s.astype(np.float32 if s.isna().any() else np.int8)   # nullable: NA stays missing
+        elif held_flags(s): out[c] = s.astype('boolean').astype(np.float32)   # as a nullable boolean: 1, 0 and NaN, not two categories
         elif s.dtype.kind == 'M': out[c] = epoch_seconds(s)   # Arrow's too
         elif s.dtype.kind == 'm': out[c] = s.dt.total_seconds()
         else: out[c] = s.astype('category')

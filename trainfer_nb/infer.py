@@ -33,8 +33,8 @@ def _sync(out):
     return out
 
 # %% auto #0
-__all__ = ['ENGINES', 'CALIBRATION_SIZES', 'LONG_CALL_S', 'MODEL_FILES', 'cache_dir', 'Predictor', 'calibration_rows',
-           'model_facts', 'read_model_file', 'score_file', 'latency', 'throughput']
+__all__ = ['ENGINES', 'WRITTEN_AS_TEXT', 'CALIBRATION_SIZES', 'LONG_CALL_S', 'MODEL_FILES', 'cache_dir', 'Predictor',
+           'calibration_rows', 'model_facts', 'read_model_file', 'score_file', 'latency', 'throughput']
 
 # %% ../nbs/04_infer.ipynb #50da0271
 ENGINES = ('auto', 'cpu', 'cuda', 'native')
@@ -51,10 +51,12 @@ def _category_index(categories:list) -> pd.Index:
     if idx.is_unique: idx.get_indexer(idx[:1])
     return idx
 
+WRITTEN_AS_TEXT = (pd.Interval, pd.Period)   # values a CSV file holds as their text: a one-row lookup finds them by it
+
 def _code_table(categories:list) -> dict:
-    "{category: code} for one row's lookups; intervals (`pd.cut`'s bins) by their text too, '(0, 15]', as `category_codes` finds them in a frame (`Predictor.row` finds text by an interval)."
+    "{category: code} for one row's lookups; intervals and periods (`pd.cut`'s bins, months) by their text too, '(0, 15]', '2024-05', as `category_codes` finds them in a frame (`Predictor.row` finds text by an interval or a period)."
     table = {v: np.float32(i) for i, v in enumerate(categories)}
-    return table | {str(v): code for v, code in table.items() if isinstance(v, pd.Interval)}
+    return table | {str(v): code for v, code in table.items() if isinstance(v, WRITTEN_AS_TEXT)}
 
 def _dense(X, fill:float) -> np.ndarray:
     "CSR rows as a dense float32 matrix; entries the matrix does not store are `fill` (XGBoost: missing, LightGBM: 0)."
@@ -241,8 +243,8 @@ class Predictor:
             if na and isinstance(v, str) and v in na: v = None
             if isinstance(v, str) and c in self.date_orders: v = parse_local_dates(pd.Series([v]), self.date_orders[c], c)[0]
             if c in self._codes:
-                t = self._codes[c]   # unseen or missing: NaN; an interval (`pd.cut`'s bin) by its text too, as a model trained on a CSV file knows it
-                x[i] = t.get(v, np.nan) if not isinstance(v, pd.Interval) else t.get(v, t.get(str(v), np.nan))
+                t = self._codes[c]   # unseen or missing: NaN; an interval or a period by its text too, as a model trained on a CSV file knows it
+                x[i] = t.get(v, np.nan) if not isinstance(v, WRITTEN_AS_TEXT) else t.get(v, t.get(str(v), np.nan))
             elif v is None: x[i] = np.nan
             else:
                 try: x[i] = float(v)
