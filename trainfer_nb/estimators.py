@@ -12,7 +12,7 @@ from sklearn.model_selection import train_test_split, GroupShuffleSplit
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted, validate_data, _check_y, _check_sample_weight
-from .data import Dataset, infer_types, with_columns, check_groups, as_matrix, category_codes, DEFAULT_METRICS, _check_unique
+from .data import Dataset, infer_types, check_flat, numeric_column, check_groups, as_matrix, category_codes, DEFAULT_METRICS, _check_unique
 from .train import train, backend_for, ndcg_at_10, merge_params, device_for, BACKENDS
 
 # %% auto #0
@@ -58,9 +58,14 @@ class _GBM(BaseEstimator):
             elif list(X.columns) != list(self.feature_names_in_):
                 raise ValueError(f"X has columns {list(X.columns)}; {type(self).__name__} was fitted with {list(self.feature_names_in_)}")
             if len(X) == 0: raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required.")
-            X = infer_types(X)
-            if reset: self.categories_ = {c: list(X[c].cat.categories) for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)}
-            return with_columns(X, {c: pd.Categorical.from_codes(category_codes(X[c], v), categories=v) for c, v in self.categories_.items()})
+            if reset:
+                X = infer_types(X)
+                self.categories_ = {c: list(X[c].cat.categories) for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)}
+                return X
+            # each column read as the model knows it, not by its type here: a CSV file's text is a number, date or duration where it trained on one
+            check_flat(X, list(X.columns), 'X')
+            return pd.DataFrame({c: pd.Categorical.from_codes(category_codes(X[c], self.categories_[c]), categories=self.categories_[c])
+                                 if c in self.categories_ else numeric_column(X[c], c) for c in X.columns}, index=X.index)
         X = validate_data(self, X, reset=reset, accept_sparse='csr' if self.backend != 'sklearn' else False,
                           dtype=np.float32, ensure_all_finite='allow-nan')
         if reset: self.categories_ = {}
