@@ -313,14 +313,15 @@ def category_codes(col, categories:list|pd.Index) -> np.ndarray:
     elif _text(idx) and _written_as_text(col): col = _as_text(pd.Series(col))    # a model trained on a CSV file given the values
     return idx.get_indexer(col)
 
-def as_matrix(X:pd.DataFrame|sp.spmatrix, categories:dict|None=None # levels per categorical column; default: X's own
+def as_matrix(X:pd.DataFrame|sp.spmatrix, categories:dict|None=None, # levels per categorical column; default: X's own
+              rows:np.ndarray|None=None # the row positions to take (default: all), a column at a time: no copy of the frame's rows first
              ) -> np.ndarray:
-    "`X` as a float32 C-ordered matrix; categorical columns hold codes under `categories`, NaN when missing or unseen."
-    if sp.issparse(X): return csr(X, np.float32)  # text features stay sparse
+    "`X` (or its `rows`) as a float32 C-ordered matrix; categorical columns hold codes under `categories`, NaN when missing or unseen."
+    if sp.issparse(X): return csr(X if rows is None else X[rows], np.float32)  # text features stay sparse
     categories = categories_of(X) if categories is None else categories
-    out = np.empty((len(X), X.shape[1]), dtype=np.float32)
+    out = np.empty((len(X) if rows is None else len(rows), X.shape[1]), dtype=np.float32)
     for j, c in enumerate(X.columns):
-        col = X[c]
+        col = X[c] if rows is None else X[c].iloc[rows]
         if c in categories:
             codes = category_codes(col, categories[c]).astype(np.float32)
             codes[codes < 0] = np.nan

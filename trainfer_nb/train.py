@@ -287,10 +287,11 @@ def prepare(data:Dataset, task:str, device:str, parts=('train', 'valid', 'test')
     classes = np.unique(data.y) if task in ('binary', 'multiclass') else None
     out, cats = {}, data.categories
     for k in parts:
-        p = data.part(k)
-        y = np.searchsorted(classes, p.y) if classes is not None else np.asarray(p.y)
-        out[k] = Split(matrix_on(as_matrix(p.X, cats), device), y.astype(np.float32),
-                       None if p.group is None else group_sizes(p.group), p.group, p.weight)
+        idx = data.split[k]   # not `data.part(k)`: its rows of the frame, copied, would raise the training's peak memory
+        y = np.searchsorted(classes, data.y[idx]) if classes is not None else np.asarray(data.y[idx])
+        group = None if data.group is None else data.group[idx]
+        out[k] = Split(matrix_on(as_matrix(data.X, cats, rows=idx), device), y.astype(np.float32),
+                       None if group is None else group_sizes(group), group, None if data.weight is None else data.weight[idx])
     return out, classes
 
 # %% ../nbs/02_train.ipynb #aa10c7e8
