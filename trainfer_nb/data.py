@@ -13,16 +13,16 @@ from tqdm.auto import tqdm
 from .core import check_choice
 
 # %% auto #0
-__all__ = ['TASKS', 'TIME_OF_DAY', 'DURATION', 'FLAG_TEXT', 'INTERVAL_CLOSED', 'DATASETS', 'DIAMOND_GRADES',
-           'TWEET_HASH_FEATURES', 'TWEET_TIME_COLUMNS', 'SYNTHETIC_CATEGORICALS', 'DEFAULT_METRICS', 'TABLE_SUFFIXES',
-           'CSV_COMPRESSIONS', 'ISO_DATETIME', 'LOCAL_DATE', 'DATE_ORDERS', 'INDEX_NAMES', 'data_dir', 'atomic_path',
-           'check_writable', 'sha256_file', 'read_manifest', 'Part', 'split_rows', 'group_runs', 'check_groups',
-           'check_weights', 'split_groups', 'csr', 'Dataset', 'feature_types', 'categories_of', 'epoch_seconds',
-           'day_seconds', 'is_times', 'duration_seconds', 'is_durations', 'numeric_column', 'kept_as_text',
-           'category_dtypes', 'typed_categories', 'category_codes', 'as_matrix', 'DatasetSpec', 'register_dataset',
-           'load_dataset', 'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards', 'arrow_frame',
-           'zstandard_module', 'csv_encoding', 'csv_format', 'read_table', 'with_columns', 'held_flags', 'held_numbers',
-           'check_flat', 'infer_types', 'infer_task', 'check_target', 'mark_missing', 'numbers_as_text',
+__all__ = ['TASKS', 'TIME_OF_DAY', 'DURATION', 'FLAG_TEXT', 'INTERVAL_CLOSED', 'TEXT_DTYPES', 'WRITTEN_AS_TEXT', 'DATASETS',
+           'DIAMOND_GRADES', 'TWEET_HASH_FEATURES', 'TWEET_TIME_COLUMNS', 'SYNTHETIC_CATEGORICALS', 'DEFAULT_METRICS',
+           'TABLE_SUFFIXES', 'CSV_COMPRESSIONS', 'ISO_DATETIME', 'LOCAL_DATE', 'DATE_ORDERS', 'INDEX_NAMES', 'data_dir',
+           'atomic_path', 'check_writable', 'sha256_file', 'read_manifest', 'Part', 'split_rows', 'group_runs',
+           'check_groups', 'check_weights', 'split_groups', 'csr', 'Dataset', 'feature_types', 'categories_of',
+           'epoch_seconds', 'day_seconds', 'is_times', 'duration_seconds', 'is_durations', 'numeric_column',
+           'kept_as_text', 'category_dtypes', 'typed_categories', 'category_codes', 'as_matrix', 'DatasetSpec',
+           'register_dataset', 'load_dataset', 'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards',
+           'arrow_frame', 'zstandard_module', 'csv_encoding', 'csv_format', 'read_table', 'with_columns', 'held_flags',
+           'held_numbers', 'check_flat', 'infer_types', 'infer_task', 'check_target', 'mark_missing', 'numbers_as_text',
            'dates_as_text', 'local_dates', 'date_order_of', 'parse_local_dates', 'read_local_dates', 'as_trained',
            'identifier_columns', 'from_file', 'iter_batches']
 
@@ -226,11 +226,15 @@ def day_seconds(s:pd.Series) -> pd.Series:
     p = s.astype(str).str.extract(f'^{TIME_OF_DAY}$').astype(float)
     return (p[0] * 3600 + p[1] * 60 + p[2].fillna(0)).set_axis(s.index)
 
-def is_times(s:pd.Series) -> bool:
-    "Whether every present value of text column `s` is a time of day, and one is present."
+def _every_present(s:pd.Series, seconds:Callable) -> bool:
+    "Whether `seconds` reads every present value of text column `s` (NaN where it cannot), and one is present."
     try: present = pd.Series(pd.unique(s.dropna()))   # each distinct value once: a day has 86,400 seconds, a file may have millions of rows
     except TypeError: return False   # values that are no text (lists, dicts)
-    return bool(len(present)) and bool(day_seconds(present).notna().all())
+    return bool(len(present)) and bool(seconds(present).notna().all())
+
+def is_times(s:pd.Series) -> bool:
+    "Whether every present value of text column `s` is a time of day, and one is present."
+    return _every_present(s, day_seconds)
 
 DURATION = (r'-?\d+ days? [+-]?\d{1,2}:\d{2}:\d{2}(?:\.\d+)?'   # pandas' own text for a timedelta, as `to_csv` writes it: '1 days 02:00:00'
             r'|-?P(?=[\dT])(?:\d+(?:\.\d+)?W)?(?:\d+(?:\.\d+)?D)?(?:T(?=\d)(?:\d+(?:\.\d+)?H)?(?:\d+(?:\.\d+)?M)?(?:\d+(?:\.\d+)?S)?)?')   # ISO 8601: 'P1DT2H'
@@ -242,9 +246,7 @@ def duration_seconds(s:pd.Series) -> pd.Series:
 
 def is_durations(s:pd.Series) -> bool:
     "Whether every present value of text column `s` is a duration (`DURATION`), and one is present."
-    try: present = pd.Series(pd.unique(s.dropna()))
-    except TypeError: return False
-    return bool(len(present)) and bool(duration_seconds(present).notna().all())
+    return _every_present(s, duration_seconds)
 
 FLAG_TEXT = {'True': 1.0, 'TRUE': 1.0, 'true': 1.0, 'False': 0.0, 'FALSE': 0.0, 'false': 0.0}   # what `pd.read_csv` reads as booleans
 
@@ -266,6 +268,7 @@ def numeric_column(col:pd.Series, name:str) -> np.ndarray:
     if len(present := col.dropna()) and present.isin(FLAG_TEXT).all(): return col.map(FLAG_TEXT).to_numpy(np.float32)   # 'True' as csv.DictReader gives it
     try: bad = col[col.notna() & pd.to_numeric(col, errors='coerce').isna()]   # in our words: pandas' own change between versions
     except (ValueError, TypeError): bad = col[col.notna()]   # values no number could be (lists, dicts)
+    if len(odd := bad[~bad.isin(FLAG_TEXT)]): bad = odd   # 'maybe', not the 'True' that a column of flags would take
     raise ValueError(f"column {name!r} is not numeric: {bad.iloc[0]!r} is not a number" + (f" ({len(bad):,} such values)" if len(bad) > 1 else ''))
 
 def kept_as_text(v) -> bool:
@@ -294,11 +297,14 @@ def _text(s) -> bool:
     "Whether Series or Index `s` holds text: object or string dtype, or categories that are."
     return pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)
 
+TEXT_DTYPES = {pd.Interval: pd.IntervalDtype, pd.Period: pd.PeriodDtype}   # values a CSV file holds as their text ('(0, 15]', '2024-05'), and their dtypes
+WRITTEN_AS_TEXT = tuple(TEXT_DTYPES)   # for isinstance on one value
+
 def _written_as_text(s) -> bool:
-    "Whether Series or Index `s` holds intervals or periods (`pd.cut`'s bins, months), as its dtype or its categories': values a CSV file holds as their text."
+    "Whether Series or Index `s` holds intervals or periods (`pd.cut`'s bins, months), as its dtype or its categories': `TEXT_DTYPES`."
     t = getattr(s, 'dtype', None)
     if isinstance(t, pd.CategoricalDtype): t = t.categories.dtype
-    return isinstance(t, (pd.IntervalDtype, pd.PeriodDtype))
+    return isinstance(t, tuple(TEXT_DTYPES.values()))
 
 def _as_text(s):
     "Intervals or periods `s` (Series or Index) as a CSV file holds them, each one's `str`, missing kept missing (pandas 3's `astype(str)` writes '(0.0, 1.0]' for '(0, 1]')."

@@ -12,7 +12,7 @@ from sklearn.model_selection import train_test_split, GroupShuffleSplit
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted, validate_data, _check_y, _check_sample_weight
-from .data import Dataset, infer_types, check_flat, numeric_column, check_groups, as_matrix, category_codes, DEFAULT_METRICS, _check_unique
+from .data import Dataset, infer_types, check_flat, check_groups, as_matrix, DEFAULT_METRICS, _check_unique
 from .train import train, backend_for, ndcg_at_10, merge_params, device_for, BACKENDS
 
 # %% auto #0
@@ -50,7 +50,7 @@ class _GBM(BaseEstimator):
         return tags
 
     def _frame(self, X, reset:bool):
-        "X as the DataFrame or CSR matrix `train` takes, checked as scikit-learn checks inputs."
+        "X checked as scikit-learn checks inputs: fitting, the DataFrame (or CSR matrix) `train` takes; scoring, a DataFrame with text as given, for `as_matrix`."
         if isinstance(X, pd.DataFrame) and not X.columns.is_unique: _check_unique(X.columns, 'X')   # before anything reads X[name]
         if isinstance(X, pd.DataFrame) and not all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in X.dtypes):
             if reset:
@@ -62,10 +62,8 @@ class _GBM(BaseEstimator):
                 X = infer_types(X)
                 self.categories_ = {c: list(X[c].cat.categories) for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)}
                 return X
-            # each column read as the model knows it, not by its type here: a CSV file's text is a number, date or duration where it trained on one
             check_flat(X, list(X.columns), 'X')
-            return pd.DataFrame({c: pd.Categorical.from_codes(category_codes(X[c], self.categories_[c]), categories=self.categories_[c])
-                                 if c in self.categories_ else numeric_column(X[c], c) for c in X.columns}, index=X.index)
+            return X   # as given: `as_matrix` reads each column as the model knows it (a CSV file's text as the number, date or duration it trained on)
         X = validate_data(self, X, reset=reset, accept_sparse='csr' if self.backend != 'sklearn' else False,
                           dtype=np.float32, ensure_all_finite='allow-nan')
         if reset: self.categories_ = {}
@@ -82,6 +80,7 @@ class _GBM(BaseEstimator):
             raise ValueError("eval_set must be a list of one (X, y) pair, the rows watched each round (and for early stopping)")
         Xe, ye = eval_set[0]
         Xe = self._frame(Xe, reset=False)
+        if isinstance(Xe, pd.DataFrame): Xe = self._as_fitted(Xe)   # joins the training rows' frame
         ye = _check_y(ye, multi_output=False, y_numeric=self._task != 'binary' and self._task != 'multiclass', estimator=self)
         if Xe.shape[0] != len(ye): raise ValueError(f"eval_set: X has {Xe.shape[0]} rows but y has {len(ye)}")
         if getattr(self, 'classes_', None) is not None:
@@ -127,6 +126,12 @@ class _GBM(BaseEstimator):
         self.best_iteration_ = self.result_.best_iteration
         self.evals_result_ = self.result_.history   # eval set -> metric -> value per round, as LightGBM's estimators keep it
         return self
+
+    def _as_fitted(self, X:pd.DataFrame) -> pd.DataFrame:
+        "Rows `X` typed as the training frame: the fitted categories, the other columns as the model reads them (`as_matrix`)."
+        M = as_matrix(X, self.categories_)
+        return pd.DataFrame({c: pd.Categorical.from_codes(np.nan_to_num(M[:, j], nan=-1).astype(np.int64), categories=self.categories_[c])
+                             if c in self.categories_ else M[:, j] for j, c in enumerate(X.columns)}, index=X.index)
 
     def _raw(self, X):
         check_is_fitted(self, 'result_')

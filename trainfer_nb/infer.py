@@ -14,7 +14,7 @@ from fastcore.basics import patch
 from tqdm.auto import tqdm
 from .core import check_choice, resolve_device, to_device, to_host, is_cupy, array_module, ResourceMeter, usable_cpus
 from .data import (as_matrix, as_trained, check_writable, zstandard_module, CSV_COMPRESSIONS, parse_local_dates, numeric_column, typed_categories, arrow_frame, atomic_path, iter_batches, csv_format,
-                              _kind, _shard_files, _check_unique, csr, _csv_open)
+                              WRITTEN_AS_TEXT, _kind, _shard_files, _check_unique, csr, _csv_open)
 from .train import (TrainResult, backend_for, matrix_on, input_device, load_model, read_metadata, short_xgboost_error,
                                _check_objective, library_name, LIBRARY_NAME_CHARS)
 from . import forest as forest_module
@@ -33,8 +33,8 @@ def _sync(out):
     return out
 
 # %% auto #0
-__all__ = ['ENGINES', 'WRITTEN_AS_TEXT', 'CALIBRATION_SIZES', 'LONG_CALL_S', 'MODEL_FILES', 'cache_dir', 'Predictor',
-           'calibration_rows', 'model_facts', 'read_model_file', 'score_file', 'latency', 'throughput']
+__all__ = ['ENGINES', 'CALIBRATION_SIZES', 'LONG_CALL_S', 'MODEL_FILES', 'cache_dir', 'Predictor', 'calibration_rows',
+           'model_facts', 'read_model_file', 'score_file', 'latency', 'throughput']
 
 # %% ../nbs/04_infer.ipynb #50da0271
 ENGINES = ('auto', 'cpu', 'cuda', 'native')
@@ -50,8 +50,6 @@ def _category_index(categories:list) -> pd.Index:
     idx = pd.Index(categories)
     if idx.is_unique: idx.get_indexer(idx[:1])
     return idx
-
-WRITTEN_AS_TEXT = (pd.Interval, pd.Period)   # values a CSV file holds as their text: a one-row lookup finds them by it
 
 def _code_table(categories:list) -> dict:
     "{category: code} for one row's lookups; intervals and periods (`pd.cut`'s bins, months) by their text too, '(0, 15]', '2024-05', as `category_codes` finds them in a frame (`Predictor.row` finds text by an interval or a period)."
