@@ -13,18 +13,19 @@ from tqdm.auto import tqdm
 from .core import check_choice
 
 # %% auto #0
-__all__ = ['TASKS', 'TIME_OF_DAY', 'DURATION', 'FLAG_TEXT', 'INTERVAL_CLOSED', 'TEXT_DTYPES', 'WRITTEN_AS_TEXT', 'DATASETS',
-           'DIAMOND_GRADES', 'TWEET_HASH_FEATURES', 'TWEET_TIME_COLUMNS', 'SYNTHETIC_CATEGORICALS', 'DEFAULT_METRICS',
-           'TABLE_SUFFIXES', 'CSV_COMPRESSIONS', 'ISO_DATETIME', 'LOCAL_DATE', 'DATE_ORDERS', 'INDEX_NAMES', 'data_dir',
-           'atomic_path', 'check_writable', 'sha256_file', 'read_manifest', 'Part', 'split_rows', 'group_runs',
-           'check_groups', 'check_weights', 'split_groups', 'csr', 'Dataset', 'feature_types', 'categories_of',
-           'epoch_seconds', 'day_seconds', 'is_times', 'duration_seconds', 'is_durations', 'numeric_column',
-           'kept_as_text', 'category_dtypes', 'typed_categories', 'category_codes', 'as_matrix', 'DatasetSpec',
-           'register_dataset', 'load_dataset', 'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards',
-           'arrow_frame', 'zstandard_module', 'csv_encoding', 'csv_format', 'read_table', 'with_columns', 'held_flags',
-           'held_numbers', 'check_flat', 'infer_types', 'infer_task', 'check_target', 'mark_missing', 'numbers_as_text',
-           'dates_as_text', 'local_dates', 'date_order_of', 'parse_local_dates', 'read_local_dates', 'as_trained',
-           'identifier_columns', 'from_file', 'iter_batches']
+__all__ = ['TASKS', 'TIME_OF_DAY', 'YEAR_FIRST_DATE', 'DURATION', 'FLAG_TEXT', 'INTERVAL_CLOSED', 'TEXT_DTYPES',
+           'WRITTEN_AS_TEXT', 'DATASETS', 'DIAMOND_GRADES', 'TWEET_HASH_FEATURES', 'TWEET_TIME_COLUMNS',
+           'SYNTHETIC_CATEGORICALS', 'DEFAULT_METRICS', 'TABLE_SUFFIXES', 'CSV_COMPRESSIONS', 'ISO_DATETIME',
+           'LOCAL_DATE', 'DATE_ORDERS', 'WRITTEN_ORDERS', 'INDEX_NAMES', 'data_dir', 'atomic_path', 'check_writable',
+           'sha256_file', 'read_manifest', 'Part', 'split_rows', 'group_runs', 'check_groups', 'check_weights',
+           'split_groups', 'csr', 'Dataset', 'feature_types', 'categories_of', 'epoch_seconds', 'day_seconds',
+           'is_times', 'duration_seconds', 'is_durations', 'numeric_column', 'kept_as_text', 'category_dtypes',
+           'typed_categories', 'category_codes', 'as_matrix', 'DatasetSpec', 'register_dataset', 'load_dataset',
+           'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards', 'arrow_frame', 'zstandard_module',
+           'csv_encoding', 'csv_format', 'read_table', 'with_columns', 'held_flags', 'held_numbers', 'check_flat',
+           'infer_types', 'infer_task', 'check_target', 'mark_missing', 'numbers_as_text', 'dates_as_text',
+           'local_dates', 'date_order_of', 'parse_local_dates', 'read_local_dates', 'as_trained', 'identifier_columns',
+           'from_file', 'iter_batches']
 
 # %% ../nbs/01_data.ipynb #0b23fc3e
 TASKS = ('binary', 'multiclass', 'regression', 'ranking')
@@ -81,7 +82,7 @@ def _record(folder:Path, fname:str, entry:dict):
         m = read_manifest(folder); m[fname] = entry
         with atomic_path(folder/'manifest.json') as p: p.write_text(json.dumps(m, indent=1, sort_keys=True))
 
-# %% ../nbs/01_data.ipynb #cfa5cfe1
+# %% ../nbs/01_data.ipynb #f63bfc41
 class Part(NamedTuple):
     "The rows of one split of a `Dataset`."
     X:pd.DataFrame|sp.csr_matrix
@@ -161,7 +162,7 @@ class Dataset:
     names:list|None = None        # column names when X is a sparse matrix
     weight:np.ndarray|None = None # weight of each row in training and in the metrics (not for ranking)
     na_values:list = field(default_factory=list)   # text that marked missing values in the source: the model reads it as missing too
-    date_orders:dict = field(default_factory=dict) # {column: 'dmy' or 'mdy'}: text dates read so in the source, and so in scoring
+    date_orders:dict = field(default_factory=dict) # {column: 'dmy', 'mdy' or 'ymd'}: text dates read so in the source, and so in scoring
 
     def __post_init__(self):
         check_choice(self.task, TASKS, 'task')
@@ -203,7 +204,7 @@ class Dataset:
         kind = (' (sparse)' if self.sparse else '') + (', weighted' if self.weight is not None else '')
         return f"Dataset({self.name!r}: {self.X.shape[0]:,} rows × {self.X.shape[1]} features{kind}, {self.task}, {self.metric}; {sizes})"
 
-# %% ../nbs/01_data.ipynb #51c6a862
+# %% ../nbs/01_data.ipynb #a601bd1e
 def feature_types(X:pd.DataFrame) -> list[str]:
     "XGBoost feature types of `X`'s columns: 'c' for categorical, 'q' for numeric."
     return ['c' if isinstance(t, pd.CategoricalDtype) else 'q' for t in X.dtypes]
@@ -220,6 +221,8 @@ def epoch_seconds(s:pd.Series) -> pd.Series:
     return (s - pd.Timestamp(0, tz=s.dt.tz)).dt.total_seconds()
 
 TIME_OF_DAY = r'(\d{1,2}):([0-5]\d)(?::([0-5]\d(?:\.\d+)?))?'   # 7:05, 11:38:36, 23:59:59.5
+_CLOCK = r'(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?(?: ?([AaPp])[Mm])?)?'   # a date's time: ' 0:00', 'T13:05:59', ' 1:05 PM' (its groups 3 to 6)
+YEAR_FIRST_DATE = r'(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})' + _CLOCK   # 2016/01/31 00:47:36, 2016.1.31: year, month, day, the one order with the year first
 
 def day_seconds(s:pd.Series) -> pd.Series:
     "Times of day ('11:38:36', '7:05' or `datetime.time`) as seconds since midnight; NaN where missing or not a time."
@@ -251,7 +254,7 @@ def is_durations(s:pd.Series) -> bool:
 FLAG_TEXT = {'True': 1.0, 'TRUE': 1.0, 'true': 1.0, 'False': 0.0, 'FALSE': 0.0, 'false': 0.0}   # what `pd.read_csv` reads as booleans
 
 def numeric_column(col:pd.Series, name:str) -> np.ndarray:
-    "A numeric feature as float32: numbers; datetimes (values, or ISO 8601 text such as a CSV holds) as `epoch_seconds`; times of day and durations as seconds; a category column's codes."
+    "A numeric feature as float32: numbers; datetimes (values, or ISO 8601 or year-first text such as a CSV holds) as `epoch_seconds`; times of day and durations as seconds; a category column's codes."
     if col.dtype.kind == 'M': return epoch_seconds(col).to_numpy(np.float32)   # NumPy's, pandas' zoned and Arrow's (which pandas 2 does not count as datetime64)
     if col.dtype.kind == 'm': return col.dt.total_seconds().to_numpy(np.float32, na_value=np.nan)
     if isinstance(col.dtype, pd.CategoricalDtype):   # no categories known for it: its codes, as LightGBM and XGBoost read a category column
@@ -265,7 +268,9 @@ def numeric_column(col:pd.Series, name:str) -> np.ndarray:
     except (ValueError, TypeError): pass
     if is_times(col): return day_seconds(col).to_numpy(np.float32)
     if is_durations(col): return duration_seconds(col).to_numpy(np.float32)   # a CSV file's text for a timedelta column
-    if len(present := col.dropna()) and present.isin(FLAG_TEXT).all(): return col.map(FLAG_TEXT).to_numpy(np.float32)   # 'True' as csv.DictReader gives it
+    if len(present := col.dropna()) and present.astype(str).str.fullmatch(YEAR_FIRST_DATE).all():   # '2016/01/31': one order, no need to be told
+        return epoch_seconds(parse_local_dates(col, 'ymd', name)).to_numpy(np.float32)
+    if len(present) and present.isin(FLAG_TEXT).all(): return col.map(FLAG_TEXT).to_numpy(np.float32)   # 'True' as csv.DictReader gives it
     try: bad = col[col.notna() & pd.to_numeric(col, errors='coerce').isna()]   # in our words: pandas' own change between versions
     except (ValueError, TypeError): bad = col[col.notna()]   # values no number could be (lists, dicts)
     if len(odd := bad[~bad.isin(FLAG_TEXT)]): bad = odd   # 'maybe', not the 'True' that a column of flags would take
@@ -584,7 +589,7 @@ def write_shards(path:Path|str, # folder to write; made if missing
     with atomic_path(path/'_shards.json') as tmp: tmp.write_text(json.dumps(meta, indent=1))
     return path
 
-# %% ../nbs/01_data.ipynb #44f0c0a0
+# %% ../nbs/01_data.ipynb #bcd89222
 TABLE_SUFFIXES = {'.csv': 'csv', '.tsv': 'csv', '.parquet': 'parquet', '.pq': 'parquet'}
 CSV_COMPRESSIONS = {'.gz': 'gzip', '.bz2': 'bz2', '.xz': 'xz', '.zst': 'zstd'}   # the compressed CSV files read and written, as pandas names them
 
@@ -820,32 +825,35 @@ def dates_as_text(df:pd.DataFrame, columns:list) -> list:
     "The text columns among `columns` whose every value is an ISO 8601 date or time ('2013-01-01', '2013-01-01T10:00:00Z'), as a CSV holds datetimes."
     return list(_all_match(df, columns, ISO_DATETIME))
 
-LOCAL_DATE = r'(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?(?: ?([AaPp])[Mm])?)?'   # 9/30/1990, 30.09.1990 0:00; its parts in groups
+LOCAL_DATE = r'(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})' + _CLOCK   # 9/30/1990, 30.09.1990 0:00; its parts in groups
 
 def local_dates(df:pd.DataFrame, columns:list) -> dict:
-    "{column: an example} for the text columns among `columns` whose every value is a date written with day and month before the year ('9/30/1990', '30.09.1990')."
-    return _all_match(df, columns, LOCAL_DATE)
+    "{column: an example} for the text columns among `columns` whose every value is a date written with day and month before the year ('9/30/1990', '30.09.1990'), or after it other than in ISO 8601 ('2016/01/31')."
+    return _all_match(df, columns, f'{LOCAL_DATE}|{YEAR_FIRST_DATE}')
 
-DATE_ORDERS = {'dmy': 'day/month/year', 'mdy': 'month/day/year'}
+DATE_ORDERS = {'dmy': 'day/month/year', 'mdy': 'month/day/year'}   # the orders a user may have to tell
+WRITTEN_ORDERS = DATE_ORDERS | {'ymd': 'year/month/day'}   # and the one values tell by themselves
 
 def date_order_of(s:pd.Series) -> str|None:
-    "'dmy' or 'mdy': the order local dates in `s` are written in, told by a day above 12 in the first or the second place; None when no value tells."
-    p = pd.Series(pd.unique(s.dropna())).astype(str).str.extract(f'^{LOCAL_DATE}$')[[0, 1]].astype(float)
+    "'ymd' where every date in `s` starts with its year; else 'dmy' or 'mdy', told by a day above 12 in the first or the second place; None when no value tells."
+    values = pd.Series(pd.unique(s.dropna())).astype(str)
+    if len(values) and values.str.fullmatch(YEAR_FIRST_DATE).all(): return 'ymd'
+    p = values.str.extract(f'^{LOCAL_DATE}$')[[0, 1]].astype(float)
     first, second = (p[0] > 12).any(), (p[1] > 12).any()
     return 'dmy' if first and not second else 'mdy' if second and not first else None
 
 def parse_local_dates(s:pd.Series, order:str, name:str) -> pd.Series:
-    "Text dates ('30.09.1990', '9/30/1990 1:05 PM') written in `order` ('dmy' or 'mdy') as UTC datetimes, strictly: a value in another order or no date is refused, naming column `name`. ISO 8601 text ('1990-09-30'), which no order can confuse, is read too."
-    check_choice(order, tuple(DATE_ORDERS), 'date order')
+    "Text dates ('30.09.1990', '9/30/1990 1:05 PM', '2016/01/31') written in `order` ('dmy', 'mdy' or 'ymd') as UTC datetimes, strictly: a value in another order or no date is refused, naming column `name`. ISO 8601 text ('1990-09-30'), which no order can confuse, is read too."
+    check_choice(order, tuple(WRITTEN_ORDERS), 'date order')
     present = s.dropna()
     values = pd.Series(pd.unique(present)).astype(str)   # a date column holds a value per day, over many rows: each parsed once
-    p = values.str.extract(f'^{LOCAL_DATE}$')
+    p = values.str.extract(f'^{YEAR_FIRST_DATE if order == "ymd" else LOCAL_DATE}$')
     local, iso_text = p[0].notna(), p[0].isna() & values.str.fullmatch(ISO_DATETIME)
-    if (bad := ~local & ~iso_text).any(): raise ValueError(f"column {name!r}: {values[bad].iloc[0]!r} is not a date written {DATE_ORDERS[order]}")
+    if (bad := ~local & ~iso_text).any(): raise ValueError(f"column {name!r}: {values[bad].iloc[0]!r} is not a date written {WRITTEN_ORDERS[order]}")
     p = p[local]
-    day, month = (p[0], p[1]) if order == 'dmy' else (p[1], p[0])
-    year = p[2].astype(int)
-    year = year.where(p[2].str.len() > 2, year + np.where(year < 69, 2000, 1900))   # two digits as strptime's %y reads them
+    day, month, years = {'dmy': (p[0], p[1], p[2]), 'mdy': (p[1], p[0], p[2]), 'ymd': (p[2], p[1], p[0])}[order]
+    year = years.astype(int)
+    year = year.where(years.str.len() > 2, year + np.where(year < 69, 2000, 1900))   # two digits as strptime's %y reads them
     hour = p[3].fillna('0').astype(int)
     pm = p[6].str.lower()
     hour = hour.where(pm.isna(), hour % 12 + np.where(pm == 'p', 12, 0))
@@ -854,7 +862,7 @@ def parse_local_dates(s:pd.Series, order:str, name:str) -> pd.Series:
     try: when = pd.to_datetime(text, format='ISO8601', utc=True)
     except ValueError:
         bad = pd.to_datetime(text, format='ISO8601', utc=True, errors='coerce').isna()
-        raise ValueError(f"column {name!r}: {values[bad].iloc[0]!r} is no date written {DATE_ORDERS[order]}") from None
+        raise ValueError(f"column {name!r}: {values[bad].iloc[0]!r} is no date written {WRITTEN_ORDERS[order]}") from None
     out = pd.Series(pd.NaT, index=s.index, dtype=when.dtype)
     out[present.index] = present.astype(str).map(dict(zip(values, when))).astype(when.dtype)
     return out
@@ -911,7 +919,7 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
               na_values:list|None=None, # text that marks a missing value ('?', '-'): missing in training, and in scoring
               drop_missing_target:bool=False, # leave out the rows whose target is missing (and say how many), rather than refuse them
               encoding:str|None=None, # a CSV file's text encoding ('cp1252', 'shift_jis' ...); default: read off the file (`csv_encoding`)
-              date_order:str|None=None, # 'dmy' or 'mdy': how text dates such as '03/04/2024' are written; default: read off each column where a day above 12 tells
+              date_order:str|None=None, # 'dmy' or 'mdy': how text dates such as '03/04/2024' are written; default: read off each column where a day above 12 tells (the year first, '2024/04/03', tells by itself)
               name:str|None=None, split_seed:int=0) -> Dataset:
     "A `Dataset` from the user's own table, each bad input refused with a message that names it."
     if date_order is not None: check_choice(date_order, tuple(DATE_ORDERS), 'date_order')
@@ -956,7 +964,8 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
         df = with_columns(df, parsed)
     orders, untold = {}, {}
     for c, v in local_dates(df, names).items():   # text dates such as '30.09.1990': times, read in the order the values tell or the user gives
-        if (order := date_order or date_order_of(df[c])) is None: untold[c] = v; continue
+        told = date_order_of(df[c])
+        if (order := told if told == 'ymd' else date_order or told) is None: untold[c] = v; continue
         try: df = with_columns(df, {c: parse_local_dates(df[c], order, c)}); orders[c] = order
         except ValueError as e:
             if date_order: raise ValueError(f"{label}: {e}; date_order={date_order!r} was given") from None

@@ -36,7 +36,7 @@ def _sync(out):
 __all__ = ['ENGINES', 'CALIBRATION_SIZES', 'LONG_CALL_S', 'MODEL_FILES', 'cache_dir', 'Predictor', 'calibration_rows',
            'model_facts', 'read_model_file', 'score_file', 'latency', 'throughput']
 
-# %% ../nbs/04_infer.ipynb #50da0271
+# %% ../nbs/04_infer.ipynb #b1c3750c
 ENGINES = ('auto', 'cpu', 'cuda', 'native')
 
 def _tabular(X):
@@ -87,7 +87,7 @@ class Predictor:
                  forest:Forest|None=None, # the model's forest when already read (else it is read from `model`)
                  model_path=None, # with `model=None`: the saved folder to read the library's model from when first needed
                  na_values:list|None=None, # text read as a missing value, as in training ('?', '-')
-                 date_orders:dict|None=None): # {feature: 'dmy' or 'mdy'}: text dates read in that order, as in training
+                 date_orders:dict|None=None): # {feature: 'dmy', 'mdy' or 'ymd'}: text dates read in that order, as in training
         self.backend, self.task, self.feature_names, self.categories = backend, task, list(feature_names), categories
         self._category_index = {c: _category_index(v) for c, v in (categories or {}).items()}
         self.na_values, self.date_orders = list(na_values or []), dict(date_orders or {})

@@ -80,7 +80,7 @@ def test_scores(task:str, y, pred, group=None, weight=None,
     fs = SCORES[task]
     return {k: float(fs[k](y, pred, weight)) for k in (fs if only is None else [only])}
 
-# %% ../nbs/02_train.ipynb #20cccbea
+# %% ../nbs/02_train.ipynb #d2e68ef5
 @dataclass
 class TrainResult:
     "A trained model with its metadata, history, test metrics and resource figures."
@@ -103,7 +103,7 @@ class TrainResult:
     fingerprint:str = ''  # SHA-256 of the training matrix and labels
     best_score:float|None = None  # the watched metric (last eval set) at the best round
     na_values:list = field(default_factory=list)   # text that marks a missing value in the features, as in the training source
-    date_orders:dict = field(default_factory=dict) # {feature: 'dmy' or 'mdy'}: how its text dates were written in training, and are read in scoring
+    date_orders:dict = field(default_factory=dict) # {feature: 'dmy', 'mdy' or 'ymd'}: how its text dates were written in training, and are read in scoring
 
     @property
     def test_metric(self) -> float|None: return self.test_metrics.get(self.metric)
