@@ -36,7 +36,7 @@ def _sync(out):
 __all__ = ['ENGINES', 'CALIBRATION_SIZES', 'LONG_CALL_S', 'MODEL_FILES', 'cache_dir', 'Predictor', 'calibration_rows',
            'model_facts', 'read_model_file', 'score_file', 'latency', 'throughput']
 
-# %% ../nbs/04_infer.ipynb #b1c3750c
+# %% ../nbs/04_infer.ipynb #7818ceec
 ENGINES = ('auto', 'cpu', 'cuda', 'native')
 
 def _tabular(X):
@@ -87,7 +87,11 @@ class Predictor:
                  forest:Forest|None=None, # the model's forest when already read (else it is read from `model`)
                  model_path=None, # with `model=None`: the saved folder to read the library's model from when first needed
                  na_values:list|None=None, # text read as a missing value, as in training ('?', '-')
-                 date_orders:dict|None=None): # {feature: 'dmy', 'mdy' or 'ymd'}: text dates read in that order, as in training
+                 date_orders:dict|None=None, # {feature: 'dmy', 'mdy' or 'ymd'}: text dates read in that order, as in training
+                 missing:float|None=None): # XGBoost: a value read as missing besides NaN, as the model was trained with it (an estimator's `missing`)
+        if missing is not None and not np.isnan(missing) and backend != 'xgboost':
+            raise ValueError(f"missing={missing!r}: only XGBoost reads a value other than NaN as missing; {backend} reads NaN")
+        self.missing = None if missing is None or np.isnan(missing) else float(missing)
         self.backend, self.task, self.feature_names, self.categories = backend, task, list(feature_names), categories
         self._category_index = {c: _category_index(v) for c, v in (categories or {}).items()}
         self.na_values, self.date_orders = list(na_values or []), dict(date_orders or {})
@@ -249,7 +253,7 @@ class Predictor:
                 except (TypeError, ValueError): x[i] = self._when(c, v)
         return x
 
-# %% ../nbs/04_infer.ipynb #6a171a24
+# %% ../nbs/04_infer.ipynb #4fc25fe2
 _PARALLEL_LOCK = threading.Lock()
 
 def _threadsafe_layer() -> bool:
@@ -273,8 +277,19 @@ def _cpu(self:Predictor, X, threads:bool):
     return predict_margin(self.packed, X, threads=threads)
 
 @patch
+def _marked_missing(self:Predictor, X):
+    "`X` with the values equal to `missing` as NaN, in a copy: how XGBoost reads them, category codes included."
+    m = np.float32(self.missing)
+    if sp.issparse(X):
+        X = X.copy(); X.data[X.data == m] = np.nan   # what a CSR matrix does not hold is missing in XGBoost anyway
+        return X
+    xp = array_module(X)
+    return xp.where(X == m, xp.float32(np.nan), X)
+
+@patch
 def _run(self:Predictor, engine:str, X):
     "Scores of checked matrix `X` by `engine` ('cpu1', 'cpu', 'cuda' or 'native')."
+    if self.missing is not None: X = self._marked_missing(X)
     if engine == 'cpu1' and X.shape[0] == 1 and self.packed is not None and type(X) is np.ndarray:   # one row: transformed in numba too
         s = None if self._fast is None else self._fast[0](X[0], self._transform, self.forest.sigmoid_scale, *self._fast[1])
         if s is None or s.shape[0] == 0: s = self._row_score(X[0], self._transform, self.forest.sigmoid_scale, *self._args)
@@ -445,7 +460,7 @@ def engine_for(self:Predictor, n_rows:int, sparse:bool=False) -> str:
             if self._by_bits is None and not self._load_plan(): self.calibrate()
     return self._by_bits[n_rows.bit_length()]
 
-# %% ../nbs/04_infer.ipynb #a90d3711
+# %% ../nbs/04_infer.ipynb #61ba680b
 @patch
 def predict_score(self:Predictor, X):
     "The model's output: positive-class probability (binary), class probabilities (multiclass) or value."
@@ -504,9 +519,10 @@ def labels_of(self:Predictor, s):
 def __repr__(self:Predictor):
     "The library, engine, device, task and size in one line."
     trees = self.forest.n_trees if self.forest is not None else self.best_iteration + 1
-    return f"Predictor({self.backend}, engine {self.engine!r} on {self.device}, {self.task}, {self.n_features} features, {trees} trees)"
+    return (f"Predictor({self.backend}, engine {self.engine!r} on {self.device}, {self.task}, {self.n_features} features, {trees} trees"
+            + ('' if self.missing is None else f", {self.missing:g} read as missing") + ')')
 
-# %% ../nbs/04_infer.ipynb #3e0f2736
+# %% ../nbs/04_infer.ipynb #f5ddf7c4
 def _xgboost_facts(booster, estimator=None) -> dict:
     "What a predictor needs of an XGBoost booster (and the scikit-learn estimator holding it, if any)."
     learner = json.loads(booster.save_config())['learner']
@@ -530,7 +546,8 @@ def _xgboost_facts(booster, estimator=None) -> dict:
     # early stopping marks the best round: XGBoost's estimators predict with it (their save_model marks the file 'scikit_learn'), its Booster with every tree
     best = booster.attr('best_iteration') if estimator is not None or booster.attr('scikit_learn') is not None else None
     return dict(backend='xgboost', model=booster, task=task, feature_names=names, categories=cats, classes=classes,
-                best_iteration=booster.num_boosted_rounds() - 1 if best is None else int(best))
+                best_iteration=booster.num_boosted_rounds() - 1 if best is None else int(best),
+                missing=getattr(estimator, 'missing', None))   # the estimator's, which its predict applies; a booster keeps none
 
 _LGB_TASKS = {'binary': 'binary', 'multiclass': 'multiclass', 'multiclassova': 'multiclass', 'lambdarank': 'ranking', 'rank_xendcg': 'ranking'}
 
@@ -643,7 +660,7 @@ def model_facts(model, categories:dict|None=None # {column: its categories in co
         f['categories'] = {c: list(v) for c, v in categories.items()}
     return f
 
-# %% ../nbs/04_infer.ipynb #daf8e746
+# %% ../nbs/04_infer.ipynb #e0c17695
 MODEL_FILES = {'.json': 'xgboost', '.ubj': 'xgboost', '.txt': 'lightgbm', '.skops': 'sklearn'}
 
 def read_model_file(path) -> object:
@@ -666,25 +683,29 @@ def _saved_folder(path:Path) -> Path|None:
 @patch(cls_method=True)
 def from_model(cls:Predictor, model, # an XGBoost or LightGBM model (booster or scikit-learn estimator), a fitted HistGradientBoosting estimator or GBM estimator, or a saved model (`MODEL_FILES`, or a `TrainResult.save` folder)
                device:str='auto', engine:str='auto',
-               categories:dict|None=None): # {column: its categories in code order}, where the model does not tell them
+               categories:dict|None=None, # {column: its categories in code order}, where the model does not tell them
+               missing:float|None=None): # XGBoost: the value read as missing besides NaN, where the model does not tell it (a booster or its file); default: an estimator's own `missing`
     "A predictor for a model trained outside `train`: its task, features, categories and classes read from the model itself."
     if isinstance(model, (str, Path)):
         model = Path(model).expanduser()
         folder = model if model.is_dir() else _saved_folder(model)
-        if folder is not None: return cls.load(folder, device, engine)
+        if folder is not None:
+            if missing is not None: raise ValueError(f"missing={missing!r} is for a model trained elsewhere; {folder} holds one train made, which reads NaN as missing")
+            return cls.load(folder, device, engine)
         model = read_model_file(model)
     f = model_facts(model, categories)
+    if missing is not None: f['missing'] = missing
     source = f['model'].model if isinstance(f['model'], _FrameInput) else f['model']   # the estimator itself, not its frame adapter
     forest = None if engine == 'native' else _compiled(lambda: forest_of(f['backend'], source, f['best_iteration']), engine)
     return cls(**f, device=device, engine='native' if forest is None else engine, forest=forest)
 
-# %% ../nbs/04_infer.ipynb #28bc1314
+# %% ../nbs/04_infer.ipynb #b58ae3c9
 @patch
 def __getstate__(self:Predictor) -> dict:
     "What a copy in another process is built from: the model and its forest, not the locks and compiled arguments."
     return dict(backend=self.backend, model=self._model, task=self.task, feature_names=self.feature_names, categories=self.categories,
                 best_iteration=self.best_iteration, classes=self.classes, device=self.device, engine=self.engine, forest=self.forest,
-                model_path=self._model_path, na_values=self.na_values, date_orders=self.date_orders)
+                model_path=self._model_path, na_values=self.na_values, date_orders=self.date_orders, missing=self.missing)
 
 @patch
 def __setstate__(self:Predictor, state:dict):
