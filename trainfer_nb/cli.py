@@ -94,7 +94,7 @@ def per_row_costs(df:pd.DataFrame) -> str:
                      "scoring per row"
                      for m, r in df.iterrows())
 
-# %% ../nbs/10_cli.ipynb #9cf01bde
+# %% ../nbs/10_cli.ipynb #f7343b34
 @call_parse
 def info():
     "Versions, cores, memory, GPUs and the devices each backend can train on."
@@ -173,8 +173,10 @@ def score(model:Param("saved model folder (TrainResult.save), or the file a libr
           batch_rows:Param("rows read and scored at a time: bounds the memory used", int)=65_536,
           engine:Param("'auto', 'cpu', 'cuda' or 'native'", str)='auto',
           encoding:Param("a CSV source's text encoding, e.g. cp1252 (default: read off the file)", str)=None,
+          missing:Param("an XGBoost model file's value read as missing besides NaN, as its estimator was fitted with missing=0", float)=None,
           quiet:Param("no progress bar", store_true)=False):
     "Score every row of a file with a saved model, a batch at a time; the output is written atomically."
+    if missing is not None: model = Predictor.from_model(model, engine=engine, missing=missing)
     r = score_file(model, source, output, id_columns=_listed(id_columns), batch_rows=batch_rows, encoding=encoding,
                    engine=engine, progress=not quiet)
     print(f"{r['rows']:,} rows scored in {r['seconds']:.1f} s: {r['output']}")
