@@ -589,7 +589,7 @@ def write_shards(path:Path|str, # folder to write; made if missing
     with atomic_path(path/'_shards.json') as tmp: tmp.write_text(json.dumps(meta, indent=1))
     return path
 
-# %% ../nbs/01_data.ipynb #bcd89222
+# %% ../nbs/01_data.ipynb #ad3f6207
 TABLE_SUFFIXES = {'.csv': 'csv', '.tsv': 'csv', '.parquet': 'parquet', '.pq': 'parquet'}
 CSV_COMPRESSIONS = {'.gz': 'gzip', '.bz2': 'bz2', '.xz': 'xz', '.zst': 'zstd'}   # the compressed CSV files read and written, as pandas names them
 
@@ -968,8 +968,9 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
         if (order := told if told == 'ymd' else date_order or told) is None: untold[c] = v; continue
         try: df = with_columns(df, {c: parse_local_dates(df[c], order, c)}); orders[c] = order
         except ValueError as e:
+            if order == 'ymd': continue   # no such day (a 13th month): text it stays, as ISO 8601 text does
             if date_order: raise ValueError(f"{label}: {e}; date_order={date_order!r} was given") from None
-            untold[c] = v   # no such day (a 13th month): text it stays
+            untold[c] = v   # no such day: text it stays, and the warning below says why
     if untold:
         warnings.warn(f"{label}: " + '; '.join(f"{c!r} holds dates such as {v!r}" for c, v in untold.items()) + ", read as categories, one per day: "
                       "the values do not tell whether the day or the month comes first (a day above 12 in one place only would), so pass date_order='dmy' or 'mdy' "
