@@ -589,7 +589,7 @@ def write_shards(path:Path|str, # folder to write; made if missing
     with atomic_path(path/'_shards.json') as tmp: tmp.write_text(json.dumps(meta, indent=1))
     return path
 
-# %% ../nbs/01_data.ipynb #ad3f6207
+# %% ../nbs/01_data.ipynb #a3ace374
 TABLE_SUFFIXES = {'.csv': 'csv', '.tsv': 'csv', '.parquet': 'parquet', '.pq': 'parquet'}
 CSV_COMPRESSIONS = {'.gz': 'gzip', '.bz2': 'bz2', '.xz': 'xz', '.zst': 'zstd'}   # the compressed CSV files read and written, as pandas names them
 
@@ -828,7 +828,7 @@ def dates_as_text(df:pd.DataFrame, columns:list) -> list:
 LOCAL_DATE = r'(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})' + _CLOCK   # 9/30/1990, 30.09.1990 0:00; its parts in groups
 
 def local_dates(df:pd.DataFrame, columns:list) -> dict:
-    "{column: an example} for the text columns among `columns` whose every value is a date written with day and month before the year ('9/30/1990', '30.09.1990'), or after it other than in ISO 8601 ('2016/01/31')."
+    "{column: an example} for the text columns among `columns` whose every value is a date written with day and month before the year ('9/30/1990', '30.09.1990'), or after it but not in ISO 8601 ('2016/01/31')."
     return _all_match(df, columns, f'{LOCAL_DATE}|{YEAR_FIRST_DATE}')
 
 DATE_ORDERS = {'dmy': 'day/month/year', 'mdy': 'month/day/year'}   # the orders a user may have to tell
