@@ -10,8 +10,8 @@ import numpy as np, psutil
 
 # %% auto #0
 __all__ = ['DEVICES', 'GPUInfo', 'cuda_gpus', 'xgboost_cuda_built', 'held_output', 'lightgbm_gpu_error', 'DeviceUnavailableError',
-           'check_choice', 'resolve_device', 'is_cupy', 'array_module', 'to_host', 'to_device', 'usable_cpus',
-           'machine_cpu_s', 'others_cpu_s', 'ResourceMeter', 'note_openmp_use']
+           'check_choice', 'did_you_mean', 'resolve_device', 'is_cupy', 'array_module', 'to_host', 'to_device',
+           'usable_cpus', 'machine_cpu_s', 'others_cpu_s', 'ResourceMeter', 'note_openmp_use']
 
 # %% ../nbs/00_core.ipynb #11c5a1f3
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def lightgbm_gpu_error(device_type:str='gpu') -> str|None:
         return None
     except Exception as e: return str(e).splitlines()[0]
 
-# %% ../nbs/00_core.ipynb #7bb95028
+# %% ../nbs/00_core.ipynb #caa5e870
 DEVICES = ('auto', 'cpu', 'cuda')
 
 class DeviceUnavailableError(RuntimeError):
@@ -111,6 +111,14 @@ def check_choice(value, choices, what:str):
     if value not in choices:
         raise ValueError(f"{what} {value!r} is not one of: {', '.join(map(repr, choices))}")
     return value
+
+def did_you_mean(name, known) -> str:
+    "' (did you mean 'x'?)' for the one of `known` names that `name` is but for case and spaces around it, else for the closest, or ''."
+    import difflib
+    known = [str(k) for k in known]
+    key = str(name).strip().casefold()
+    close = [k for k in known if k.strip().casefold() == key] or difflib.get_close_matches(str(name), known, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ''
 
 def _device_hint(device) -> str:
     "What a device name from another library (XGBoost's 'cuda:1', LightGBM's 'gpu') means here."
