@@ -36,7 +36,7 @@ def _sync(out):
 __all__ = ['ENGINES', 'CALIBRATION_SIZES', 'LONG_CALL_S', 'MODEL_FILES', 'cache_dir', 'Predictor', 'calibration_rows',
            'model_facts', 'read_model_file', 'score_file', 'latency', 'throughput']
 
-# %% ../nbs/04_infer.ipynb #7818ceec
+# %% ../nbs/04_infer.ipynb #5494bdad
 ENGINES = ('auto', 'cpu', 'cuda', 'native')
 
 def _tabular(X):
@@ -182,12 +182,13 @@ class Predictor:
             missing = [c for c in self.feature_names if c not in X.columns]
             if missing and self.backend in LIBRARY_NAME_CHARS:   # a model file names 'mean radius' 'mean_radius' (LightGBM), 'price [usd]' 'price _usd_'
                 X = X.rename(columns=lambda c: library_name(self.backend, c)); missing = [c for c in self.feature_names if c not in X.columns]
+            extra = [c for c in X.columns if c not in self.feature_names]
             if missing:
                 none = len(missing) == self.n_features and X.shape[1] == self.n_features
                 raise ValueError(f"X lacks the model's columns {missing}" + ("; none of X's columns is one of them: a model file fitted on a matrix "
                                  "numbers its features, so pass X.to_numpy() with them in training order, or load the saved folder "
-                                 "(its metadata.json keeps names and categories)" if none else ''))
-            extra = [c for c in X.columns if c not in self.feature_names]
+                                 "(its metadata.json keeps names and categories)" if none else
+                                 f" and has {extra}, which it was not trained on" if extra else ''))
             if extra: raise ValueError(f"X has columns the model was not trained on: {extra}")
             # in training order already, as a frame of the training data is: no copy, a one-row frame's 0.5 ms
             frame = as_trained(X if list(X.columns) == self.feature_names else X[self.feature_names], self.na_values, self.date_orders)
@@ -235,8 +236,8 @@ class Predictor:
         missing = [c for c in self.feature_names if c not in values]
         if missing and self.backend in LIBRARY_NAME_CHARS:
             values = {library_name(self.backend, k): v for k, v in values.items()}; missing = [c for c in self.feature_names if c not in values]
-        if missing: raise ValueError(f"the row lacks the model's features {missing}")
         extra = [c for c in values if c not in self._index]
+        if missing: raise ValueError(f"the row lacks the model's features {missing}" + (f" and has {extra}, which it was not trained on" if extra else ''))
         if extra: raise ValueError(f"the row has features the model was not trained on: {extra}")
         x = np.empty(self.n_features, dtype=np.float32)
         na = self.na_values
