@@ -204,7 +204,7 @@ class Dataset:
         kind = (' (sparse)' if self.sparse else '') + (', weighted' if self.weight is not None else '')
         return f"Dataset({self.name!r}: {self.X.shape[0]:,} rows × {self.X.shape[1]} features{kind}, {self.task}, {self.metric}; {sizes})"
 
-# %% ../nbs/01_data.ipynb #a601bd1e
+# %% ../nbs/01_data.ipynb #b9bef92c
 def feature_types(X:pd.DataFrame) -> list[str]:
     "XGBoost feature types of `X`'s columns: 'c' for categorical, 'q' for numeric."
     return ['c' if isinstance(t, pd.CategoricalDtype) else 'q' for t in X.dtypes]
@@ -220,14 +220,16 @@ def epoch_seconds(s:pd.Series) -> pd.Series:
         s = s.astype(f'datetime64[{unit}, UTC]' if s.dt.tz is not None else f'datetime64[{unit}]')
     return (s - pd.Timestamp(0, tz=s.dt.tz)).dt.total_seconds()
 
-TIME_OF_DAY = r'(\d{1,2}):([0-5]\d)(?::([0-5]\d(?:\.\d+)?))?'   # 7:05, 11:38:36, 23:59:59.5
+TIME_OF_DAY = r'(\d{1,2}):([0-5]\d)(?::([0-5]\d(?:\.\d+)?))?(?: ?([AaPp])\.?[Mm]\.?)?'   # 7:05, 11:38:36, 23:59:59.5, 7:05 PM, 7:05 p.m.
 _CLOCK = r'(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?(?: ?([AaPp])[Mm])?)?'   # a date's time: ' 0:00', 'T13:05:59', ' 1:05 PM' (its groups 3 to 6)
 YEAR_FIRST_DATE = r'(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})' + _CLOCK   # 2016/01/31 00:47:36, 2016.1.31: year, month, day, the one order with the year first
 
 def day_seconds(s:pd.Series) -> pd.Series:
-    "Times of day ('11:38:36', '7:05' or `datetime.time`) as seconds since midnight; NaN where missing or not a time."
-    p = s.astype(str).str.extract(f'^{TIME_OF_DAY}$').astype(float)
-    return (p[0] * 3600 + p[1] * 60 + p[2].fillna(0)).set_axis(s.index)
+    "Times of day ('11:38:36', '7:05', '7:05 PM' or `datetime.time`) as seconds since midnight; NaN where missing or not a time."
+    p = s.astype(str).str.extract(f'^{TIME_OF_DAY}$')
+    hour, half = p[0].astype(float), p[3].str.lower()
+    twelve = (hour % 12 + np.where(half == 'p', 12, 0)).where(hour.between(1, 12))   # a 12-hour clock: 12 AM is midnight, and no 13 PM
+    return (hour.where(half.isna(), twelve) * 3600 + p[1].astype(float) * 60 + p[2].astype(float).fillna(0)).set_axis(s.index)
 
 def _every_present(s:pd.Series, seconds:Callable) -> bool:
     "Whether `seconds` reads every present value of text column `s` (NaN where it cannot), and one is present."
