@@ -204,7 +204,7 @@ class Dataset:
         kind = (' (sparse)' if self.sparse else '') + (', weighted' if self.weight is not None else '')
         return f"Dataset({self.name!r}: {self.X.shape[0]:,} rows × {self.X.shape[1]} features{kind}, {self.task}, {self.metric}; {sizes})"
 
-# %% ../nbs/01_data.ipynb #b9bef92c
+# %% ../nbs/01_data.ipynb #66487657
 def feature_types(X:pd.DataFrame) -> list[str]:
     "XGBoost feature types of `X`'s columns: 'c' for categorical, 'q' for numeric."
     return ['c' if isinstance(t, pd.CategoricalDtype) else 'q' for t in X.dtypes]
@@ -220,16 +220,20 @@ def epoch_seconds(s:pd.Series) -> pd.Series:
         s = s.astype(f'datetime64[{unit}, UTC]' if s.dt.tz is not None else f'datetime64[{unit}]')
     return (s - pd.Timestamp(0, tz=s.dt.tz)).dt.total_seconds()
 
-TIME_OF_DAY = r'(\d{1,2}):([0-5]\d)(?::([0-5]\d(?:\.\d+)?))?(?: ?([AaPp])\.?[Mm]\.?)?'   # 7:05, 11:38:36, 23:59:59.5, 7:05 PM, 7:05 p.m.
-_CLOCK = r'(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?(?: ?([AaPp])[Mm])?)?'   # a date's time: ' 0:00', 'T13:05:59', ' 1:05 PM' (its groups 3 to 6)
+_HALF = r'(?: ?([AaPp])\.?[Mm]\.?)?'   # a 12-hour clock's half of the day: ' PM', 'am', ' p.m.'
+TIME_OF_DAY = r'(\d{1,2}):([0-5]\d)(?::([0-5]\d(?:\.\d+)?))?' + _HALF   # 7:05, 11:38:36, 23:59:59.5, 7:05 PM
+_CLOCK = r'(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?' + _HALF + ')?'   # a date's time: ' 0:00', 'T13:05:59', ' 1:05 PM' (its groups 3 to 6)
+
+def _hours(hour:pd.Series, half:pd.Series) -> pd.Series:
+    "Hours (float) on a 24-hour clock, from `hour` and, where it is on a 12-hour clock, its `half` ('a', 'P' ...): 12 AM is 0; NaN for no such hour (13 PM)."
+    half = half.str.lower()
+    return hour.where(half.isna(), (hour % 12 + np.where(half == 'p', 12, 0)).where(hour.between(1, 12)))
 YEAR_FIRST_DATE = r'(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})' + _CLOCK   # 2016/01/31 00:47:36, 2016.1.31: year, month, day, the one order with the year first
 
 def day_seconds(s:pd.Series) -> pd.Series:
     "Times of day ('11:38:36', '7:05', '7:05 PM' or `datetime.time`) as seconds since midnight; NaN where missing or not a time."
     p = s.astype(str).str.extract(f'^{TIME_OF_DAY}$')
-    hour, half = p[0].astype(float), p[3].str.lower()
-    twelve = (hour % 12 + np.where(half == 'p', 12, 0)).where(hour.between(1, 12))   # a 12-hour clock: 12 AM is midnight, and no 13 PM
-    return (hour.where(half.isna(), twelve) * 3600 + p[1].astype(float) * 60 + p[2].astype(float).fillna(0)).set_axis(s.index)
+    return (_hours(p[0].astype(float), p[3]) * 3600 + p[1].astype(float) * 60 + p[2].astype(float).fillna(0)).set_axis(s.index)
 
 def _every_present(s:pd.Series, seconds:Callable) -> bool:
     "Whether `seconds` reads every present value of text column `s` (NaN where it cannot), and one is present."
@@ -591,7 +595,7 @@ def write_shards(path:Path|str, # folder to write; made if missing
     with atomic_path(path/'_shards.json') as tmp: tmp.write_text(json.dumps(meta, indent=1))
     return path
 
-# %% ../nbs/01_data.ipynb #aea1f28a
+# %% ../nbs/01_data.ipynb #24388298
 TABLE_SUFFIXES = {'.csv': 'csv', '.tsv': 'csv', '.parquet': 'parquet', '.pq': 'parquet'}
 CSV_COMPRESSIONS = {'.gz': 'gzip', '.bz2': 'bz2', '.xz': 'xz', '.zst': 'zstd'}   # the compressed CSV files read and written, as pandas names them
 
@@ -856,9 +860,7 @@ def parse_local_dates(s:pd.Series, order:str, name:str) -> pd.Series:
     day, month, years = {'dmy': (p[0], p[1], p[2]), 'mdy': (p[1], p[0], p[2]), 'ymd': (p[2], p[1], p[0])}[order]
     year = years.astype(int)
     year = year.where(years.str.len() > 2, year + np.where(year < 69, 2000, 1900))   # two digits as strptime's %y reads them
-    hour = p[3].fillna('0').astype(int)
-    pm = p[6].str.lower()
-    hour = hour.where(pm.isna(), hour % 12 + np.where(pm == 'p', 12, 0))
+    hour = _hours(p[3].fillna('0').astype(float), p[6]).fillna(99).astype(int)   # 99: no such hour (13 PM), which the parse below refuses
     text = pd.concat([year.astype(str).str.zfill(4) + '-' + month.str.zfill(2) + '-' + day.str.zfill(2) + 'T' + hour.astype(str).str.zfill(2) + ':'
                       + p[4].fillna('00') + ':' + p[5].fillna('00'), values[iso_text]]).reindex(values.index)   # every value as ISO 8601
     try: when = pd.to_datetime(text, format='ISO8601', utc=True)
