@@ -349,7 +349,7 @@ class Rounds:
 
     def close(self): self.bar.close()
 
-# %% ../nbs/02_train.ipynb #7363e838
+# %% ../nbs/02_train.ipynb #82288c8c
 def short_xgboost_error(msg:str) -> str:
     "XGBoost's error message without the time, C++ source location and stack trace it carries."
     msg = msg.split('Stack trace:')[0].strip()
@@ -451,7 +451,8 @@ class LightGBMBackend:
 
     def params(self, task, metric, device, seed, n_classes, weight_scale:float=1.0):
         p = dict(objective=OBJECTIVES[task][1], metric=EVAL_METRICS[metric][1].split('@')[0], learning_rate=0.1,
-                 num_leaves=63, seed=seed, deterministic=True, verbose=-1)
+                 num_leaves=63, seed=seed, deterministic=True, verbose=-1,
+                 enable_bundle=False)   # the model it trains is the model it saves: see below
         if metric == 'ndcg': p['eval_at'] = [10]
         if device == 'cuda': p['device_type'] = _lightgbm_gpu_type()
         if task == 'multiclass': p.update(num_class=n_classes, min_sum_hessian_in_leaf=weight_scale)   # bounded leaves: see `diverged`
@@ -788,7 +789,7 @@ def device_for(backend:str, device:str) -> str:
         _lightgbm_gpu_type()
     return dev
 
-# %% ../nbs/02_train.ipynb #fdbd3d59
+# %% ../nbs/02_train.ipynb #d2f46a3e
 def diverged(history:dict, watch:tuple|None, higher_is_better:bool, at:int,
              factor:float=2.0 # how many times its best the watched loss must reach
             ) -> tuple|None:
@@ -892,6 +893,10 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
                 raise ValueError(f"checkpoint_dir {ck.folder} holds a checkpoint after round {found[1]['rounds_done']}, past num_boost_round={num_boost_round}: "
                                  f"ask for {found[1]['rounds_done']} rounds or more to continue it, or resume=False to start over")
             if found: init, history, start = found[0], found[1]['history'], found[1]['rounds_done']
+            if found and backend == 'lightgbm' and (k := param_key(backend, p, 'enable_bundle')) and str(p[k]).lower() in ('true', '1'):
+                warnings.warn(f"{k}=True: LightGBM's feature bundling trains on scores the saved model may not reproduce, and a resumed run "
+                              "starts from the model's, so it can grow other trees than an uninterrupted run; leave it out for exact resumes",
+                              stacklevel=2)
             elif not resume: ck.clear()
         loop = Rounds(watch, EVAL_METRICS[metric][2], num_boost_round, history, early_stopping_rounds, callbacks, ck,
                       verbose, desc=f'{backend} on {dev}', start=start)
