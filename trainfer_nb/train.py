@@ -29,10 +29,10 @@ __all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'SCORES', 'PROBABILITY_OBJE
            'DIVERGENCE_HINTS', 'ARTIFACT_FORMAT', 'ndcg_at_10', 'test_scores', 'TrainResult', 'group_sizes',
            'fingerprint', 'matrix_on', 'input_device', 'Split', 'param_key', 'merge_params', 'prepare', 'RoundInfo',
            'Rounds', 'short_xgboost_error', 'XGBoostBackend', 'LightGBMBackend', 'SklearnBackend', 'backend_for',
-           'Checkpointer', 'library_name', 'library_names', 'feature_params', 'device_for', 'diverged',
-           'xgboost_intercept_outside', 'check_training', 'check_rounds', 'train', 'library_versions',
-           'check_model_path', 'read_metadata', 'load_model', 'plot_learning_curve', 'feature_importance',
-           'plot_importance']
+           'Checkpointer', 'random_draws', 'check_resumable', 'library_name', 'library_names', 'feature_params',
+           'device_for', 'diverged', 'xgboost_intercept_outside', 'check_training', 'check_rounds', 'train',
+           'library_versions', 'check_model_path', 'read_metadata', 'load_model', 'plot_learning_curve',
+           'feature_importance', 'plot_importance']
 
 # %% ../nbs/02_train.ipynb #95495dc9
 BACKENDS = ('xgboost', 'lightgbm', 'sklearn')
@@ -687,6 +687,42 @@ class Checkpointer:
         for f in self.states():
             (self.folder/(f.stem + self.backend.suffix)).unlink(missing_ok=True); f.unlink()
 
+# %% ../nbs/02_train.ipynb #7e6f26f4
+def _number(v, default:float) -> float:
+    try: return float(v)
+    except (TypeError, ValueError): return default
+
+def _truthy(v) -> bool: return str(v).strip().lower() in ('true', '1', '+')
+
+def random_draws(backend:str, # 'xgboost', 'lightgbm' or 'sklearn'
+                 params:dict # library parameters, by any of their names
+                ) -> list[str]:
+    "The parameters of `params` with which `backend` draws rows, features or trees at random each round ('subsample=0.7')."
+    def given(name): return [(k, params[k]) for k in params if _canonical(backend, k) == _canonical(backend, name)]
+    below = lambda *names: [f'{k}={v!r}' for n in names for k, v in given(n) if _number(v, 1.0) < 1]
+    if backend == 'xgboost':
+        out = below('subsample', 'colsample_bytree', 'colsample_bylevel', 'colsample_bynode')
+        if params.get('booster') == 'dart': out += [f'{k}={v!r}' for k, v in given('rate_drop') if _number(v, 0.0) > 0]
+        return out
+    if backend != 'lightgbm': return []   # scikit-learn's max_features resumes exactly: its warm start keeps the generator
+    out = below('feature_fraction', 'feature_fraction_bynode')
+    if any(_number(v, 0) > 0 for _, v in given('bagging_freq')): out = below('bagging_fraction', 'pos_bagging_fraction', 'neg_bagging_fraction') + out
+    out += [f'{k}={v!r}' for k, v in given('extra_trees') if _truthy(v)]
+    out += [f'{k}={v!r}' for n in ('data_sample_strategy', 'boosting') for k, v in given(n) if v == 'goss']
+    return out
+
+def check_resumable(backend:str, params:dict):
+    "Refuse checkpoints of a run that could not be resumed: LightGBM's random forest and DART."
+    if backend != 'lightgbm': return
+    for k, v in params.items():
+        if _canonical(backend, k) != 'boosting': continue
+        if v in ('rf', 'random_forest'):
+            raise ValueError(f"{k}={v!r}: LightGBM's random forest cannot continue from a model (it refuses initial scores), "
+                             "so its checkpoints could never be resumed: train it without checkpoint_dir")
+        if v == 'dart':
+            raise ValueError(f"{k}={v!r}: LightGBM's DART continues from a model without ever dropping that model's trees, another "
+                             "algorithm than the run it would resume: train it without checkpoint_dir, or with XGBoost's booster='dart'")
+
 # %% ../nbs/02_train.ipynb #4b49d19a
 LIBRARY_NAME_CHARS = {'xgboost': '[]<', 'lightgbm': '",:[]{}'}   # what each library refuses in a feature name
 
@@ -789,7 +825,7 @@ def device_for(backend:str, device:str) -> str:
         _lightgbm_gpu_type()
     return dev
 
-# %% ../nbs/02_train.ipynb #d2f46a3e
+# %% ../nbs/02_train.ipynb #fb648b3e
 def diverged(history:dict, watch:tuple|None, higher_is_better:bool, at:int,
              factor:float=2.0 # how many times its best the watched loss must reach
             ) -> tuple|None:
@@ -866,6 +902,7 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
     eval_sets = tuple(check_choice(s, ('train', 'valid'), 'eval set') for s in eval_sets)
     if early_stopping_rounds and not eval_sets: raise ValueError("early stopping needs an eval set to watch; eval_sets is empty")
     if resume and not checkpoint_dir: raise ValueError("resume=True needs a checkpoint_dir")
+    if checkpoint_dir: check_resumable(backend, params or {})
     for cb in callbacks:
         if type(cb).__module__.split('.')[0] in ('xgboost', 'lightgbm'):   # the library's own callback: it takes the library's state, not RoundInfo
             raise ValueError(f"callbacks take a RoundInfo and return True to stop; {type(cb).__name__} is {type(cb).__module__.split('.')[0]}'s own "
@@ -893,11 +930,15 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
                 raise ValueError(f"checkpoint_dir {ck.folder} holds a checkpoint after round {found[1]['rounds_done']}, past num_boost_round={num_boost_round}: "
                                  f"ask for {found[1]['rounds_done']} rounds or more to continue it, or resume=False to start over")
             if found: init, history, start = found[0], found[1]['history'], found[1]['rounds_done']
-            if found and backend == 'lightgbm' and (k := param_key(backend, p, 'enable_bundle')) and str(p[k]).lower() in ('true', '1'):
-                warnings.warn(f"{k}=True: LightGBM's feature bundling trains on scores the saved model may not reproduce, and a resumed run "
+            elif not resume: ck.clear()
+            if found and start < num_boost_round and (draws := random_draws(backend, p)):
+                warnings.warn(f"resumed from round {start}: {', '.join(draws)} draw{'s' if len(draws) == 1 else ''} at random each round, and "
+                              f"{backend} draws again from the seed when it continues, so the resumed rounds are not those an uninterrupted run "
+                              "would have grown", stacklevel=2)
+            if found and start < num_boost_round and backend == 'lightgbm' and (k := param_key(backend, p, 'enable_bundle')) and _truthy(p[k]):
+                warnings.warn(f"{k}={p[k]!r}: LightGBM's feature bundling trains on scores the saved model may not reproduce, and a resumed run "
                               "starts from the model's, so it can grow other trees than an uninterrupted run; leave it out for exact resumes",
                               stacklevel=2)
-            elif not resume: ck.clear()
         loop = Rounds(watch, EVAL_METRICS[metric][2], num_boost_round, history, early_stopping_rounds, callbacks, ck,
                       verbose, desc=f'{backend} on {dev}', start=start)
         try:
