@@ -687,7 +687,7 @@ class Checkpointer:
         for f in self.states():
             (self.folder/(f.stem + self.backend.suffix)).unlink(missing_ok=True); f.unlink()
 
-# %% ../nbs/02_train.ipynb #7e6f26f4
+# %% ../nbs/02_train.ipynb #63b65f95
 def _number(v, default:float) -> float:
     try: return float(v)
     except (TypeError, ValueError): return default
@@ -698,13 +698,13 @@ def random_draws(backend:str, # 'xgboost', 'lightgbm' or 'sklearn'
                  params:dict # library parameters, by any of their names
                 ) -> list[str]:
     "The parameters of `params` with which `backend` draws rows, features or trees at random each round ('subsample=0.7')."
-    def given(name): return [(k, params[k]) for k in params if _canonical(backend, k) == _canonical(backend, name)]
+    def given(name): return [(k, params[k])] if (k := param_key(backend, params, name)) else []
     below = lambda *names: [f'{k}={v!r}' for n in names for k, v in given(n) if _number(v, 1.0) < 1]
     if backend == 'xgboost':
         out = below('subsample', 'colsample_bytree', 'colsample_bylevel', 'colsample_bynode')
         if params.get('booster') == 'dart': out += [f'{k}={v!r}' for k, v in given('rate_drop') if _number(v, 0.0) > 0]
         return out
-    if backend != 'lightgbm': return []   # scikit-learn's max_features resumes exactly: its warm start keeps the generator
+    if backend != 'lightgbm': return []   # scikit-learn's max_features resumed exactly (diamonds, 0.7)
     out = below('feature_fraction', 'feature_fraction_bynode')
     if any(_number(v, 0) > 0 for _, v in given('bagging_freq')): out = below('bagging_fraction', 'pos_bagging_fraction', 'neg_bagging_fraction') + out
     out += [f'{k}={v!r}' for k, v in given('extra_trees') if _truthy(v)]
