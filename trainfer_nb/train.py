@@ -825,7 +825,7 @@ def device_for(backend:str, device:str) -> str:
         _lightgbm_gpu_type()
     return dev
 
-# %% ../nbs/02_train.ipynb #fb648b3e
+# %% ../nbs/02_train.ipynb #c1783dd9
 def diverged(history:dict, watch:tuple|None, higher_is_better:bool, at:int,
              factor:float=2.0 # how many times its best the watched loss must reach
             ) -> tuple|None:
@@ -931,11 +931,12 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
                                  f"ask for {found[1]['rounds_done']} rounds or more to continue it, or resume=False to start over")
             if found: init, history, start = found[0], found[1]['history'], found[1]['rounds_done']
             elif not resume: ck.clear()
-            if found and start < num_boost_round and (draws := random_draws(backend, p)):
+            resuming = found and start < num_boost_round
+            if resuming and (draws := random_draws(backend, p)):
                 warnings.warn(f"resumed from round {start}: {', '.join(draws)} draw{'s' if len(draws) == 1 else ''} at random each round, and "
                               f"{backend} draws again from the seed when it continues, so the resumed rounds are not those an uninterrupted run "
                               "would have grown", stacklevel=2)
-            if found and start < num_boost_round and backend == 'lightgbm' and (k := param_key(backend, p, 'enable_bundle')) and _truthy(p[k]):
+            if resuming and backend == 'lightgbm' and (k := param_key(backend, p, 'enable_bundle')) and _truthy(p[k]):
                 warnings.warn(f"{k}={p[k]!r}: LightGBM's feature bundling trains on scores the saved model may not reproduce, and a resumed run "
                               "starts from the model's, so it can grow other trees than an uninterrupted run; leave it out for exact resumes",
                               stacklevel=2)
