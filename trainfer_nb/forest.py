@@ -15,10 +15,9 @@ __all__ = ['XGB_TRANSFORMS', 'FOREST_FORMAT', 'L', 'R', 'KIND', 'MISS', 'DLEFT',
            'NAN_RIGHT', 'FEATURE_BITS', 'CATEGORY', 'TRUNCATE', 'BLOCK', 'DENSE_LEVELS', 'TRANSFORM_CODES',
            'CUDA_SOURCE', 'CUDA_THREADS', 'UnsupportedModel', 'Forest', 'ubjson', 'from_xgboost', 'from_lightgbm',
            'from_sklearn', 'forest_of', 'compile_forest', 'save_forest', 'load_forest', 'numba_can_cache', 'node_rules',
-           'general_args', 'Bins', 'Packed', 'pack_forest', 'bin_nodes', 'plain_row_args', 'fast_row', 'scores',
-           'as_float32_rows', 'packed_args', 'batch_args', 'predict_margin', 'general_margins', 'transform', 'predict',
-           'Deep', 'pack_deep', 'deep_args', 'cuda_launch_shape', 'forest_args', 'cuda_args', 'device_args',
-           'cuda_margins']
+           'linear_args', 'Bins', 'Packed', 'pack_forest', 'bin_nodes', 'plain_row_args', 'fast_row', 'scores',
+           'as_float32_rows', 'packed_args', 'batch_args', 'predict_margin', 'transform', 'predict', 'Deep',
+           'pack_deep', 'deep_args', 'cuda_launch_shape', 'forest_args', 'cuda_args', 'device_args', 'cuda_margins']
 
 # %% ../nbs/03_forest.ipynb #24b2f155
 class UnsupportedModel(ValueError):
@@ -338,7 +337,7 @@ def load_forest(path) -> Forest:
     if fmt < 2 and f.source.startswith('lightgbm'): f.kind[f.kind == 2] = 3
     return f
 
-# %% ../nbs/03_forest.ipynb #3ea34806
+# %% ../nbs/03_forest.ipynb #09605ebe
 import numba as nb
 from numba import types
 from numba.core import cgutils
@@ -389,15 +388,15 @@ def _goes_left(x, i, g, threshold, bits):
     return x <= threshold[i]
 
 @nb.njit(cache=_CACHE, inline='always')
-def _leaf_output(X, r, i, value, lin_const, lin_off, lin_len, lin_feature, lin_coeff):
-    "Leaf `i`'s output for row `r`: its value, or at a linear leaf its constant plus coefficients times features, in LightGBM's order (its value where one of them is NaN)."
+def _leaf_output(x, i, value, lin_const, lin_off, lin_len, lin_feature, lin_coeff):
+    "Leaf `i`'s output for row `x`: its value, or at a linear leaf its constant plus coefficients times features, in LightGBM's order (its value where one of them is NaN)."
     n = lin_len[i]
     if n < 0: return value[i]
     s = lin_const[i]
     for j in range(lin_off[i], lin_off[i] + n):
-        x = np.float64(X[r, lin_feature[j]])
-        if np.isnan(x): return value[i]
-        s += lin_coeff[j] * x
+        v = np.float64(x[lin_feature[j]])
+        if np.isnan(v): return value[i]
+        s += lin_coeff[j] * v
     return s
 
 @nb.njit(cache=_CACHE, inline='always')
@@ -408,7 +407,7 @@ def _margin_of(X, r, out, feature, g, threshold, value, bits, roots, group, base
         i = roots[t]
         while g[i, L] >= 0:
             i = g[i, L] if _goes_left(np.float64(X[r, feature[i]]), i, g, threshold, bits) else g[i, R]
-        out[r, group[t]] += _leaf_output(X, r, i, value, lin_const, lin_off, lin_len, lin_feature, lin_coeff) if linear else value[i]
+        out[r, group[t]] += _leaf_output(X[r], i, value, lin_const, lin_off, lin_len, lin_feature, lin_coeff) if linear else value[i]
 
 @nb.njit(parallel=True, cache=_CACHE)
 def _margins(X, feature, g, threshold, value, bits, roots, group, base, lin_const, lin_off, lin_len, lin_feature, lin_coeff):
@@ -422,12 +421,12 @@ def _margins_serial(X, feature, g, threshold, value, bits, roots, group, base, l
     for r in range(X.shape[0]): _margin_of(X, r, out, feature, g, threshold, value, bits, roots, group, base, lin_const, lin_off, lin_len, lin_feature, lin_coeff)
     return out
 
-def general_args(forest:Forest) -> tuple:
-    "The arrays the general kernels take after `X`: a caller that scores often keeps them (`node_rules` copies the nodes)."
+def linear_args(forest:Forest) -> tuple:
+    "A forest's linear leaves as the kernels take them (empty arrays where it has none)."
     f = forest
-    return (f.feature, node_rules(f), f.threshold, f.value, f.bits, f.roots, f.group, f.base, f.lin_const, f.lin_off, f.lin_len, f.lin_feature, f.lin_coeff)
+    return (f.lin_const, f.lin_off, f.lin_len, f.lin_feature, f.lin_coeff)
 
-# %% ../nbs/03_forest.ipynb #8b71b451
+# %% ../nbs/03_forest.ipynb #a8e5a464
 def _empty(dtype, ndim=1): return field(default_factory=lambda: np.zeros((0,) * ndim, dtype))
 
 @dataclass
@@ -474,7 +473,7 @@ CATEGORY = np.uint32(1 << 28)   # a special node whose threshold word holds its 
 TRUNCATE = np.uint32(1 << 27)   # ... reading the value truncated toward zero (LightGBM)
 
 def pack_forest(forest:Forest, max_depth:int=10) -> Packed|None:
-    "`forest` as perfect trees, or `None` when it is deeper than `max_depth` (or has over 16M features, or linear leaves: the general kernel reads those)."
+    "`forest` as perfect trees, or `None` when it is deeper than `max_depth` (or has over 16M features, or linear leaves: the deep layout takes those)."
     f = forest
     if f.linear: return None
     dep, pos, tree = _heap_positions(f)
@@ -803,7 +802,7 @@ def scores(m, code:int, scale:float):
     for r in range(m.shape[0]): _score(m[r], code, scale)
     return m
 
-# %% ../nbs/03_forest.ipynb #1f8eecb8
+# %% ../nbs/03_forest.ipynb #79f3bf2c
 def _gnu_openmp_running() -> bool:
     "Whether numba's parallel kernels run on GNU OpenMP and its threads have started in this process (or the one it was forked from)."
     try: layer = nb.threading_layer()
@@ -840,16 +839,15 @@ def predict_margin(forest, # a `Forest`, `Packed` or `Deep`
                    X, threads:bool=True) -> np.ndarray:
     "Raw margins, shape (rows, outputs), of `forest` (any layout) on matrix `X` (columns in training order), read as float32."
     threads = threads and _THREADS['usable']
-    if isinstance(forest, Forest): return general_margins(general_args(forest), as_float32_rows(X, forest.n_features), threads)
+    if isinstance(forest, Forest):
+        f = forest
+        return (_margins if threads else _margins_serial)(as_float32_rows(X, f.n_features), f.feature, node_rules(f), f.threshold, f.value,
+                                                          f.bits, f.roots, f.group, f.base, *linear_args(f))
     X = as_float32_rows(X, forest.forest.n_features)
     out = np.empty((len(X), forest.forest.n_outputs))
+    if forest.forest.linear: return (_deep_linear_parallel if threads else _deep_linear_serial)(X, out, *deep_args(forest))
     if isinstance(forest, Packed): return (_batch_parallel if threads else _batch_serial)(X, out, *batch_args(forest))
     return (_deep_parallel if threads else _deep_serial)(X, out, *batch_args(forest))
-
-def general_margins(args:tuple, # `general_args` of a forest
-                    X:np.ndarray, threads:bool=True) -> np.ndarray:
-    "Raw margins by the general kernel, on `X` already float32 rows of the forest's features."
-    return (_margins if threads and _THREADS['usable'] else _margins_serial)(X, *args)
 
 def transform(forest:Forest, m:np.ndarray) -> np.ndarray:
     "Margins `m` (rows, outputs) as the library reports predictions: probability, class probabilities or value."
@@ -867,7 +865,7 @@ def predict(forest, # a `Forest`, `Packed` or `Deep`
     "Predictions as the library gives them: a probability (sigmoid), class probabilities (softmax) or the margin."
     return transform(forest if isinstance(forest, Forest) else forest.forest, predict_margin(forest, X, threads))
 
-# %% ../nbs/03_forest.ipynb #7df898b8
+# %% ../nbs/03_forest.ipynb #d561a56e
 @dataclass
 class Deep:
     "A forest of any depth: sibling-adjacent node records (feature word, threshold bits, first child), leaves their own child."
@@ -892,10 +890,9 @@ def _sibling_slots(f:Forest):
         fr = np.concatenate([l, r])
     return slot, dep, tree
 
-def pack_deep(forest:Forest) -> Deep|None:
-    "`forest` in the `Deep` layout; `None` for linear leaves, which the general kernel reads."
+def pack_deep(forest:Forest) -> Deep:
+    "`forest` in the `Deep` layout."
     f = forest
-    if f.linear: return None
     slot, dep, tree = _sibling_slots(f)
     inner = np.flatnonzero(f.left >= 0)
     nodes = np.zeros((f.n_nodes, 3), np.uint32)
@@ -907,11 +904,14 @@ def pack_deep(forest:Forest) -> Deep|None:
     orig, value = np.empty(f.n_nodes, np.uint32), np.zeros(f.n_nodes)
     orig[slot] = np.arange(f.n_nodes); value[slot] = np.where(f.left < 0, f.value, 0.0)
     depth = np.zeros(f.n_trees, np.int64); np.maximum.at(depth, tree, dep)
-    return Deep(depth, bool(special.any()), nodes, orig, value, f.group.astype(np.uint32), node_rules(f), f, bin_nodes(nodes, f, orig))
+    bins = None if f.linear else bin_nodes(nodes, f, orig)   # linear leaves read the values themselves
+    return Deep(depth, bool(special.any()), nodes, orig, value, f.group.astype(np.uint32), node_rules(f), f, bins)
 
 def deep_args(d:Deep) -> tuple:
-    "The arrays the deep kernels take after `X` (and `out`)."
-    return (d.special, d.depth, d.nodes, d.thresholds, d.orig, d.value, d.group, d.forest.base, d.rules, d.forest.threshold, d.forest.bits)
+    "The arrays the deep kernels take after `X` (and `out`); with linear leaves, the forest's node values and `linear_args` after them."
+    f = d.forest
+    args = (d.special, d.depth, d.nodes, d.thresholds, d.orig, d.value, d.group, f.base, d.rules, f.threshold, f.bits)
+    return args + (f.value, *linear_args(f)) if f.linear else args
 
 @nb.njit(cache=_CACHE, inline='always')
 def _deep_block_binned(xb, r0, m, out, depth, nodes, words, table, value, group, base):
@@ -1000,6 +1000,56 @@ def _deep_row_score(x, code, scale, special, depth, nodes, thresholds, orig, val
     m = m + base
     _score(m, code, scale)
     return m
+
+@nb.njit(cache=_CACHE, inline='always')
+def _deep_linear_block(X, r0, m, out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits,
+                       fvalue, lin_const, lin_off, lin_len, lin_feature, lin_coeff):
+    "`_deep_block` for a forest with linear leaves: the same steps, then each row's leaf output from its linear model."
+    idx = np.empty(BLOCK, np.uint64)
+    acc = np.zeros((BLOCK, base.shape[0]))
+    for t in range(depth.shape[0]):
+        for r in range(m): idx[r] = t
+        for _ in range(depth[t]):
+            moved = 0
+            for r in range(m):
+                i = idx[r]; w = nodes[i, 0]; v = X[np.uint64(r0 + r), w & FEATURE_BITS]
+                if w >= SPECIAL:
+                    right = np.uint64(_category_right(v, w, nodes[i, 1], bits)) if w & CATEGORY else np.uint64(0) if _goes_left(np.float64(v), orig[i], g, gthr, bits) else np.uint64(1)
+                elif v != v: right = np.uint64((w & NAN_RIGHT) != 0)
+                else: right = np.uint64(v >= thresholds[i, 1])
+                nx = np.uint64(nodes[i, 2]) + right
+                moved += nx != i; idx[r] = nx
+            if moved == 0: break
+        k = group[t]
+        for r in range(m): acc[r, k] += _leaf_output(X[r0 + r], orig[idx[r]], fvalue, lin_const, lin_off, lin_len, lin_feature, lin_coeff)
+    _finish_block(out, acc, r0, m, base)
+
+@nb.njit(cache=_CACHE)
+def _deep_linear_serial(X, out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits, fvalue, lin_const, lin_off, lin_len, lin_feature, lin_coeff):
+    n = X.shape[0]
+    for b in range((n + BLOCK - 1) // BLOCK):
+        _deep_linear_block(X, b * BLOCK, min(n - b * BLOCK, BLOCK), out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits,
+                           fvalue, lin_const, lin_off, lin_len, lin_feature, lin_coeff)
+    return out
+
+@nb.njit(cache=_CACHE, parallel=True)
+def _deep_linear_parallel(X, out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits, fvalue, lin_const, lin_off, lin_len, lin_feature, lin_coeff):
+    n = X.shape[0]
+    for b in nb.prange((n + BLOCK - 1) // BLOCK):
+        _deep_linear_block(X, b * BLOCK, min(n - b * BLOCK, BLOCK), out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits,
+                           fvalue, lin_const, lin_off, lin_len, lin_feature, lin_coeff)
+    return out
+
+@nb.njit(cache=_CACHE)
+def _deep_linear_row_score(x, code, scale, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits,
+                           fvalue, lin_const, lin_off, lin_len, lin_feature, lin_coeff):
+    "`_deep_row_score` for a forest with linear leaves."
+    m = np.empty((1, base.shape[0]))
+    _deep_linear_block(x.reshape(1, -1), 0, 1, m, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits,
+                       fvalue, lin_const, lin_off, lin_len, lin_feature, lin_coeff)
+    s = m[0].copy()
+    _score(s, code, scale)
+    return s
 
 # %% ../nbs/03_forest.ipynb #169a2f89
 CUDA_SOURCE = r'''
