@@ -1052,7 +1052,7 @@ def _deep_linear_row_score(x, code, scale, special, depth, nodes, thresholds, or
     _score(s, code, scale)
     return s
 
-# %% ../nbs/03_forest.ipynb #169a2f89
+# %% ../nbs/03_forest.ipynb #24e7d140
 CUDA_SOURCE = r'''
 #define L 0
 #define R 1
@@ -1131,7 +1131,7 @@ def forest_args(forest:Forest) -> tuple:
     "The kernel's arguments that describe `forest`, in its order (between the matrix's and the output's)."
     f = forest
     return (f.feature, node_rules(f), f.threshold, f.value, f.bits, f.roots, f.group, np.int32(f.n_trees), f.base, np.int32(f.n_outputs),
-            f.lin_const, f.lin_off, f.lin_len, f.lin_feature, f.lin_coeff, np.int32(f.linear))
+            *linear_args(f), np.int32(f.linear))
 
 def cuda_args(forest:Forest, X, out) -> tuple:
     "The kernel's arguments, in its order, for `X` (rows, features) and `out` (rows, outputs)."
