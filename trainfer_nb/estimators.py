@@ -18,7 +18,7 @@ from .train import train, backend_for, ndcg_at_10, merge_params, device_for, BAC
 # %% auto #0
 __all__ = ['GBMClassifier', 'GBMRegressor', 'GBMRanker']
 
-# %% ../nbs/05_estimators.ipynb #71c096d5
+# %% ../nbs/05_estimators.ipynb #ce84cd81
 def _lightgbm_on_gpu(device:str) -> bool:
     "Whether LightGBM trains on the GPU for `device`: its GPU learner does not give the same model twice."
     try: return device_for('lightgbm', device) == 'cuda'
@@ -39,6 +39,22 @@ def _text_cell(X:np.ndarray) -> tuple|None:
             if isinstance(v, str):
                 try: float(v)
                 except ValueError: return j, str(v)
+
+def _checked_y(y, estimator, name:str='y', # 'y', or "eval_set's y"
+               numeric:bool=False) -> np.ndarray: # targets or grades, not class labels
+    "`y` as scikit-learn's `_check_y` gives it, after naming and counting what it would not: missing labels (NaN, None, `pd.NA`), text among numbers."
+    lead = 'Input y' if name == 'y' else name   # scikit-learn's words for the training labels, which its checks look for
+    if y is not None and not sp.issparse(y) and (n := int(np.asarray(pd.isna(y)).sum())):   # scikit-learn: "Input contains NaN" of text labels, pd.NA a TypeError
+        raise ValueError(f"{lead} contains NaN: {n:,} of {len(y):,} {'values' if numeric else 'labels'} are missing; drop those rows or fill them")
+    try:
+        y = _check_y(y, multi_output=False, y_numeric=numeric, estimator=estimator)
+        return y.astype(np.float64) if numeric and y.dtype.kind in 'US' else y   # text that scikit-learn leaves as it is ('U' arrays)
+    except ValueError as e:
+        if not (numeric and str(e).startswith('could not convert')): raise
+        values = pd.Series(np.asarray(y, dtype=object).ravel())
+        bad = np.flatnonzero(pd.to_numeric(values, errors='coerce').isna())
+        raise ValueError(f"{lead} holds text where numbers belong: {values[bad[0]]!r} at position {bad[0]:,}, "
+                         f"{len(bad):,} such value{'s' if len(bad) > 1 else ''} in all") from None
 
 class _GBM(BaseEstimator):
     _task = None
@@ -107,7 +123,7 @@ class _GBM(BaseEstimator):
         Xe, ye = eval_set[0]
         Xe = self._frame(Xe, reset=False)
         if isinstance(Xe, pd.DataFrame): Xe = self._as_fitted(Xe)   # joins the training rows' frame
-        ye = _check_y(ye, multi_output=False, y_numeric=self._task != 'binary' and self._task != 'multiclass', estimator=self)
+        ye = _checked_y(ye, self, "eval_set's y", numeric=self._task not in ('binary', 'multiclass'))
         if Xe.shape[0] != len(ye): raise ValueError(f"eval_set: X has {Xe.shape[0]} rows but y has {len(ye)}")
         if getattr(self, 'classes_', None) is not None:
             if unknown := sorted(set(np.unique(ye).tolist()) - set(self.classes_.tolist())):
@@ -179,7 +195,7 @@ class _GBM(BaseEstimator):
         check_is_fitted(self, 'result_')
         return dataclasses.replace(self.result_, classes=getattr(self, 'classes_', None)).save(path)   # the labels, not the codes it trained on
 
-# %% ../nbs/05_estimators.ipynb #8d3a8a89
+# %% ../nbs/05_estimators.ipynb #67450c7a
 class GBMClassifier(ClassifierMixin, _GBM):
     "Gradient-boosted classifier (binary or multiclass) on XGBoost, LightGBM or scikit-learn."
     def __init__(self, backend:str='xgboost', # 'xgboost', 'lightgbm' or 'sklearn'
@@ -201,7 +217,7 @@ class GBMClassifier(ClassifierMixin, _GBM):
             eval_set:list|None=None, # [(X_val, y_val)]: rows watched each round instead of `validation_fraction` of X
             sample_weight_eval_set:list|None=None): # [w_val]: the weights of eval_set's rows
         "Fit on features `X` and class labels `y` (any labels scikit-learn accepts), each row weighed by `sample_weight` and `class_weight` if given."
-        y = _check_y(y, multi_output=False, estimator=self)
+        y = _checked_y(y, self)
         check_classification_targets(y)
         self.classes_, enc = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2: raise ValueError(f"Classifier can't train when only one class is present: {self.classes_.tolist()}")
@@ -228,7 +244,7 @@ class GBMRegressor(RegressorMixin, _GBM):
             eval_set:list|None=None, # [(X_val, y_val)]: rows watched each round instead of `validation_fraction` of X
             sample_weight_eval_set:list|None=None): # [w_val]: the weights of eval_set's rows
         "Fit on features `X` and numeric targets `y`, each row weighed by `sample_weight` if given."
-        y = _check_y(y, y_numeric=True, estimator=self)
+        y = _checked_y(y, self, numeric=True)
         return self._fit(X, y.astype(np.float64), sample_weight=sample_weight, eval_set=eval_set, sample_weight_eval_set=sample_weight_eval_set)
 
     def predict(self, X):
