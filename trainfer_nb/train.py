@@ -825,7 +825,7 @@ def device_for(backend:str, device:str) -> str:
         _lightgbm_gpu_type()
     return dev
 
-# %% ../nbs/02_train.ipynb #c1783dd9
+# %% ../nbs/02_train.ipynb #c782e984
 def diverged(history:dict, watch:tuple|None, higher_is_better:bool, at:int,
              factor:float=2.0 # how many times its best the watched loss must reach
             ) -> tuple|None:
@@ -864,6 +864,10 @@ def _identity(backend, task, params, fp, names) -> dict:
 
 def check_training(data:Dataset, backend:str, task:str='auto', device:str='auto', params:dict|None=None) -> tuple[str, str]:
     "The task and device `train` would use for `data` on `backend`; the data, parameters and device checked first, each bad one refused by name."
+    if not isinstance(data, Dataset):   # else "'DataFrame' object has no attribute 'task'"
+        got = repr(str(data)) if isinstance(data, (str, Path)) else f"a {type(data).__name__}"
+        raise TypeError(f"data must be a Dataset, got {got}: make one with from_file(source, target=...) from a DataFrame, Arrow table, "
+                        "CSV or Parquet file, or take a built-in one, load_dataset('flights')")
     check_choice(backend, BACKENDS, 'backend')
     task = data.task if task == 'auto' else check_choice(task, ('auto',) + TASKS, 'task')
     _validate(data, task, backend, params)
