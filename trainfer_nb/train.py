@@ -825,7 +825,7 @@ def device_for(backend:str, device:str) -> str:
         _lightgbm_gpu_type()
     return dev
 
-# %% ../nbs/02_train.ipynb #c782e984
+# %% ../nbs/02_train.ipynb #e9b758eb
 def diverged(history:dict, watch:tuple|None, higher_is_better:bool, at:int,
              factor:float=2.0 # how many times its best the watched loss must reach
             ) -> tuple|None:
@@ -868,6 +868,7 @@ def check_training(data:Dataset, backend:str, task:str='auto', device:str='auto'
         got = repr(str(data)) if isinstance(data, (str, Path)) else f"a {type(data).__name__}"
         raise TypeError(f"data must be a Dataset, got {got}: make one with from_file(source, target=...) from a DataFrame, Arrow table, "
                         "CSV or Parquet file, or take a built-in one, load_dataset('flights')")
+    if params is not None and not isinstance(params, dict): raise ValueError(f"params must be a dict of library parameters, got {params!r}")
     check_choice(backend, BACKENDS, 'backend')
     task = data.task if task == 'auto' else check_choice(task, ('auto',) + TASKS, 'task')
     _validate(data, task, backend, params)
@@ -897,13 +898,14 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
           checkpoint_dir:Path|str|None=None, # write checkpoints here
           checkpoint_every:int=10, # rounds between checkpoints
           resume:bool=False, # continue from the newest good checkpoint in `checkpoint_dir`
-          seed:int=0,
+          seed:int|None=0, # the libraries' random seed; None: each library's default
           verbose:bool=True # show a progress bar over rounds
          ) -> TrainResult:
     "Train a `backend` model on `data` on `device`, and score it on the test rows."
     task, dev = check_training(data, backend, task, device, params)
     check_rounds(num_boost_round, early_stopping_rounds)
-    eval_sets = tuple(check_choice(s, ('train', 'valid'), 'eval set') for s in eval_sets)
+    if seed is not None and not _whole(seed): raise ValueError(f"seed must be an integer, got {seed!r}")   # else the library's own error, or none
+    eval_sets = tuple(check_choice(s, ('train', 'valid'), 'eval set') for s in ((eval_sets,) if isinstance(eval_sets, str) else eval_sets))   # 'valid': one set
     if early_stopping_rounds and not eval_sets: raise ValueError("early stopping needs an eval set to watch; eval_sets is empty")
     if resume and not checkpoint_dir: raise ValueError("resume=True needs a checkpoint_dir")
     if checkpoint_dir: check_resumable(backend, params or {})

@@ -16,7 +16,7 @@ from .train import train, check_training, check_rounds, _whole, merge_params, BA
 # %% auto #0
 __all__ = ['default_space', 'TuneResult', 'data_fingerprint', 'tune']
 
-# %% ../nbs/06_tune.ipynb #ce3161a6
+# %% ../nbs/06_tune.ipynb #1e25642a
 def default_space(trial, backend:str) -> dict:
     "Library parameters for `backend` drawn from `trial`, names unchanged."
     if backend == 'xgboost':
@@ -106,7 +106,6 @@ def tune(data:Dataset, backend:str='xgboost', n_trials:int=20, # trials at most;
     if not _whole(n_trials) or n_trials <= 0: raise ValueError(f"n_trials must be a positive integer, got {n_trials!r}")
     check_rounds(num_boost_round, early_stopping_rounds)   # train's own checks
     if timeout is not None and not timeout > 0: raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
-    if params is not None and not isinstance(params, dict): raise ValueError(f"params must be a dict of library parameters, got {params!r}")
     check_training(data, backend, device=device, params=params)   # bad data, parameters or device: one line now, not a failed first trial
     metric = data.metric
     direction = 'maximize' if EVAL_METRICS[metric][2] else 'minimize'
