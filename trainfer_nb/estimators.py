@@ -18,7 +18,7 @@ from .train import train, backend_for, ndcg_at_10, merge_params, device_for, BAC
 # %% auto #0
 __all__ = ['GBMClassifier', 'GBMRegressor', 'GBMRanker']
 
-# %% ../nbs/05_estimators.ipynb #23fc4f12
+# %% ../nbs/05_estimators.ipynb #d743142e
 def _lightgbm_on_gpu(device:str) -> bool:
     "Whether LightGBM trains on the GPU for `device`: its GPU learner does not give the same model twice."
     try: return device_for('lightgbm', device) == 'cuda'
@@ -67,7 +67,7 @@ class _GBM(BaseEstimator):
                  device:str='auto', # 'auto', 'cpu' or 'cuda'
                  early_stopping_rounds:int|None=None, # watch a held-out part of the training rows
                  validation_fraction:float=0.1,
-                 random_state:int=0,
+                 random_state:int|None=0, # the seed; a NumPy RandomState or Generator draws one
                  verbose:bool=False):
         self.backend, self.n_estimators, self.learning_rate, self.max_depth = backend, n_estimators, learning_rate, max_depth
         self.params, self.device, self.early_stopping_rounds = params, device, early_stopping_rounds
@@ -113,6 +113,14 @@ class _GBM(BaseEstimator):
         names = getattr(self, 'feature_names_in_', None)   # a numeric DataFrame's own column names, as scikit-learn records them
         return X if sp.issparse(X) else pd.DataFrame(X, columns=[f'f{i}' for i in range(X.shape[1])] if names is None else list(names))
 
+    def _seed(self) -> int|None:
+        "`random_state` as the libraries' seed: a NumPy `RandomState` or `Generator` draws one, as XGBoost's and LightGBM's estimators do."
+        rs = self.random_state
+        if isinstance(rs, np.random.RandomState): return int(rs.randint(np.iinfo(np.int32).max))
+        if isinstance(rs, np.random.Generator): return int(rs.integers(np.iinfo(np.int32).max))
+        if rs is None or isinstance(rs, (int, np.integer)) and not isinstance(rs, bool): return rs
+        raise ValueError(f"random_state must be an integer, a NumPy RandomState or Generator, or None; got {rs!r}")
+
     def _params(self):
         own = dict(learning_rate=self.learning_rate) | ({} if self.max_depth is None else dict(max_depth=self.max_depth))   # the same names in all three libraries
         return merge_params(self.backend, own, dict(self.params or {}))   # params win, under any of their names (XGBoost's 'eta')
@@ -141,6 +149,7 @@ class _GBM(BaseEstimator):
 
     def _fit(self, X, y, qid=None, sample_weight=None, eval_set=None, sample_weight_eval_set=None, eval_qid=None):
         if self.backend not in BACKENDS: raise ValueError(f"backend {self.backend!r} is not one of: {', '.join(map(repr, BACKENDS))}")
+        seed = self._seed()
         Xf = self._frame(X, reset=True)
         n = Xf.shape[0]
         w = None if sample_weight is None else _check_sample_weight(sample_weight, Xf, dtype=np.float64, ensure_non_negative=True)
@@ -155,17 +164,17 @@ class _GBM(BaseEstimator):
             tr, va = idx, np.arange(n, n + m)
         elif self.early_stopping_rounds:
             if qid is not None:
-                tr, va = next(GroupShuffleSplit(1, test_size=self.validation_fraction, random_state=self.random_state).split(idx, groups=qid))
+                tr, va = next(GroupShuffleSplit(1, test_size=self.validation_fraction, random_state=seed).split(idx, groups=qid))
                 tr, va = np.sort(tr), np.sort(va)
             else:
                 strat = y if self._task in ('binary', 'multiclass') and np.min(np.unique(y, return_counts=True)[1]) >= 2 else None
-                tr, va = map(np.sort, train_test_split(idx, test_size=self.validation_fraction, random_state=self.random_state, stratify=strat))
+                tr, va = map(np.sort, train_test_split(idx, test_size=self.validation_fraction, random_state=seed, stratify=strat))
         else: tr, va = idx, idx[:0]
         split = {'train': tr, 'valid': va, 'test': idx[:0]}
         data = Dataset(type(self).__name__, Xf, y, self._task, DEFAULT_METRICS[self._task], split, group=qid, weight=w)
         self.result_ = train(data, self.backend, device=self.device, params=self._params(), num_boost_round=self.n_estimators,
                              early_stopping_rounds=self.early_stopping_rounds, eval_sets=('valid',) if len(va) else (),
-                             seed=self.random_state, verbose=self.verbose)
+                             seed=seed, verbose=self.verbose)
         self.best_iteration_ = self.result_.best_iteration
         self.evals_result_ = self.result_.history   # eval set -> metric -> value per round, as LightGBM's estimators keep it
         return self
@@ -196,7 +205,7 @@ class _GBM(BaseEstimator):
         check_is_fitted(self, 'result_')
         return dataclasses.replace(self.result_, classes=getattr(self, 'classes_', None)).save(path)   # the labels, not the codes it trained on
 
-# %% ../nbs/05_estimators.ipynb #67450c7a
+# %% ../nbs/05_estimators.ipynb #d79b6c66
 class GBMClassifier(ClassifierMixin, _GBM):
     "Gradient-boosted classifier (binary or multiclass) on XGBoost, LightGBM or scikit-learn."
     def __init__(self, backend:str='xgboost', # 'xgboost', 'lightgbm' or 'sklearn'
@@ -207,7 +216,7 @@ class GBMClassifier(ClassifierMixin, _GBM):
                  device:str='auto', # 'auto', 'cpu' or 'cuda'
                  early_stopping_rounds:int|None=None, # watch a held-out part of the training rows
                  validation_fraction:float=0.1,
-                 random_state:int=0,
+                 random_state:int|None=0, # the seed; a NumPy RandomState or Generator draws one
                  verbose:bool=False,
                  class_weight:dict|str|None=None): # 'balanced' or {class: weight}, as in scikit-learn: multiplies sample_weight
         super().__init__(backend, n_estimators, learning_rate, max_depth, params, device, early_stopping_rounds,

@@ -36,7 +36,7 @@ def _sync(out):
 __all__ = ['ENGINES', 'CALIBRATION_SIZES', 'LONG_CALL_S', 'MODEL_FILES', 'cache_dir', 'Predictor', 'calibration_rows',
            'model_facts', 'read_model_file', 'score_file', 'latency', 'throughput']
 
-# %% ../nbs/04_infer.ipynb #386d6f12
+# %% ../nbs/04_infer.ipynb #8b37b1c9
 ENGINES = ('auto', 'cpu', 'cuda', 'native')
 
 def _tabular(X):
@@ -132,6 +132,9 @@ class Predictor:
     @classmethod
     def from_result(cls, result:TrainResult, device:str='auto', engine:str='auto'):
         "A predictor for the model in `result`, on `device`, with `engine`."
+        if not isinstance(result, TrainResult):   # else "'Booster' object has no attribute 'backend'"
+            raise TypeError(f"from_result takes the TrainResult that train returns, got {repr(str(result)) if isinstance(result, (str, Path)) else 'a ' + type(result).__name__}: "
+                            "for a model use Predictor.from_model, for a saved model's folder or file Predictor.load")
         return cls(result.backend, result.model, result.task, result.feature_names, result.categories,
                    result.best_iteration, result.classes, device, engine, na_values=result.na_values, date_orders=result.date_orders)
 
@@ -176,6 +179,7 @@ class Predictor:
         if type(X) is np.ndarray and X.dtype == np.float32 and X.ndim == 2 and X.flags.c_contiguous:   # the service's hot path
             if X.shape[1] != self.n_features: self._check_shape(X)
             return X
+        if isinstance(X, (str, Path)): raise ValueError(f"X is the text {str(X)!r}, not rows: to score a file, score_file(model, {str(X)!r}, output)")
         X = _tabular(arrow_frame(X))
         if isinstance(X, pd.DataFrame):
             if not X.columns.is_unique: _check_unique(list(X.columns), 'X')   # pandas' index caches the answer: no cost per call
@@ -716,7 +720,7 @@ def __setstate__(self:Predictor, state:dict):
     "Build the copy from `__getstate__`'s ingredients."
     self.__init__(**state)
 
-# %% ../nbs/04_infer.ipynb #199a92f0
+# %% ../nbs/04_infer.ipynb #67136278
 def _output_names(p:Predictor) -> list:
     "The columns `score_file` writes after the id columns."
     if p.classes is None: return ['score']
@@ -821,9 +825,9 @@ def score_file(model, # a `Predictor`, or what `Predictor.from_model` takes: a s
         raise ValueError(f"output {output} is inside the source folder {source}: the scores would be read as a shard next time; write them elsewhere")
     if not source.is_dir() and _kind(source) == 'csv': encoding = csv_format(source, encoding)['encoding']   # read off the file once, for both reads below
     have = _source_columns(source, encoding)
+    id_columns = [id_columns] if isinstance(id_columns, str) else list(id_columns)   # one column by its name, not its letters
     missing = [c for c in [*id_columns, *p.feature_names] if c not in have]
     if missing: raise ValueError(f"{source.name} lacks the columns {missing}")
-    id_columns = list(id_columns)
     _check_unique(id_columns, 'id_columns')
     if clash := [c for c in id_columns if c in _output_names(p)]:
         raise ValueError(f"id column{'s' if len(clash) > 1 else ''} {', '.join(map(repr, clash))} would be overwritten by the output column "
