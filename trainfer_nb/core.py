@@ -10,8 +10,8 @@ import numpy as np, psutil
 
 # %% auto #0
 __all__ = ['DEVICES', 'GPUInfo', 'cuda_gpus', 'xgboost_cuda_built', 'held_output', 'lightgbm_gpu_error', 'DeviceUnavailableError',
-           'check_choice', 'did_you_mean', 'resolve_device', 'is_cupy', 'array_module', 'to_host', 'to_device',
-           'usable_cpus', 'machine_cpu_s', 'others_cpu_s', 'ResourceMeter', 'note_openmp_use']
+           'check_choice', 'check_count', 'did_you_mean', 'resolve_device', 'is_cupy', 'array_module', 'to_host',
+           'to_device', 'usable_cpus', 'machine_cpu_s', 'others_cpu_s', 'ResourceMeter', 'note_openmp_use']
 
 # %% ../nbs/00_core.ipynb #11c5a1f3
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def lightgbm_gpu_error(device_type:str='gpu') -> str|None:
         return None
     except Exception as e: return str(e).splitlines()[0]
 
-# %% ../nbs/00_core.ipynb #caa5e870
+# %% ../nbs/00_core.ipynb #a1a443c4
 DEVICES = ('auto', 'cpu', 'cuda')
 
 class DeviceUnavailableError(RuntimeError):
@@ -110,6 +110,12 @@ def check_choice(value, choices, what:str):
     "Return `value` if it is one of `choices`, else raise a `ValueError` that names `what` and the choices."
     if value not in choices:
         raise ValueError(f"{what} {value!r} is not one of: {', '.join(map(repr, choices))}")
+    return value
+
+def check_count(value, what:str) -> int:
+    "Return `value` if it is a positive integer (NumPy's too; not `True`, not `10.0`), else raise a `ValueError` that names `what`."
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
+        raise ValueError(f"{what} must be a positive integer, got {value!r}")
     return value
 
 def did_you_mean(name, known) -> str:
