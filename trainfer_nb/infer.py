@@ -465,7 +465,7 @@ def engine_for(self:Predictor, n_rows:int, sparse:bool=False) -> str:
             if self._by_bits is None and not self._load_plan(): self.calibrate()
     return self._by_bits[n_rows.bit_length()]
 
-# %% ../nbs/04_infer.ipynb #61ba680b
+# %% ../nbs/04_infer.ipynb #fa2b520c
 @patch
 def predict_score(self:Predictor, X):
     "The model's output: positive-class probability (binary), class probabilities (multiclass) or value."
@@ -482,7 +482,13 @@ def predict_one(self:Predictor, row):
         if X.shape[0] != 1: raise ValueError(f"predict_one takes one row; got {X.shape[0]}: use predict_score or predict for several")
         s = self._run(self.engine_for(1, sp.issparse(X)), X)
         return float(s[0]) if s.ndim == 1 else to_host(s[0])
-    else: x = self._positional(row)
+    else:
+        if row is None or isinstance(row, (str, bytes)):   # else "X has shape ()"
+            raise ValueError(f"predict_one takes one row, a dict or Series by feature name or its values in training order; got {row!r:.80}"
+                             + (": split the text into values (csv.reader) or a dict (csv.DictReader)" if isinstance(row, (str, bytes)) else ''))
+        x = self._positional(row)
+        if x.ndim == 2 and x.shape[0] != 1: raise ValueError(f"predict_one takes one row; got {x.shape[0]}: use predict_score or predict for several")
+        if x.ndim == 2: x = x[0]   # a list of one row, [[...]]
     if x.shape != (self.n_features,): self._check_shape(x.reshape(1, -1) if x.ndim == 1 else x)
     s = self._run(self.engine_for(1), x[None])
     return float(s[0]) if s.ndim == 1 else s[0]
@@ -860,13 +866,14 @@ def score_file(model, # a `Predictor`, or what `Predictor.from_model` takes: a s
         if rows == 0: raise ValueError(f"{source.name} has no rows to score")
     return dict(rows=rows, seconds=time.perf_counter() - t0, output=str(output))
 
-# %% ../nbs/04_infer.ipynb #b4a252f6
+# %% ../nbs/04_infer.ipynb #4fd9fd6a
 def latency(predict, # callable taking a (1, n_features) matrix
             X, # rows to draw single-row calls from
             n_calls:int=1000, warmup:int=50) -> dict:
     "Single-row latency of `predict` in microseconds: p50, p99 and mean over `n_calls` calls."
     check_count(n_calls, 'n_calls')
-    rows = [X[i % len(X)][None] for i in range(max(n_calls, warmup))]
+    one = (lambda i: X.iloc[i:i + 1]) if isinstance(X, pd.DataFrame) else (lambda i: X[i:i + 1])   # a DataFrame's X[0] is a column
+    rows = [one(i % len(X)) for i in range(max(n_calls, warmup))]
     for r in rows[:warmup]: _sync(predict(r))
     times = np.empty(n_calls)
     for i in range(n_calls):

@@ -1070,7 +1070,7 @@ def load_model(path:Path|str) -> TrainResult:
                        meta['feature_names'], meta['feature_types'], meta['categories'], classes, meta['n_train'], meta['fingerprint'],
                        meta.get('best_score'), meta.get('na_values', []), meta.get('date_orders', {}))
 
-# %% ../nbs/02_train.ipynb #89511b59
+# %% ../nbs/02_train.ipynb #6ba15696
 def plot_learning_curve(result:TrainResult, figsize:tuple|None=None):
     "Every eval set's metrics per round, best round marked; returns the figure."
     import matplotlib.pyplot as plt
@@ -1100,6 +1100,7 @@ def feature_importance(result:TrainResult, data:Dataset|None=None, n_repeats:int
 
 def plot_importance(result:TrainResult, top:int=20, data:Dataset|None=None, figsize:tuple|None=None):
     "Horizontal bars of the `top` most important features; returns the figure."
+    check_count(top, 'top')
     import matplotlib.pyplot as plt
     imp = feature_importance(result, data).head(top)[::-1]
     fig, ax = plt.subplots(figsize=figsize or (6, 0.3 * len(imp) + 1))
