@@ -204,7 +204,7 @@ class Dataset:
         kind = (' (sparse)' if self.sparse else '') + (', weighted' if self.weight is not None else '')
         return f"Dataset({self.name!r}: {self.X.shape[0]:,} rows × {self.X.shape[1]} features{kind}, {self.task}, {self.metric}; {sizes})"
 
-# %% ../nbs/01_data.ipynb #66487657
+# %% ../nbs/01_data.ipynb #e3e0eaba
 def feature_types(X:pd.DataFrame) -> list[str]:
     "XGBoost feature types of `X`'s columns: 'c' for categorical, 'q' for numeric."
     return ['c' if isinstance(t, pd.CategoricalDtype) else 'q' for t in X.dtypes]
@@ -326,8 +326,11 @@ def category_codes(col, categories:list|pd.Index) -> np.ndarray:
     "Each value's position in `categories`: -1 when missing or unseen (pandas' `Categorical` warns of unseen values, and will raise). Intervals and periods (`pd.cut`'s bins, months) and their text, '(0, 15]' or '2024-05' as a CSV file holds them, find each other."
     # an Index kept between calls keeps its hash table: a one-row frame's codes in 50 us, not 250
     idx = categories if isinstance(categories, pd.Index) else pd.Index(categories)
-    if _written_as_text(idx) and _text(col := pd.Series(col)): idx = _as_text(idx)   # a frame-trained model given a CSV file's text
-    elif _text(idx) and _written_as_text(col): col = _as_text(pd.Series(col))    # a model trained on a CSV file given the values
+    col = pd.Series(col)
+    if pd.api.types.is_object_dtype(col) and pd.api.types.infer_dtype(col, skipna=True) in ('interval', 'period'):   # held as objects (`astype(object)`)
+        return idx.get_indexer(_as_text(col) if _text(idx) else col)   # by value, or by text as a model trained on a CSV file knows them
+    if _written_as_text(idx) and _text(col): idx = _as_text(idx)   # a frame-trained model given a CSV file's text
+    elif _text(idx) and _written_as_text(col): col = _as_text(col)    # a model trained on a CSV file given the values
     return idx.get_indexer(col)
 
 def as_matrix(X:pd.DataFrame|sp.spmatrix, categories:dict|None=None, # levels per categorical column; default: X's own
