@@ -1,7 +1,8 @@
 """One row, in each form a caller hands it over: the compiled forest's per-call time against the libraries' own.
 
 A service or notebook rarely holds a float32 matrix: it holds a dict from JSON, a DataFrame's row (a Series), a
-one-row DataFrame with its categories as text. Each form costs its conversion on top of the kernel; this measures
+one-row DataFrame with its categories as text. (And a few rows: 64 JSON records, read one by one, against the
+same rows as a DataFrame, read column by column.) Each form costs its conversion on top of the kernel; this measures
 that cost, per call, for a model as `train` grows it on flights (carrier, origin and dest as categorical splits),
 against XGBoost's and LightGBM's own predictors given the same one-row DataFrame (their `enable_categorical` path)
 and the float32 row they also take. All in one process, in 5 interleaved rounds (order rotated); medians kept.
@@ -33,13 +34,17 @@ def cases(backend:str, d) -> dict:
     frame = d.test.X.iloc[[5]]
     row, series = frame.iloc[0].to_dict(), frame.iloc[0]
     x = as_matrix(frame, d.categories)
+    frame64 = d.test.X.iloc[:64]; records = frame64.to_dict('records')
     out = {'float32 (1, n) matrix: predict_score': lambda: p.predict_score(x),
            'float32 (1, n) matrix: predict_proba': lambda: p.predict_proba(x),
            'float32 (1, n) matrix: predict': lambda: p.predict(x),
            '1-D float32 row: predict_one': lambda: p.predict_one(x[0]),
            'dict (JSON record): predict_one': lambda: p.predict_one(row),
            'Series (df.iloc[i]): predict_one': lambda: p.predict_one(series),
-           'one-row DataFrame: predict_score': lambda: p.predict_score(frame)}
+           '[dict] (one JSON record): predict_score': lambda: p.predict_score([row]),
+           'one-row DataFrame: predict_score': lambda: p.predict_score(frame),
+           '64 JSON records: predict_score': lambda: p.predict_score(records),
+           '64-row DataFrame: predict_score': lambda: p.predict_score(frame64)}
     lib = r.model
     if backend == 'xgboost':
         out['XGBoost inplace_predict, one-row DataFrame'] = lambda: lib.inplace_predict(frame)
@@ -49,6 +54,7 @@ def cases(backend:str, d) -> dict:
         out['LightGBM predict, float32 (1, n) matrix'] = lambda: lib.predict(x)
     want = float(np.asarray(out[next(k for k in out if 'DataFrame' in k and k[0] in 'XL')]()).ravel()[0])
     assert abs(p.predict_one(row) - want) < 1e-5 and abs(p.predict_score(frame)[0] - want) < 1e-5, (backend, want)
+    assert np.array_equal(p.predict_score(records), p.predict_score(frame64)), backend   # records a row at a time, the frame by columns
     return out
 
 def main():
@@ -69,7 +75,7 @@ def main():
              f"{out['when']}, {out['threads']} CPUs, Python {out['python']}; flights, 100 rounds of depth 6 as `train` grows them "
              "(carrier, origin, dest as categorical splits); engine `cpu`. Median per-call time over "
              f"{ROUNDS} interleaved rounds of {CALLS} calls, one process. The library rows give the same one-row DataFrame "
-             "(categories as pandas categoricals) or the float32 row to the library's own predictor.\n"]
+             "(categories as pandas categoricals) or the float32 row to the library's own predictor. The 64-row lines time one call for all 64.\n"]
     for backend, rows in res.items():
         lines += [f"\n## {backend}\n", "| input, call | per call (us) | rounds (us) |", "|---|---:|---|"]
         lines += [f"| {k} | {v['p50_us']:.1f} | {', '.join(f'{t:.0f}' for t in v['rounds'])} |" for k, v in rows.items()]
