@@ -37,7 +37,7 @@ def _sync(out):
 __all__ = ['ENGINES', 'FEW_RECORDS', 'FEW_FRAME_ROWS', 'CALIBRATION_SIZES', 'LONG_CALL_S', 'MODEL_FILES', 'cache_dir',
            'Predictor', 'calibration_rows', 'model_facts', 'read_model_file', 'score_file', 'latency', 'throughput']
 
-# %% ../nbs/04_infer.ipynb #4421f33c
+# %% ../nbs/04_infer.ipynb #9d104830
 ENGINES = ('auto', 'cpu', 'cuda', 'native')
 
 def _tabular(X):
@@ -52,6 +52,10 @@ FEW_FRAME_ROWS = 4   # a DataFrame up to this long is read a row at a time: pand
 def _few_records(X) -> bool:
     "Whether `X` is JSON records, a list of {feature: value} dicts, no more than `FEW_RECORDS` of them."
     return isinstance(X, list) and 0 < len(X) <= FEW_RECORDS and all(isinstance(r, dict) for r in X)
+
+def _number_text(v:str) -> bool:
+    "Whether `float` may read text `v`: not where pandas' `to_numeric` reads it otherwise, as for digit groups ('1_000'), other scripts' digits ('١٢') and 'nan'."
+    return v.isascii() and '_' not in v and v.strip().lower().lstrip('+-') != 'nan'
 
 def _category_index(categories:list) -> pd.Index:
     "A column's categories as an Index, its hash table built now: kept, it codes a one-row frame in 50 us, not 250; built here, not by the first of several threads at once (pandas#21150)."
@@ -279,7 +283,7 @@ class Predictor:
                 x[i] = t.get(v, np.nan) if not isinstance(v, WRITTEN_AS_TEXT) else t.get(v, t.get(str(v), np.nan))
             elif v is None: x[i] = np.nan
             else:
-                try: x[i] = float(v)
+                try: x[i] = float(v) if not isinstance(v, str) or _number_text(v) else self._when(c, v)
                 except (TypeError, ValueError): x[i] = self._when(c, v)
         return x
 
