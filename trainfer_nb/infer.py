@@ -37,7 +37,7 @@ def _sync(out):
 __all__ = ['ENGINES', 'FEW_RECORDS', 'FEW_FRAME_ROWS', 'CALIBRATION_SIZES', 'LONG_CALL_S', 'MODEL_FILES', 'cache_dir',
            'Predictor', 'calibration_rows', 'model_facts', 'read_model_file', 'score_file', 'latency', 'throughput']
 
-# %% ../nbs/04_infer.ipynb #9d104830
+# %% ../nbs/04_infer.ipynb #77ec2663
 ENGINES = ('auto', 'cpu', 'cuda', 'native')
 
 def _tabular(X):
@@ -193,7 +193,7 @@ class Predictor:
             return X
         if isinstance(X, (str, Path)): raise ValueError(f"X is the text {str(X)!r}, not rows: to score a file, score_file(model, {str(X)!r}, output)")
         if _few_records(X) and (M := self._by_row(X)) is not None:   # a service's JSON request: no frame built
-            if self.categories: self._warn_unseen(M, lambda c: pd.Series([r[c] for r in X], dtype=object))
+            if self.categories: self._warn_unseen(M, partial(self._record_values, X))
             return M
         X = _tabular(arrow_frame(X))
         if isinstance(X, pd.DataFrame):
@@ -232,6 +232,11 @@ class Predictor:
             X = [dict(zip(names, X.iloc[i].tolist())) for i in range(len(X))]   # 70 us a row; the frame's columns, one by one, 800 us
         try: return np.stack([self.row(r) for r in X])
         except (ValueError, TypeError): return None
+
+    def _record_values(self, records:list, c:str) -> pd.Series:
+        "The values `records` give feature `c`, by its name or by theirs that the library made it ('mean radius' for LightGBM's 'mean_radius')."
+        given = {library_name(self.backend, k): k for k in records[0]} if self.backend in LIBRARY_NAME_CHARS else {}
+        return pd.Series([r[c] if c in r else r.get(given.get(c)) for r in records], dtype=object)
 
     def _warn_unseen(self, M:np.ndarray, # the rows as the model reads them
                      values:Callable[[str], pd.Series], # the values given for a categorical feature
