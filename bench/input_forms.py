@@ -35,6 +35,7 @@ def cases(backend:str, d) -> dict:
     row, series = frame.iloc[0].to_dict(), frame.iloc[0]
     x = as_matrix(frame, d.categories)
     frame64 = d.test.X.iloc[:64]; records = frame64.to_dict('records')
+    columns = {k: [v] for k, v in row.items()}
     out = {'float32 (1, n) matrix: predict_score': lambda: p.predict_score(x),
            'float32 (1, n) matrix: predict_proba': lambda: p.predict_proba(x),
            'float32 (1, n) matrix: predict': lambda: p.predict(x),
@@ -42,6 +43,7 @@ def cases(backend:str, d) -> dict:
            'dict (JSON record): predict_one': lambda: p.predict_one(row),
            'Series (df.iloc[i]): predict_one': lambda: p.predict_one(series),
            '[dict] (one JSON record): predict_score': lambda: p.predict_score([row]),
+           '{feature: [value]} (JSON columns): predict_score': lambda: p.predict_score(columns),
            'one-row DataFrame: predict_score': lambda: p.predict_score(frame),
            '64 JSON records: predict_score': lambda: p.predict_score(records),
            '64-row DataFrame: predict_score': lambda: p.predict_score(frame64)}
