@@ -204,7 +204,7 @@ class Dataset:
         kind = (' (sparse)' if self.sparse else '') + (', weighted' if self.weight is not None else '')
         return f"Dataset({self.name!r}: {self.X.shape[0]:,} rows × {self.X.shape[1]} features{kind}, {self.task}, {self.metric}; {sizes})"
 
-# %% ../nbs/01_data.ipynb #e3e0eaba
+# %% ../nbs/01_data.ipynb #a6db1f24
 def feature_types(X:pd.DataFrame) -> list[str]:
     "XGBoost feature types of `X`'s columns: 'c' for categorical, 'q' for numeric."
     return ['c' if isinstance(t, pd.CategoricalDtype) else 'q' for t in X.dtypes]
@@ -239,6 +239,7 @@ def _every_present(s:pd.Series, seconds:Callable) -> bool:
     "Whether `seconds` reads every present value of text column `s` (NaN where it cannot), and one is present."
     try: present = pd.Series(pd.unique(s.dropna()))   # each distinct value once: a day has 86,400 seconds, a file may have millions of rows
     except TypeError: return False   # values that are no text (lists, dicts)
+    present = present[present != 'NaT']   # pandas' text for a missing one (`str(pd.NaT)`; pandas 2's `astype(str)`), as `to_datetime` reads it
     return bool(len(present)) and bool(seconds(present).notna().all())
 
 def is_times(s:pd.Series) -> bool:
