@@ -37,14 +37,14 @@ def _sync(out):
 __all__ = ['ENGINES', 'FEW_RECORDS', 'FEW_FRAME_ROWS', 'CALIBRATION_SIZES', 'LONG_CALL_S', 'MODEL_FILES', 'cache_dir',
            'Predictor', 'calibration_rows', 'model_facts', 'read_model_file', 'score_file', 'latency', 'throughput']
 
-# %% ../nbs/04_infer.ipynb #89909da5
+# %% ../nbs/04_infer.ipynb #7b55b01b
 ENGINES = ('auto', 'cpu', 'cuda', 'native')
 
 def _tabular(X):
     "JSON-shaped rows as a DataFrame: a list of {feature: value} records, or a dict of columns ({feature: values}); anything else as it is."
     if isinstance(X, list) and X and all(isinstance(r, dict) for r in X): return pd.DataFrame.from_records(X)
     if isinstance(X, dict) and X and all(pd.api.types.is_list_like(v) for v in X.values()):
-        lengths = {k: len(v) for k, v in X.items() if isinstance(v, (list, tuple, np.ndarray))}   # Series and dicts align by their index
+        lengths = _column_lengths(X)
         if len(set(lengths.values())) > 1:
             n = max(set(lengths.values()), key=list(lengths.values()).count)
             raise ValueError(f"X's columns differ in length: most hold {n} values; {({k: l for k, l in lengths.items() if l != n})}: a dict of columns holds one value per row in each")
@@ -54,13 +54,17 @@ def _tabular(X):
 FEW_RECORDS = 256    # JSON records up to this many are read one by one, as `Predictor.row` reads a dict, not as a frame built of them
 FEW_FRAME_ROWS = 4   # a DataFrame up to this long is read a row at a time: pandas' cost per column outweighs a row's
 
-def _few_records(X) -> list|None:
+def _column_lengths(X:dict) -> dict:
+    "{column: length} of the columns of dict `X` held as lists or 1-D arrays (Series align by their index, dicts are indexes: pandas reads those)."
+    return {k: len(v) for k, v in X.items() if isinstance(v, (list, tuple)) or (isinstance(v, np.ndarray) and v.ndim == 1)}
+
+def _json_records(X) -> list|None:
     "Up to `FEW_RECORDS` rows as JSON gives them, as records: a list of {feature: value} dicts, or a dict of columns as lists ({feature: [values]}); None for anything else."
     if isinstance(X, list): return X if 0 < len(X) <= FEW_RECORDS and all(isinstance(r, dict) for r in X) else None
-    if not (isinstance(X, dict) and X and all(isinstance(v, (list, tuple)) or (isinstance(v, np.ndarray) and v.ndim == 1) for v in X.values())):
-        return None   # Series align by index, dicts are indexes: pandas reads those
-    n = {len(v) for v in X.values()}
-    return [dict(zip(X, values)) for values in zip(*X.values())] if len(n) == 1 and 0 < min(n) <= FEW_RECORDS else None
+    if not (isinstance(X, dict) and X): return None
+    lengths = _column_lengths(X)
+    if len(lengths) < len(X) or len(set(lengths.values())) > 1: return None   # Series or dicts among them, or unequal: `_tabular` reads or refuses them
+    return [dict(zip(X, values)) for values in zip(*X.values())] if 0 < lengths[next(iter(X))] <= FEW_RECORDS else None
 
 def _number_text(v:str) -> bool:
     "Whether `float` may read text `v`: not where pandas' `to_numeric` reads it otherwise, as for digit groups ('1_000'), other scripts' digits ('١٢') and 'nan'."
@@ -201,7 +205,7 @@ class Predictor:
             if X.shape[1] != self.n_features: self._check_shape(X)
             return X
         if isinstance(X, (str, Path)): raise ValueError(f"X is the text {str(X)!r}, not rows: to score a file, score_file(model, {str(X)!r}, output)")
-        if (records := _few_records(X)) and (M := self._by_row(records)) is not None:   # a service's JSON request: no frame built
+        if (records := _json_records(X)) and (M := self._by_row(records)) is not None:   # a service's JSON request: no frame built
             if self.categories: self._warn_unseen(M, partial(self._record_values, records))
             return M
         X = _tabular(arrow_frame(X))
