@@ -589,6 +589,8 @@ def _xgboost_facts(booster, estimator=None) -> dict:
     if (k := int(learner['learner_model_param'].get('num_target', 1))) > 1:
         raise UnsupportedModel(f"this XGBoost model predicts {k} targets per row; a predictor here gives one output per row (or class): a model per target")
     kind = type(estimator).__name__ if estimator is not None else ''
+    if obj == 'multi:softmax':   # labels, from the trees of softprob: a copy that gives their probabilities, as XGBClassifier.predict_proba does
+        booster = booster.copy(); booster.set_param({'objective': 'multi:softprob'}); obj = 'multi:softprob'
     if 'Classifier' in kind or obj.startswith(('binary:', 'multi:')):
         classes = getattr(estimator, 'classes_', None)
         n = int(learner['learner_model_param']['num_class']) or 2   # 0 for binary
