@@ -246,10 +246,16 @@ class Predictor:
         try: return np.stack([self.row(r) for r in X])
         except (ValueError, TypeError): return None
 
+    def _columns_in(self, have:list) -> dict:
+        "{feature: the name among `have` that holds it, None if none}: its own, else one its library made it ('mean radius' for LightGBM's 'mean_radius')."
+        given = {library_name(self.backend, c): c for c in reversed(have)} if self.backend in LIBRARY_NAME_CHARS else {}   # the first of two that became one
+        have = set(have)
+        return {f: f if f in have else given.get(f) for f in self.feature_names}
+
     def _record_values(self, records:list, c:str) -> pd.Series:
-        "The values `records` give feature `c`, by its name or by theirs that the library made it ('mean radius' for LightGBM's 'mean_radius')."
-        given = {library_name(self.backend, k): k for k in records[0]} if self.backend in LIBRARY_NAME_CHARS else {}
-        return pd.Series([r[c] if c in r else r.get(given.get(c)) for r in records], dtype=object)
+        "The values `records` give feature `c`, by its name or by theirs that the library made it."
+        k = self._columns_in(list(records[0]))[c]   # as the first record names it
+        return pd.Series([r.get(k) for r in records], dtype=object)
 
     def _warn_unseen(self, M:np.ndarray, # the rows as the model reads them
                      values:Callable[[str], pd.Series], # the values given for a categorical feature
@@ -804,13 +810,15 @@ def _csv_bytes(out:pd.DataFrame, header:bool) -> bytes:
     pcsv.write_csv(table, buf, pcsv.WriteOptions(include_header=header))
     return buf.getvalue().to_pybytes()
 
-def _csv_dtypes(p:Predictor, source:Path, id_columns:list, output_format:str, batch_rows:int, encoding:str|None) -> dict:
+def _csv_dtypes(p:Predictor, source:Path, id_columns:list, output_format:str, batch_rows:int, encoding:str|None,
+                at:dict # {feature: the source's column holding it} (`Predictor._columns_in`)
+               ) -> dict:
     "The types of a CSV source's columns, the same in every batch (pandas would read each batch's off its own rows)."
     # categorical features as text: a batch without 'A1B2' would read '02134' as 2134, which the model does not know; and one
     # with a stray 'S-12' would read every number of a column of numbered categories as text (`_number_categories` reads them back)
-    out = {c: str for c, v in (p.categories or {}).items() if v and all(isinstance(x, str) for x in v)}
-    out.update({c: str for c in _number_categories(p)})
-    ids = [c for c in id_columns if c not in p.feature_names]
+    out = {at[c]: str for c, v in (p.categories or {}).items() if v and all(isinstance(x, str) for x in v)}
+    out.update({at[c]: str for c in _number_categories(p)})
+    ids = [c for c in id_columns if c not in at.values()]
     if not ids: return out
     if output_format == 'csv': return {**out, **{c: str for c in ids}}   # copied as the source writes them ('02134' stays '02134')
     # a Parquet output holds one type a column: the first batch's, as pandas reads it, nullable (a later missing value leaves ints ints)
@@ -884,22 +892,24 @@ def score_file(model, # a `Predictor`, or what `Predictor.from_model` takes: a s
     if not source.is_dir() and _kind(source) == 'csv': encoding = csv_format(source, encoding)['encoding']   # read off the file once, for both reads below
     have = _source_columns(source, encoding)
     id_columns = [id_columns] if isinstance(id_columns, str) else list(id_columns)   # one column by its name, not its letters
-    missing = [c for c in [*id_columns, *p.feature_names] if c not in have]
+    at = p._columns_in(have)
+    missing = [c for c in id_columns if c not in have] + [f for f, c in at.items() if c is None]
     if missing: raise ValueError(f"{source.name} lacks the columns {missing}")
     _check_unique(id_columns, 'id_columns')
     if clash := [c for c in id_columns if c in _output_names(p)]:
         raise ValueError(f"id column{'s' if len(clash) > 1 else ''} {', '.join(map(repr, clash))} would be overwritten by the output column "
                          f"of that name (it writes {', '.join(_output_names(p))}): copy {'them' if len(clash) > 1 else 'it'} under another name")
-    wanted = id_columns + [c for c in p.feature_names if c not in id_columns]
+    wanted = id_columns + [c for c in at.values() if c not in id_columns]
     rows, t0, writer, sink = 0, time.perf_counter(), None, None
     with atomic_path(output) as tmp, tqdm(total=_source_rows(source), unit=' rows', unit_scale=True, disable=not progress, desc=f'scoring {source.name}') as bar:
         try:
             if fmt == 'csv': sink = _csv_open(tmp, 'wb')   # one stream, compressed as the name says (the temporary name keeps the suffix)
             csv = not source.is_dir() and _kind(source) == 'csv'
-            dtypes = _csv_dtypes(p, source, id_columns, fmt, batch_rows, encoding) if csv else None
+            dtypes = _csv_dtypes(p, source, id_columns, fmt, batch_rows, encoding, at) if csv else None
             numbers = _number_categories(p) if csv else []   # read as text: as numbers again, other values missing (unseen)
             for batch in _read_batches(source, batch_rows, wanted, encoding, dtypes):
-                X = batch[p.feature_names].assign(**{c: pd.to_numeric(batch[c], errors='coerce') for c in numbers})
+                X = batch[list(at.values())].set_axis(p.feature_names, axis=1)   # by the model's names
+                X = X.assign(**{c: pd.to_numeric(X[c], errors='coerce') for c in numbers})
                 try: out = _score_columns(p, X, batch[id_columns])
                 except ValueError as e: raise ValueError(f"{source.name}, rows {rows + 1:,}-{rows + len(batch):,}: {e}") from None
                 if sink is not None: sink.write(_csv_bytes(out, header=rows == 0))
