@@ -81,6 +81,10 @@ def _code_table(categories:list) -> dict:
     table = {v: np.float32(i) for i, v in enumerate(categories)}
     return table | {str(v): code for v, code in table.items() if isinstance(v, WRITTEN_AS_TEXT)}
 
+def _numbered(names:list) -> bool:
+    "Whether `names` are those a library gives the features of a matrix: XGBoost's f0, f1 ..., LightGBM's Column_0 ..., scikit-learn's x0 ..."
+    return any(names == [f'{p}{i}' for i in range(len(names))] for p in ('f', 'Column_', 'x'))
+
 def _dense(X, fill:float) -> np.ndarray:
     "CSR rows as a dense float32 matrix; entries the matrix does not store are `fill` (XGBoost: missing, LightGBM: 0)."
     c = X.tocoo()
@@ -218,7 +222,7 @@ class Predictor:
                 names = X.columns.tolist()
             extra = [c for c in names if c not in self._index]
             if missing:
-                none = len(missing) == self.n_features and X.shape[1] == self.n_features
+                none = _numbered(self.feature_names) and len(missing) == self.n_features and X.shape[1] == self.n_features
                 raise ValueError(f"X lacks the model's columns {missing}" + ("; none of X's columns is one of them: a model file fitted on a matrix "
                                  "numbers its features, so pass X.to_numpy() with them in training order, or load the saved folder "
                                  "(its metadata.json keeps names and categories)" if none else
@@ -894,7 +898,11 @@ def score_file(model, # a `Predictor`, or what `Predictor.from_model` takes: a s
     id_columns = [id_columns] if isinstance(id_columns, str) else list(id_columns)   # one column by its name, not its letters
     at = p._columns_in(have)
     missing = [c for c in id_columns if c not in have] + [f for f, c in at.items() if c is None]
-    if missing: raise ValueError(f"{source.name} lacks the columns {missing}")
+    if missing:
+        none = _numbered(p.feature_names) and all(c is None for c in at.values())
+        raise ValueError(f"{source.name} lacks the columns {missing}" + ("; none of its columns is one of them: a model file fitted on a matrix "
+                         "numbers its features, so name the file's columns so, in training order, or score with the saved folder "
+                         "(its metadata.json keeps the names)" if none else ''))
     _check_unique(id_columns, 'id_columns')
     if clash := [c for c in id_columns if c in _output_names(p)]:
         raise ValueError(f"id column{'s' if len(clash) > 1 else ''} {', '.join(map(repr, clash))} would be overwritten by the output column "
