@@ -217,6 +217,8 @@ class Predictor:
             if not X.columns.is_unique: _check_unique(list(X.columns), 'X')   # pandas' index caches the answer: no cost per call
             names = X.columns.tolist()   # once: pandas 3 reads its Arrow-backed column names a microsecond or two each
             missing = [c for c in self.feature_names if c not in X.columns]
+            if missing and _numbered(self.feature_names) and names == list(range(self.n_features)):   # pd.DataFrame(matrix)'s columns 0, 1 ...: the model's numbers
+                X, names, missing = X.set_axis(self.feature_names, axis=1), list(self.feature_names), []
             if missing and self.backend in LIBRARY_NAME_CHARS:   # a model file names 'mean radius' 'mean_radius' (LightGBM), 'price [usd]' 'price _usd_'
                 X = X.rename(columns=lambda c: library_name(self.backend, c)); missing = [c for c in self.feature_names if c not in X.columns]
                 names = X.columns.tolist()
