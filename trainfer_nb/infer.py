@@ -297,6 +297,8 @@ class Predictor:
         "One row given as {feature: value} (or a Series by feature name) as a float32 vector in training order (categories by their value)."
         if isinstance(values, pd.Series): values = dict(zip(values.index.tolist(), values.tolist()))   # `dict(values)`: 40 us, this 9
         missing = [c for c in self.feature_names if c not in values]
+        if missing and _numbered(self.feature_names) and list(values) == list(range(self.n_features)):   # a row of pd.DataFrame(matrix), as a frame of it reads
+            values, missing = dict(zip(self.feature_names, values.values())), []
         if missing and self.backend in LIBRARY_NAME_CHARS:
             values = {library_name(self.backend, k): v for k, v in values.items()}; missing = [c for c in self.feature_names if c not in values]
         extra = [c for c in values if c not in self._index]
