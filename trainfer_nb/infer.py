@@ -217,11 +217,10 @@ class Predictor:
             if not X.columns.is_unique: _check_unique(list(X.columns), 'X')   # pandas' index caches the answer: no cost per call
             names = X.columns.tolist()   # once: pandas 3 reads its Arrow-backed column names a microsecond or two each
             missing = [c for c in self.feature_names if c not in X.columns]
-            if missing and _numbered(self.feature_names) and names == list(range(self.n_features)):   # pd.DataFrame(matrix)'s columns 0, 1 ...: the model's numbers
-                X, names, missing = X.set_axis(self.feature_names, axis=1), list(self.feature_names), []
-            if missing and self.backend in LIBRARY_NAME_CHARS:   # a model file names 'mean radius' 'mean_radius' (LightGBM), 'price [usd]' 'price _usd_'
-                X = X.rename(columns=lambda c: library_name(self.backend, c)); missing = [c for c in self.feature_names if c not in X.columns]
-                names = X.columns.tolist()
+            if missing:   # under other names: a model file's 'mean_radius' for 'mean radius' (LightGBM), a file's '0' for 0 ... (`_columns_in`)
+                at = self._columns_in(names)
+                X = X.rename(columns={c: f for f, c in at.items() if c is not None and c != f})
+                names, missing = X.columns.tolist(), [f for f, c in at.items() if c is None]
             extra = [c for c in names if c not in self._index]
             if missing:
                 none = _numbered(self.feature_names) and len(missing) == self.n_features and X.shape[1] == self.n_features
@@ -252,11 +251,14 @@ class Predictor:
         try: return np.stack([self.row(r) for r in X])
         except (ValueError, TypeError): return None
 
-    def _columns_in(self, have:list) -> dict:
-        "{feature: the name among `have` that holds it, None if none}: its own, else one its library made it ('mean radius' for LightGBM's 'mean_radius')."
-        given = {library_name(self.backend, c): c for c in reversed(have)} if self.backend in LIBRARY_NAME_CHARS else {}   # the first of two that became one
-        have = set(have)
-        return {f: f if f in have else given.get(f) for f in self.feature_names}
+    def _columns_in(self, have) -> dict:
+        "{feature: the name among `have` that holds it, None if none}: its own; else its text, as a file names column 0 ('0'); else one its library made of it ('mean radius' for LightGBM's 'mean_radius'). For a model that numbers its features (f0, Column_0, x0 ...: fitted on a matrix), the columns 0, 1 ... of `pd.DataFrame(matrix)` in order."
+        have = list(have)
+        if _numbered(self.feature_names) and have == list(range(self.n_features)): return dict(zip(self.feature_names, have))
+        text = {str(c): c for c in reversed(have)}   # the first of two that read alike
+        given = {library_name(self.backend, c): c for c in reversed(have)} if self.backend in LIBRARY_NAME_CHARS else {}
+        present = set(have)
+        return {f: f if f in present else text.get(str(f), given.get(f)) for f in self.feature_names}
 
     def _record_values(self, records:list, c:str) -> pd.Series:
         "The values `records` give feature `c`, by its name or by theirs that the library made it."
@@ -297,10 +299,11 @@ class Predictor:
         "One row given as {feature: value} (or a Series by feature name) as a float32 vector in training order (categories by their value)."
         if isinstance(values, pd.Series): values = dict(zip(values.index.tolist(), values.tolist()))   # `dict(values)`: 40 us, this 9
         missing = [c for c in self.feature_names if c not in values]
-        if missing and _numbered(self.feature_names) and list(values) == list(range(self.n_features)):   # a row of pd.DataFrame(matrix), as a frame of it reads
-            values, missing = dict(zip(self.feature_names, values.values())), []
-        if missing and self.backend in LIBRARY_NAME_CHARS:
-            values = {library_name(self.backend, k): v for k, v in values.items()}; missing = [c for c in self.feature_names if c not in values]
+        if missing:   # under other names, as a frame's columns are found (`_columns_in`)
+            at = self._columns_in(values)
+            used = {c for c in at.values() if c is not None}
+            values = {f: values[c] for f, c in at.items() if c is not None} | {k: v for k, v in values.items() if k not in used}
+            missing = [f for f, c in at.items() if c is None]
         extra = [c for c in values if c not in self._index]
         if missing: raise ValueError(f"the row lacks the model's features {missing}" + (f" and has {extra}, which it was not trained on" if extra else ''))
         if extra: raise ValueError(f"the row has features the model was not trained on: {extra}")
@@ -851,7 +854,8 @@ def _read_batches(source:Path, batch_rows:int, columns:list, encoding:str|None, 
             raise ValueError(f"{source.name}, after row {rows:,}: a value does not fit its column's type, read off the first rows ({typed}): {e}; "
                              "write a .csv output, which copies the id columns as their text") from None
         rows += len(batch)
-        yield batch
+        # by the file's own names, as `_source_columns` reads them: a Parquet file's pandas metadata gives back names that were numbers (0, 1 ...)
+        yield batch if all(isinstance(c, str) for c in batch.columns) else batch.rename(columns=str)
 
 def _as_schema(table, schema, where:str):
     "A batch in the column types of the Parquet file's first batch (an id column that is also a feature has its type read off each CSV batch): cast where no value changes, else an error naming the column."
