@@ -216,7 +216,8 @@ class Predictor:
         if isinstance(X, pd.DataFrame):
             if not X.columns.is_unique: _check_unique(list(X.columns), 'X')   # pandas' index caches the answer: no cost per call
             names = X.columns.tolist()   # once: pandas 3 reads its Arrow-backed column names a microsecond or two each
-            missing = [c for c in self.feature_names if c not in X.columns]
+            present = set(names)   # not `in X.columns`: a DatetimeIndex holds '2024-01-01 00:00:00', as text, too
+            missing = [c for c in self.feature_names if c not in present]
             if missing:   # under other names: a model file's 'mean_radius' for 'mean radius' (LightGBM), a file's '0' for 0 ... (`_columns_in`)
                 at = self._columns_in(names)
                 X = X.rename(columns={c: f for f, c in at.items() if c is not None and c != f})

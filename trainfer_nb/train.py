@@ -1052,7 +1052,8 @@ def read_metadata(path:Path|str) -> dict:
     if not isinstance(meta.get('format'), int): raise ValueError(f"{path}/metadata.json has no format version")
     if meta['format'] > ARTIFACT_FORMAT:
         raise ValueError(f"{path} has artifact format {meta['format']}, newer than this trainfer_nb reads ({ARTIFACT_FORMAT}); upgrade trainfer_nb")
-    named = {str(f): f for f in meta.get('feature_names', [])}   # JSON keys are text: the columns 0, 1 ... of pd.DataFrame(matrix) back as numbers
+    meta['feature_names'] = [tuple(f) if isinstance(f, list) else f for f in meta.get('feature_names', [])]   # a MultiIndex's names, which JSON made lists
+    named = {str(f): f for f in meta['feature_names']}   # JSON keys are text: the columns 0, 1 ... of pd.DataFrame(matrix) back as numbers
     for k in ('categories', 'category_dtypes', 'date_orders'):
         if isinstance(meta.get(k), dict): meta[k] = {named.get(c, c): v for c, v in meta[k].items()}
     meta['categories'] = typed_categories(meta.get('categories', {}), meta.get('category_dtypes', {}))   # dates, periods, intervals: their type back
