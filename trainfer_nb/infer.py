@@ -85,6 +85,10 @@ def _numbered(names:list) -> bool:
     "Whether `names` are those a library gives the features of a matrix: XGBoost's f0, f1 ..., LightGBM's Column_0 ..., scikit-learn's x0 ..."
     return any(names == [f'{p}{i}' for i in range(len(names))] for p in ('f', 'Column_', 'x'))
 
+def _text_name(c) -> str:
+    "Column name `c` as a file holds it: its text, a tuple's (a MultiIndex's) with each part as text, as Arrow writes ('size', 0) to Parquet: \"('size', '0')\"."
+    return str(tuple(map(str, c))) if isinstance(c, tuple) else str(c)
+
 def _dense(X, fill:float) -> np.ndarray:
     "CSR rows as a dense float32 matrix; entries the matrix does not store are `fill` (XGBoost: missing, LightGBM: 0)."
     c = X.tocoo()
@@ -256,10 +260,10 @@ class Predictor:
         "{feature: the name among `have` that holds it, None if none}: its own; else its text, as a file names column 0 ('0'); else one its library made of it ('mean radius' for LightGBM's 'mean_radius'). For a model that numbers its features (f0, Column_0, x0 ...: fitted on a matrix), the columns 0, 1 ... of `pd.DataFrame(matrix)` in order."
         have = list(have)
         if _numbered(self.feature_names) and have == list(range(self.n_features)): return dict(zip(self.feature_names, have))
-        text = {str(c): c for c in reversed(have)}   # the first of two that read alike
+        text = {_text_name(c): c for c in reversed(have)}   # the first of two that read alike
         given = {library_name(self.backend, c): c for c in reversed(have)} if self.backend in LIBRARY_NAME_CHARS else {}
         present = set(have)
-        return {f: f if f in present else text.get(str(f), given.get(f)) for f in self.feature_names}
+        return {f: f if f in present else text.get(_text_name(f), given.get(f)) for f in self.feature_names}
 
     def _record_values(self, records:list, c:str) -> pd.Series:
         "The values `records` give feature `c`, by its name or by theirs that the library made it."
@@ -855,8 +859,8 @@ def _read_batches(source:Path, batch_rows:int, columns:list, encoding:str|None, 
             raise ValueError(f"{source.name}, after row {rows:,}: a value does not fit its column's type, read off the first rows ({typed}): {e}; "
                              "write a .csv output, which copies the id columns as their text") from None
         rows += len(batch)
-        # by the file's own names, as `_source_columns` reads them: a Parquet file's pandas metadata gives back names that were numbers (0, 1 ...)
-        yield batch if all(isinstance(c, str) for c in batch.columns) else batch.rename(columns=str)
+        # by the file's own names, as `_source_columns` reads them: a Parquet file's pandas metadata gives back names that were numbers (0, 1 ...) or tuples (a MultiIndex)
+        yield batch if all(isinstance(c, str) for c in batch.columns) else batch.set_axis(list(map(_text_name, batch.columns)), axis=1)
 
 def _as_schema(table, schema, where:str):
     "A batch in the column types of the Parquet file's first batch (an id column that is also a feature has its type read off each CSV batch): cast where no value changes, else an error naming the column."
