@@ -26,12 +26,12 @@ _sk_metrics = _OnFirstUse('sklearn.metrics')
 __all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'SCORES', 'PROBABILITY_OBJECTIVES', 'CLASSIFIER_OBJECTIVES',
            'XGBOOST_ALIASES', 'ROUND_PARAMS', 'STOP_PARAMS', 'DEVICE_PARAMS', 'CATEGORY_PARAMS', 'SK_SCORERS',
            'SKOPS_TRUSTED_PREFIXES', 'SKOPS_TRUSTED_TYPES', 'CHECKPOINT_FORMAT', 'LIBRARY_NAME_CHARS', 'FEATURE_PARAMS',
-           'DIVERGENCE_HINTS', 'ARTIFACT_FORMAT', 'ndcg_at_10', 'test_scores', 'TrainResult', 'group_sizes',
-           'fingerprint', 'matrix_on', 'input_device', 'Split', 'param_key', 'merge_params', 'prepare', 'RoundInfo',
-           'Rounds', 'short_xgboost_error', 'XGBoostBackend', 'LightGBMBackend', 'SklearnBackend', 'backend_for',
-           'Checkpointer', 'random_draws', 'check_resumable', 'library_name', 'library_names', 'feature_params',
-           'device_for', 'diverged', 'xgboost_intercept_outside', 'check_training', 'check_rounds', 'train',
-           'library_versions', 'check_model_path', 'read_metadata', 'load_model', 'plot_learning_curve',
+           'DIVERGENCE_HINTS', 'BOTH_CLASSES', 'ARTIFACT_FORMAT', 'ndcg_at_10', 'test_scores', 'TrainResult',
+           'group_sizes', 'fingerprint', 'matrix_on', 'input_device', 'Split', 'param_key', 'merge_params', 'prepare',
+           'RoundInfo', 'Rounds', 'short_xgboost_error', 'XGBoostBackend', 'LightGBMBackend', 'SklearnBackend',
+           'backend_for', 'Checkpointer', 'random_draws', 'check_resumable', 'library_name', 'library_names',
+           'feature_params', 'device_for', 'diverged', 'xgboost_intercept_outside', 'check_training', 'check_rounds',
+           'train', 'library_versions', 'check_model_path', 'read_metadata', 'load_model', 'plot_learning_curve',
            'feature_importance', 'plot_importance']
 
 # %% ../nbs/02_train.ipynb #95495dc9
@@ -64,7 +64,8 @@ def _mlogloss(y, p, w) -> float:
         return _sk_metrics.log_loss(y, p, labels=np.arange(p.shape[1]), sample_weight=w)
 
 SCORES = {   # task -> metric -> scikit-learn's function of (labels, predictions, row weights)
-    'binary': {'auc': lambda y, p, w: _sk_metrics.roc_auc_score(y, p, sample_weight=w), 'logloss': lambda y, p, w: _sk_metrics.log_loss(y, p, labels=[0, 1], sample_weight=w),
+    'binary': {'auc': lambda y, p, w: _sk_metrics.roc_auc_score(y, p, sample_weight=w) if len(np.unique(y)) > 1 else np.nan,   # one class: undefined (train says so once)
+               'logloss': lambda y, p, w: _sk_metrics.log_loss(y, p, labels=[0, 1], sample_weight=w),
                'accuracy': lambda y, p, w: _sk_metrics.accuracy_score(y, p > 0.5, sample_weight=w)},
     'multiclass': {'mlogloss': _mlogloss,
                    'accuracy': lambda y, p, w: _sk_metrics.accuracy_score(y, p.argmax(1), sample_weight=w)},
@@ -880,6 +881,14 @@ def check_training(data:Dataset, backend:str, task:str='auto', device:str='auto'
 
 def _whole(v) -> bool: return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
 
+BOTH_CLASSES = "give that split rows of both classes (another split_seed, more rows, or a split of your own: Dataset(..., split=...))"
+
+def _lone_class(task:str, metric:str, y, classes, where:str) -> str|None:
+    "Why `metric` says nothing on the `where` rows of labels `y`: they hold one class, and AUC ranks one against the other. None when it does."
+    if task != 'binary' or metric != 'auc' or y is None or len(y) == 0 or len(only := np.unique(to_host(y))) > 1: return None
+    label = only[0] if classes is None else classes[int(only[0])]
+    return f"the {where} rows hold one class, {label.item() if isinstance(label, np.generic) else label!r} (all {len(y):,} of them), on which AUC is undefined"
+
 def check_rounds(num_boost_round, early_stopping_rounds=None):
     "Refuse a round count that is not a positive integer, and early stopping rounds that are not whole or below 0 (0, None: none)."
     check_count(num_boost_round, 'num_boost_round')
@@ -928,6 +937,10 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
         p = feature_params(backend, merge_params(backend, b.params(task, metric, dev, seed, None if classes is None else len(classes), scale), params or {}),
                            data.feature_names, data.feature_types)
         watch = (eval_sets[-1], b.watch_metric(p, metric)) if eval_sets else None
+        if watch and (one := _lone_class(task, metric, splits[watch[0]].y, classes, watch[0])):   # rare positives, a small split
+            if early_stopping_rounds:
+                raise ValueError(f"{one}, so early stopping would keep the first round: {BOTH_CLASSES}, or train without early_stopping_rounds")
+            warnings.warn(f"{one}: its {watch[1]} each round is NaN (LightGBM reports 1.0) and tells the rounds apart no more", stacklevel=2)
         ck, init, history, start = None, None, None, 0
         if checkpoint_dir:
             ck = Checkpointer(checkpoint_dir, checkpoint_every, _identity(backend, task, p, fp, data.feature_names), b)
@@ -969,6 +982,7 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
                          if b.min_weight and scale < 1 else ''), stacklevel=2)
     test = prepare(data, task, on, ('test',))[0]['test'] if len(data.split['test']) else None  # estimators have no test rows
     scores = test_scores(task, test.y, b.predict(model, test.X, loop.best_iteration, task), test.qid, test.weight) if test else {}
+    if test and (one := _lone_class(task, metric, test.y, classes, 'test')): warnings.warn(f"{one}: the test AUC is NaN", stacklevel=2)
     return TrainResult(backend, model, task, dev, p, loop.rounds_done, loop.best_iteration, loop.history, metric,
                        scores, meter.as_dict(), data.feature_names, data.feature_types,
                        cats, classes, int(splits['train'].X.shape[0]), fp, loop.best_score, list(data.na_values),
