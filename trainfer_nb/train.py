@@ -411,8 +411,8 @@ class XGBoostBackend:
     def check_params(self, params): pass   # XGBoost reports the parameters it did not use once it trains: see `rewarn`
 
     def rewarn(self, caught, model):
-        "Warnings raised while training, passed on; XGBoost's unused parameters as one line naming the closest known ones."
-        for w in caught:
+        "Warnings raised while training, passed on once each (XGBoost repeats some every round: an eval set of one class); its unused parameters as one line naming the closest known ones."
+        for w in {str(w.message): w for w in caught}.values():
             msg = str(w.message)
             if unused := re.search(r'Parameters: \{(.*?)\} are not used', msg, re.S):
                 known = _config_keys(json.loads(model.save_config()))
