@@ -881,7 +881,8 @@ def check_training(data:Dataset, backend:str, task:str='auto', device:str='auto'
 
 def _whole(v) -> bool: return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
 
-BOTH_CLASSES = "give that split rows of both classes (another split_seed, more rows, or a split of your own: Dataset(..., split=...))"
+BOTH_CLASSES = ("give that split rows of both classes: more rows, another split_seed (--split_seed in the shell), "
+                "or a split of your own, Dataset(..., split=...)")
 
 def _lone_class(task:str, metric:str, y, classes, where:str) -> str|None:
     "Why `metric` says nothing on the `where` rows of labels `y`: they hold one class, and AUC ranks one against the other. None when it does."
@@ -939,7 +940,8 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
         watch = (eval_sets[-1], b.watch_metric(p, metric)) if eval_sets else None
         if watch and (one := _lone_class(task, metric, splits[watch[0]].y, classes, watch[0])):   # rare positives, a small split
             if early_stopping_rounds:
-                raise ValueError(f"{one}, so early stopping would keep the first round: {BOTH_CLASSES}, or train without early_stopping_rounds")
+                raise ValueError(f"{one}, so early stopping would keep the first round: {BOTH_CLASSES}; or train without early_stopping_rounds "
+                                 "(--early_stopping 0 in the shell)")
             warnings.warn(f"{one}: its {watch[1]} each round is NaN (LightGBM reports 1.0) and tells the rounds apart no more", stacklevel=2)
         ck, init, history, start = None, None, None, 0
         if checkpoint_dir:
