@@ -884,11 +884,11 @@ def _whole(v) -> bool: return isinstance(v, (int, np.integer)) and not isinstanc
 BOTH_CLASSES = ("give that split rows of both classes: more rows, another split_seed (--split_seed in the shell), "
                 "or a split of your own, Dataset(..., split=...)")
 
-def _lone_class(task:str, metric:str, y, classes, where:str) -> str|None:
-    "Why `metric` says nothing on the `where` rows of labels `y`: they hold one class, and AUC ranks one against the other. None when it does."
-    if task != 'binary' or metric != 'auc' or y is None or len(y) == 0 or len(only := np.unique(to_host(y))) > 1: return None
-    label = only[0] if classes is None else classes[int(only[0])]
-    return f"the {where} rows hold one class, {label.item() if isinstance(label, np.generic) else label!r} (all {len(y):,} of them), on which AUC is undefined"
+def _lone_class(data:Dataset, task:str, metric:str, where:str) -> str|None:
+    "Why `metric` says nothing on `data`'s `where` rows ('valid', 'test'): they hold one class, and AUC ranks one against the other. None when it does."
+    y = np.asarray(data.y)[data.split[where]]
+    if task != 'binary' or metric != 'auc' or len(y) == 0 or len(only := np.unique(y)) > 1: return None
+    return f"the {where} rows hold one class, {only[0].item() if isinstance(only[0], np.generic) else only[0]!r} (all {len(y):,} of them), on which AUC is undefined"
 
 def check_rounds(num_boost_round, early_stopping_rounds=None):
     "Refuse a round count that is not a positive integer, and early stopping rounds that are not whole or below 0 (0, None: none)."
@@ -938,7 +938,7 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
         p = feature_params(backend, merge_params(backend, b.params(task, metric, dev, seed, None if classes is None else len(classes), scale), params or {}),
                            data.feature_names, data.feature_types)
         watch = (eval_sets[-1], b.watch_metric(p, metric)) if eval_sets else None
-        if watch and (one := _lone_class(task, metric, splits[watch[0]].y, classes, watch[0])):   # rare positives, a small split
+        if watch and (one := _lone_class(data, task, metric, watch[0])):   # rare positives, a small split
             if early_stopping_rounds:
                 raise ValueError(f"{one}, so early stopping would keep the first round: {BOTH_CLASSES}; or train without early_stopping_rounds "
                                  "(--early_stopping 0 in the shell)")
@@ -984,7 +984,7 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
                          if b.min_weight and scale < 1 else ''), stacklevel=2)
     test = prepare(data, task, on, ('test',))[0]['test'] if len(data.split['test']) else None  # estimators have no test rows
     scores = test_scores(task, test.y, b.predict(model, test.X, loop.best_iteration, task), test.qid, test.weight) if test else {}
-    if test and (one := _lone_class(task, metric, test.y, classes, 'test')): warnings.warn(f"{one}: the test AUC is NaN", stacklevel=2)
+    if test and (one := _lone_class(data, task, metric, 'test')): warnings.warn(f"{one}: the test AUC is NaN", stacklevel=2)
     return TrainResult(backend, model, task, dev, p, loop.rounds_done, loop.best_iteration, loop.history, metric,
                        scores, meter.as_dict(), data.feature_names, data.feature_types,
                        cats, classes, int(splits['train'].X.shape[0]), fp, loop.best_score, list(data.na_values),

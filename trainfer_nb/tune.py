@@ -108,7 +108,7 @@ def tune(data:Dataset, backend:str='xgboost', n_trials:int=20, # trials at most;
     if timeout is not None and not timeout > 0: raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
     check_training(data, backend, device=device, params=params)   # bad data, parameters or device: one line now, not a failed first trial
     metric = data.metric
-    if one := _lone_class(data.task, metric, data.y[data.split['valid']], None, 'valid'):   # a trial's score: NaN in every one
+    if one := _lone_class(data, data.task, metric, 'valid'):   # a trial's score: NaN in every one
         raise ValueError(f"{one}, and each trial is judged by its AUC there: {BOTH_CLASSES}")
     direction = 'maximize' if EVAL_METRICS[metric][2] else 'minimize'
     if space is not None and not callable(space):
