@@ -26,13 +26,13 @@ _sk_metrics = _OnFirstUse('sklearn.metrics')
 __all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'SCORES', 'PROBABILITY_OBJECTIVES', 'CLASSIFIER_OBJECTIVES',
            'XGBOOST_ALIASES', 'ROUND_PARAMS', 'STOP_PARAMS', 'DEVICE_PARAMS', 'CATEGORY_PARAMS', 'SK_SCORERS',
            'SKOPS_TRUSTED_PREFIXES', 'SKOPS_TRUSTED_TYPES', 'CHECKPOINT_FORMAT', 'LIBRARY_NAME_CHARS', 'FEATURE_PARAMS',
-           'DIVERGENCE_HINTS', 'BOTH_CLASSES', 'ARTIFACT_FORMAT', 'ndcg_at_10', 'test_scores', 'TrainResult',
+           'DIVERGENCE_HINTS', 'OTHER_SPLIT', 'ARTIFACT_FORMAT', 'ndcg_at_10', 'test_scores', 'TrainResult',
            'group_sizes', 'fingerprint', 'matrix_on', 'input_device', 'Split', 'param_key', 'merge_params', 'prepare',
            'RoundInfo', 'Rounds', 'short_xgboost_error', 'XGBoostBackend', 'LightGBMBackend', 'SklearnBackend',
            'backend_for', 'Checkpointer', 'random_draws', 'check_resumable', 'library_name', 'library_names',
-           'feature_params', 'device_for', 'diverged', 'xgboost_intercept_outside', 'check_training', 'check_rounds',
-           'train', 'library_versions', 'check_model_path', 'read_metadata', 'load_model', 'plot_learning_curve',
-           'feature_importance', 'plot_importance']
+           'feature_params', 'device_for', 'diverged', 'xgboost_intercept_outside', 'check_training', 'blind_split',
+           'check_rounds', 'train', 'library_versions', 'check_model_path', 'read_metadata', 'load_model',
+           'plot_learning_curve', 'feature_importance', 'plot_importance']
 
 # %% ../nbs/02_train.ipynb #95495dc9
 BACKENDS = ('xgboost', 'lightgbm', 'sklearn')
@@ -881,14 +881,21 @@ def check_training(data:Dataset, backend:str, task:str='auto', device:str='auto'
 
 def _whole(v) -> bool: return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
 
-BOTH_CLASSES = ("give that split rows of both classes: more rows, another split_seed (--split_seed in the shell), "
-                "or a split of your own, Dataset(..., split=...)")
+OTHER_SPLIT = "more rows, another split_seed (--split_seed in the shell), or a split of your own, Dataset(..., split=...)"
 
-def _lone_class(data:Dataset, task:str, metric:str, where:str) -> str|None:
-    "Why `metric` says nothing on `data`'s `where` rows ('valid', 'test'): they hold one class, and AUC ranks one against the other. None when it does."
-    y = np.asarray(data.y)[data.split[where]]
-    if task != 'binary' or metric != 'auc' or len(y) == 0 or len(only := np.unique(y)) > 1: return None
-    return f"the {where} rows hold one class, {only[0].item() if isinstance(only[0], np.generic) else only[0]!r} (all {len(y):,} of them), on which AUC is undefined"
+def blind_split(data:Dataset, task:str, metric:str, where:str) -> tuple[str, str]|None:
+    "Why `metric` cannot tell models apart on `data`'s `where` rows ('valid', 'test'), and what would let it: rows of one class for AUC, which ranks one against the other; queries each of one grade for NDCG, the same for any order. None when it can."
+    rows = data.split[where]
+    y = np.asarray(data.y)[rows]
+    if len(y) == 0: return None
+    if task == 'binary' and metric == 'auc' and len(only := np.unique(y)) == 1:
+        return (f"the {where} rows hold one class, {only[0].item() if isinstance(only[0], np.generic) else only[0]!r} (all {len(y):,} of them), "
+                "on which AUC is undefined", f"give that split rows of both classes: {OTHER_SPLIT}")
+    if task == 'ranking' and metric == 'ndcg' and data.group is not None:
+        starts = np.flatnonzero(np.r_[True, (g := np.asarray(data.group)[rows])[1:] != g[:-1]])
+        if (np.maximum.reduceat(y, starts) == np.minimum.reduceat(y, starts)).all():
+            return (f"each of the {len(starts):,} queries of the {where} rows holds one grade, and NDCG is the same for every order of its rows",
+                    f"give that split queries of more than one grade: {OTHER_SPLIT}")
 
 def check_rounds(num_boost_round, early_stopping_rounds=None):
     "Refuse a round count that is not a positive integer, and early stopping rounds that are not whole or below 0 (0, None: none)."
@@ -938,11 +945,11 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
         p = feature_params(backend, merge_params(backend, b.params(task, metric, dev, seed, None if classes is None else len(classes), scale), params or {}),
                            data.feature_names, data.feature_types)
         watch = (eval_sets[-1], b.watch_metric(p, metric)) if eval_sets else None
-        if watch and (one := _lone_class(data, task, metric, watch[0])):   # rare positives, a small split
+        if watch and (blind := blind_split(data, task, metric, watch[0])):   # rare positives, a small split
             if early_stopping_rounds:
-                raise ValueError(f"{one}, so early stopping would keep the first round: {BOTH_CLASSES}; or train without early_stopping_rounds "
+                raise ValueError(f"{blind[0]}, so early stopping would keep the first round: {blind[1]}; or train without early_stopping_rounds "
                                  "(--early_stopping 0 in the shell)")
-            warnings.warn(f"{one}: its {watch[1]} each round is NaN (LightGBM reports 1.0) and tells the rounds apart no more", stacklevel=2)
+            warnings.warn(f"{blind[0]}: its {watch[1]} tells the rounds apart no more", stacklevel=2)
         ck, init, history, start = None, None, None, 0
         if checkpoint_dir:
             ck = Checkpointer(checkpoint_dir, checkpoint_every, _identity(backend, task, p, fp, data.feature_names), b)
@@ -984,7 +991,7 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
                          if b.min_weight and scale < 1 else ''), stacklevel=2)
     test = prepare(data, task, on, ('test',))[0]['test'] if len(data.split['test']) else None  # estimators have no test rows
     scores = test_scores(task, test.y, b.predict(model, test.X, loop.best_iteration, task), test.qid, test.weight) if test else {}
-    if test and (one := _lone_class(data, task, metric, 'test')): warnings.warn(f"{one}: the test AUC is NaN", stacklevel=2)
+    if test and (blind := blind_split(data, task, metric, 'test')): warnings.warn(f"{blind[0]}: the test {metric} is {scores[metric]:.4g}", stacklevel=2)
     return TrainResult(backend, model, task, dev, p, loop.rounds_done, loop.best_iteration, loop.history, metric,
                        scores, meter.as_dict(), data.feature_names, data.feature_types,
                        cats, classes, int(splits['train'].X.shape[0]), fp, loop.best_score, list(data.na_values),

@@ -11,7 +11,7 @@ import hashlib, time
 import numpy as np, pandas as pd
 from .core import check_choice, check_count
 from .data import Dataset, check_writable
-from .train import train, check_training, check_rounds, merge_params, BACKENDS, EVAL_METRICS, BOTH_CLASSES, _jsonable, _differing, _lone_class
+from .train import train, check_training, check_rounds, merge_params, blind_split, BACKENDS, EVAL_METRICS, _jsonable, _differing
 
 # %% auto #0
 __all__ = ['default_space', 'TuneResult', 'data_fingerprint', 'tune']
@@ -108,8 +108,8 @@ def tune(data:Dataset, backend:str='xgboost', n_trials:int=20, # trials at most;
     if timeout is not None and not timeout > 0: raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
     check_training(data, backend, device=device, params=params)   # bad data, parameters or device: one line now, not a failed first trial
     metric = data.metric
-    if one := _lone_class(data, data.task, metric, 'valid'):   # a trial's score: NaN in every one
-        raise ValueError(f"{one}, and each trial is judged by its AUC there: {BOTH_CLASSES}")
+    if blind := blind_split(data, data.task, metric, 'valid'):   # every trial's score alike
+        raise ValueError(f"{blind[0]}, and each trial is judged by its {metric} there: {blind[1]}")
     direction = 'maximize' if EVAL_METRICS[metric][2] else 'minimize'
     if space is not None and not callable(space):
         raise ValueError(f"space must be a function (trial, backend) -> params that draws them with trial.suggest_*, got a {type(space).__name__}")
