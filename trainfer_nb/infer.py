@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_infer.ipynb #fdba8875
 from __future__ import annotations
-import hashlib, json, os, time, warnings, zipfile
+import datetime, hashlib, json, os, re, time, warnings, zipfile
 import numpy as np, pandas as pd, scipy.sparse as sp
 import threading
 from functools import partial
@@ -15,7 +15,7 @@ from fastcore.basics import patch
 from tqdm.auto import tqdm
 from .core import check_choice, check_count, resolve_device, to_device, to_host, is_cupy, array_module, ResourceMeter, usable_cpus
 from .data import (as_matrix, as_trained, check_writable, zstandard_module, CSV_COMPRESSIONS, parse_local_dates, numeric_column, typed_categories, arrow_frame, atomic_path, iter_batches, csv_format,
-                              WRITTEN_AS_TEXT, _kind, _shard_files, _check_unique, csr, _csv_open)
+                              WRITTEN_AS_TEXT, ISO_DATETIME, _kind, _shard_files, _check_unique, csr, _csv_open)
 from .train import (TrainResult, backend_for, matrix_on, input_device, load_model, read_metadata, short_xgboost_error,
                                _check_objective, library_name, LIBRARY_NAME_CHARS)
 from . import forest as forest_module
@@ -88,6 +88,18 @@ def _numbered(names:list) -> bool:
 def _text_name(c) -> str:
     "Column name `c` as a file holds it: its text, a tuple's (a MultiIndex's) with each part as text, as Arrow writes ('size', 0) to Parquet: \"('size', '0')\"."
     return str(tuple(map(str, c))) if isinstance(c, tuple) else str(c)
+
+def _instant(c) -> int|None:
+    "A dated column name's instant in nanoseconds (UTC for a zoned one), however it is written: a date or `Timestamp`, its text or ISO 8601's ('2024-01-01' as `to_csv` writes a `DatetimeIndex` of days), or epoch milliseconds, as `to_json` writes it; None for any other name."
+    if isinstance(c, str):
+        if re.fullmatch(r'\d{12,13}', c): return int(c) * 1_000_000   # epoch milliseconds: 1973 to 2286
+        if not re.fullmatch(ISO_DATETIME, c): return None
+    elif not isinstance(c, (datetime.date, np.datetime64)): return None
+    try: t = pd.Timestamp(c)
+    except ValueError: return None
+    if t is pd.NaT: return None
+    try: return t.as_unit('ns').value
+    except (OverflowError, pd.errors.OutOfBoundsDatetime): return None   # beyond 2262: no name written in nanoseconds
 
 def _dense(X, fill:float) -> np.ndarray:
     "CSR rows as a dense float32 matrix; entries the matrix does not store are `fill` (XGBoost: missing, LightGBM: 0)."
@@ -257,13 +269,16 @@ class Predictor:
         except (ValueError, TypeError): return None
 
     def _columns_in(self, have) -> dict:
-        "{feature: the name among `have` that holds it, None if none}: its own; else its text, as a file names column 0 ('0'); else one its library made of it ('mean radius' for LightGBM's 'mean_radius'). For a model that numbers its features (f0, Column_0, x0 ...: fitted on a matrix), the columns 0, 1 ... of `pd.DataFrame(matrix)` in order."
+        "{feature: the name among `have` that holds it, None if none}: its own; else its text, as a file names column 0 ('0'); else one its library made of it ('mean radius' for LightGBM's 'mean_radius'); else, for a dated name, one of the same instant (`_instant`). For a model that numbers its features (f0, Column_0, x0 ...: fitted on a matrix), the columns 0, 1 ... of `pd.DataFrame(matrix)` in order."
         have = list(have)
         if _numbered(self.feature_names) and have == list(range(self.n_features)): return dict(zip(self.feature_names, have))
         text = {_text_name(c): c for c in reversed(have)}   # the first of two that read alike
         given = {library_name(self.backend, c): c for c in reversed(have)} if self.backend in LIBRARY_NAME_CHARS else {}
         present = set(have)
-        return {f: f if f in present else text.get(_text_name(f), given.get(f)) for f in self.feature_names}
+        at = {f: f if f in present else text.get(_text_name(f), given.get(f)) for f in self.feature_names}
+        if None in at.values() and (dated := {i: c for c in reversed(have) if (i := _instant(c)) is not None}):   # a pivot table's dates, written out
+            at = {f: dated.get(_instant(f)) if c is None else c for f, c in at.items()}
+        return at
 
     def _record_values(self, records:list, c:str) -> pd.Series:
         "The values `records` give feature `c`, by its name or by theirs that the library made it."
