@@ -130,6 +130,7 @@ def train_file(source:Param("CSV or Parquet file, or folder of Parquet shards", 
                encoding:Param("the CSV file's text encoding, e.g. cp1252 (default: read off the file)", str)=None,
                date_order:Param("'dmy' or 'mdy': how text dates such as 03/04/2024 are written (default: read off each column where a day above 12 tells)", str)=None,
                split_seed:Param("seed of the random split of the rows into train, validation and test: another seed draws other rows for each", int)=0,
+               stratify:Param("split the rows by class: train, validation and test each get each class in proportion", store_true)=False,
                features:Param("comma-separated feature columns (default: every column but the target and group)", str)=None,
                exclude:Param("comma-separated columns left out of the features, e.g. ones that leak the target", str)=None,
                task:Param("'auto' (from the target), 'binary', 'multiclass', 'regression' or 'ranking'", str)='auto',
@@ -155,7 +156,7 @@ def train_file(source:Param("CSV or Parquet file, or folder of Parquet shards", 
     if device != 'auto': device_for(backend, device)   # a GPU that is not there, or a backend without one, fails before the file is read
     data = from_file(source, target=target, group=group, features=_listed(features), exclude=_listed(exclude), task=task, weight=weight,
                      drop_missing_target=drop_missing_target, na_values=_listed(na_values), encoding=encoding,
-                     date_order=date_order, split_seed=split_seed)
+                     date_order=date_order, split_seed=split_seed, stratify=stratify)
     if tune_trials:   # each trial and the model after them: `rounds` rounds at most, stopped as the search stopped trials
         early_stopping = early_stopping or 20
         found = tune(data, backend, n_trials=tune_trials, timeout=tune_timeout, num_boost_round=rounds, early_stopping_rounds=early_stopping,

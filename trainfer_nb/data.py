@@ -96,9 +96,22 @@ def _cuts(n:int, fractions:tuple) -> np.ndarray:
     return np.round(np.cumsum(fractions)[:-1] * n).astype(int)
 
 def split_rows(n:int, fractions:tuple=(0.7, 0.1, 0.2), # train, valid, test; they sum to 1
-               seed:int=0) -> dict[str, np.ndarray]:
-    "Row positions for train, valid and test: a seeded shuffle, each part sorted, disjoint and covering `range(n)`."
-    perm = np.random.default_rng(seed).permutation(n)
+               seed:int=0,
+               stratify=None # class labels, one a row: each part gets each class in proportion, as scikit-learn's `train_test_split(stratify=...)`
+              ) -> dict[str, np.ndarray]:
+    "Row positions for train, valid and test: a seeded shuffle (by class with `stratify`), each part sorted, disjoint and covering `range(n)`."
+    rng = np.random.default_rng(seed)
+    if stratify is None: perm = rng.permutation(n)
+    else:
+        codes = pd.factorize(np.asarray(stratify), use_na_sentinel=False)[0]
+        if len(codes) != n: raise ValueError(f"stratify has {len(codes):,} labels for {n:,} rows")
+        rows = rng.permutation(n)
+        rows = rows[np.argsort(codes[rows], kind='stable')]   # each class's rows together, shuffled
+        counts = np.bincount(codes)
+        rank = np.arange(n) - np.repeat(np.cumsum(counts) - counts, counts)   # place within its class
+        place = np.empty(n)
+        place[rows] = (rank + rng.random(n)) / np.repeat(counts, counts)   # each class spread evenly over [0, 1)
+        perm = np.argsort(place, kind='stable')   # so every stretch of this order holds the classes in proportion
     return {k: np.sort(v) for k, v in zip(('train', 'valid', 'test'), np.split(perm, _cuts(n, fractions)))}
 
 def group_runs(group) -> int:
@@ -931,7 +944,9 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
               drop_missing_target:bool=False, # leave out the rows whose target is missing (and say how many), rather than refuse them
               encoding:str|None=None, # a CSV file's text encoding ('cp1252', 'shift_jis' ...); default: read off the file (`csv_encoding`)
               date_order:str|None=None, # 'dmy' or 'mdy': how text dates such as '03/04/2024' are written; default: read off each column where a day above 12 tells (the year first, '2024/04/03', tells by itself)
-              name:str|None=None, split_seed:int=0) -> Dataset:
+              name:str|None=None, split_seed:int=0,
+              stratify:bool=False # classes: each of train, valid and test gets each class in proportion (`split_rows`); default: a plain shuffle
+             ) -> Dataset:
     "A `Dataset` from the user's own table, each bad input refused with a message that names it."
     if date_order is not None: check_choice(date_order, tuple(DATE_ORDERS), 'date_order')
     features, exclude, na_values = ([v] if isinstance(v, str) else v for v in (features, exclude, na_values))   # one name alone, not its letters
@@ -960,6 +975,9 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
     y = df[target]
     task = infer_task(y, group) if task == 'auto' else check_choice(task, TASKS, 'task')
     if task == 'ranking' and group is None: raise ValueError("ranking needs a group column: the query id of each row")
+    if stratify and task not in ('binary', 'multiclass'):
+        raise ValueError(f"stratify=True splits the rows by class, and target {target!r} holds no classes: its task is {task}" +
+                         ('; ranking splits whole queries' if task == 'ranking' else ''))
     check_target(y, task, target)
     g = None
     if group is not None:
@@ -1006,7 +1024,7 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
     if not names: raise ValueError(f"{label} has no feature columns left once the target, group, weight, excluded columns, identifiers "
                                    "and columns without a value are left out")
     X = infer_types(df[names])
-    split = split_groups(g, seed=split_seed) if g is not None else split_rows(len(df), seed=split_seed)
+    split = split_groups(g, seed=split_seed) if g is not None else split_rows(len(df), seed=split_seed, stratify=y.to_numpy() if stratify else None)
     return Dataset(label, X, y.to_numpy(), task, metric or DEFAULT_METRICS[task], split,
                    f'{label}: {target} from {X.shape[1]} features', memory or str(source), '', g, weight=w, na_values=list(na_values or []),
                    date_orders={c: o for c, o in orders.items() if c in X.columns})

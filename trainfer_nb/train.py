@@ -26,7 +26,7 @@ _sk_metrics = _OnFirstUse('sklearn.metrics')
 __all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'SCORES', 'PROBABILITY_OBJECTIVES', 'CLASSIFIER_OBJECTIVES',
            'XGBOOST_ALIASES', 'ROUND_PARAMS', 'STOP_PARAMS', 'DEVICE_PARAMS', 'CATEGORY_PARAMS', 'SK_SCORERS',
            'SKOPS_TRUSTED_PREFIXES', 'SKOPS_TRUSTED_TYPES', 'CHECKPOINT_FORMAT', 'LIBRARY_NAME_CHARS', 'FEATURE_PARAMS',
-           'DIVERGENCE_HINTS', 'OTHER_SPLIT', 'ARTIFACT_FORMAT', 'ndcg_at_10', 'test_scores', 'TrainResult',
+           'DIVERGENCE_HINTS', 'OTHER_SPLIT', 'BY_CLASS', 'ARTIFACT_FORMAT', 'ndcg_at_10', 'test_scores', 'TrainResult',
            'group_sizes', 'fingerprint', 'matrix_on', 'input_device', 'Split', 'param_key', 'merge_params', 'prepare',
            'RoundInfo', 'Rounds', 'short_xgboost_error', 'XGBoostBackend', 'LightGBMBackend', 'SklearnBackend',
            'backend_for', 'Checkpointer', 'random_draws', 'check_resumable', 'library_name', 'library_names',
@@ -882,6 +882,7 @@ def check_training(data:Dataset, backend:str, task:str='auto', device:str='auto'
 def _whole(v) -> bool: return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
 
 OTHER_SPLIT = "more rows, another split_seed (--split_seed in the shell), or a split of your own, Dataset(..., split=...)"
+BY_CLASS = "a split by class, from_file(..., stratify=True) (--stratify in the shell)"
 
 def blind_split(data:Dataset, task:str, metric:str, where:str) -> tuple[str, str]|None:
     "Why `metric` cannot tell models apart on `data`'s `where` rows ('valid', 'test'), and what would let it: rows of one class for AUC, which ranks one against the other; queries each of one grade for NDCG, the same for any order. None when it can."
@@ -890,7 +891,7 @@ def blind_split(data:Dataset, task:str, metric:str, where:str) -> tuple[str, str
     if len(y) == 0: return None
     if task == 'binary' and metric == 'auc' and len(only := np.unique(y)) == 1:
         return (f"the {where} rows hold one class, {only[0].item() if isinstance(only[0], np.generic) else only[0]!r} (all {len(y):,} of them), "
-                "on which AUC is undefined", f"give that split rows of both classes: {OTHER_SPLIT}")
+                "on which AUC is undefined", f"give that split rows of both classes: {BY_CLASS}, {OTHER_SPLIT}")
     if task == 'ranking' and metric == 'ndcg' and data.group is not None:
         starts = np.flatnonzero(np.r_[True, (g := np.asarray(data.group)[rows])[1:] != g[:-1]])
         if (np.maximum.reduceat(y, starts) == np.minimum.reduceat(y, starts)).all():
