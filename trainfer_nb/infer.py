@@ -21,7 +21,7 @@ from .train import (TrainResult, backend_for, matrix_on, input_device, load_mode
 from . import forest as forest_module
 from .forest import (Forest, Deep, UnsupportedModel, forest_of, from_lightgbm, _sk_columns, save_forest, load_forest, pack_forest, pack_deep,
                                 packed_args, deep_args, fast_row, predict_margin, transform, _row_score,
-                                _deep_row_score, _deep_linear_row_score,
+                                _deep_row_score, _deep_linear_row_score, _right_threshold,
                                 BLOCK, TRANSFORM_CODES, scores)
 
 # numba builds its compiler context on the first call of any compiled function (0.3 s here): pay that when the
@@ -101,6 +101,53 @@ def _instant(c) -> int|None:
     try: return t.as_unit('ns').value
     except (OverflowError, pd.errors.OutOfBoundsDatetime): return None   # beyond 2262: no name written in nanoseconds
 
+def _slot(bits, j):
+    "Where float32 bit pattern `bits` of feature `j` falls in a `_float64_splits` table, in NumPy or numba alike: a multiplicative hash of all 32 bits (decimal fractions share their low bits: 0.23 and 0.795 end in 0x851F)."
+    h = (np.uint64(bits) + np.uint64(j) * np.uint64(7919)) * np.uint64(2654435761)
+    return (h & np.uint64(0xFFFFFFFF)) >> np.uint64(16)
+
+def _float64_splits(forest:Forest|None) -> tuple|None:
+    "(features, offsets, thresholds, ups, below ups, table) of the splits of `forest` that send `x <= t` left in float64 (LightGBM's, scikit-learn's): feature `features[i]`'s thresholds, sorted, at `offsets[i]:offsets[i + 1]`, with the least float32 above each (`up`: the compiled forest sends a float32 value right from it) and the greatest at or below it; `table` marks the slots (`_slot`) of those float32 values, the only ones a float64 value can round to and go the other way. None where there are no such splits."
+    if forest is None: return None
+    inner = np.flatnonzero((forest.left >= 0) & (forest.kind == 1))
+    if not len(inner): return None
+    inner = inner[np.lexsort((forest.threshold[inner], forest.feature[inner]))]   # by feature, then threshold
+    f, t, up = forest.feature[inner], forest.threshold[inner], _right_threshold(forest, inner)
+    keep = np.r_[True, (f[1:] != f[:-1]) | (t[1:] != t[:-1])]   # each threshold once
+    f, t, up = f[keep], t[keep], up[keep]
+    below = np.nextafter(up, np.float32(-np.inf))
+    table = np.zeros(1 << 16, np.bool_)
+    for w in (up, below): table[_slot(w.view(np.uint32), f)] = True
+    features, starts = np.unique(f, return_index=True)
+    return features.astype(np.int64), np.r_[starts, len(f)].astype(np.int64), t, up, below, table
+
+_nb_slot = nb.njit(inline='always')(_slot)
+
+def _wide(dtype) -> bool:
+    "Whether a column of `dtype` holds numbers that float32 may not hold exactly: float64, 32- and 64-bit integers (NumPy's, nullable or Arrow's)."
+    try: k = np.dtype(getattr(dtype, 'numpy_dtype', dtype))
+    except TypeError: return False   # categories, zoned datetimes: no number the library reads in float64
+    return k.kind in 'iuf' and k.itemsize >= 4 and k != np.float32
+
+@nb.njit(cache='__file__' in globals() and forest_module._CACHE, nogil=True)
+def _snap(x, out, bits, j, t, up, below, table):
+    "Column `j` of float32 rows `out` (`bits`: the same memory as uint32), read from float64 `x`, moved where a value rounded across one of its feature's thresholds `t`: to the float32 nearest it that goes its way at each, right of those below it, left of the others."
+    for r in range(x.shape[0]):
+        if not table[_nb_slot(bits[r, j], j)]: continue   # not next to a threshold: it goes the way x does (most values, at one lookup)
+        v, w = x[r], out[r, j]
+        if np.isnan(v) or np.float64(w) == v: continue   # a float32 value reads the same in both
+        k = np.searchsorted(t, v)   # the thresholds below v
+        if k > 0 and w < up[k - 1]: w = up[k - 1]   # rounded down to t[k - 1] or below: it goes right there, as v does
+        if k < t.shape[0] and w >= up[k]: w = below[k]   # rounded up past t[k]: it goes left there, as v does
+        out[r, j] = w
+
+@nb.njit(cache='__file__' in globals() and forest_module._CACHE, nogil=True)
+def _snap_row(x, out, bits, features, offsets, t, up, below, table):
+    "`_snap` for one row `x` (float64; `out`: its float32 as one row, `bits` its uint32 view): each feature with such splits, in one call."
+    for i in range(features.shape[0]):
+        j, a, b = features[i], offsets[i], offsets[i + 1]
+        _snap(x[j:j + 1], out, bits, j, t[a:b], up[a:b], below[a:b], table)
+
 def _dense(X, fill:float) -> np.ndarray:
     "CSR rows as a dense float32 matrix; entries the matrix does not store are `fill` (XGBoost: missing, LightGBM: 0)."
     c = X.tocoo()
@@ -133,7 +180,8 @@ class Predictor:
                  model_path=None, # with `model=None`: the saved folder to read the library's model from when first needed
                  na_values:list|None=None, # text read as a missing value, as in training ('?', '-')
                  date_orders:dict|None=None, # {feature: 'dmy', 'mdy' or 'ymd'}: text dates read in that order, as in training
-                 missing:float|None=None): # XGBoost: a value read as missing besides NaN, as the model was trained with it (an estimator's `missing`)
+                 missing:float|None=None, # XGBoost: a value read as missing besides NaN, as the model was trained with it (an estimator's `missing`)
+                 float64:bool=False): # LightGBM, scikit-learn: the model reads float64 input in float64, as a model trained elsewhere does (`train`'s read float32)
         if missing is not None and not np.isnan(missing) and backend != 'xgboost':
             raise ValueError(f"missing={missing!r}: only XGBoost reads a value other than NaN as missing; {backend} reads NaN")
         self.missing = None if missing is None or np.isnan(missing) else float(missing)
@@ -159,6 +207,15 @@ class Predictor:
         self._warned = set()   # categorical columns already warned of (`_warn_unseen`)
         self._plan, self._by_bits, self.timings, self.plan_file, self._plan_key, self.others_cores = None, None, None, None, None, None
         self._transform = None if self.forest is None else TRANSFORM_CODES[self.forest.transform]
+        self.float64 = bool(float64) and backend != 'xgboost'   # XGBoost reads float32 itself
+        self._splits64 = _float64_splits(self._splits_forest(best_iteration)) if self.float64 else None   # where a float64 value is read to go its own way (`_snap`)
+
+    def _splits_forest(self, best_iteration:int) -> Forest|None:
+        "The forest whose splits float64 input is read for: the engines', or for 'native' the model's too (the library is given float32 rows)."
+        if self.forest is not None: return self.forest
+        model = self.model.model if isinstance(self.model, _FrameInput) else self.model   # the estimator, not its frame adapter
+        try: return forest_of(self.backend, model, best_iteration)
+        except UnsupportedModel: return None   # the library reads the float32 rows as they are
 
     def _own(self, model):
         if self.backend == 'xgboost':
@@ -250,6 +307,7 @@ class Predictor:
             # in training order already, as a frame of the training data is: no copy
             frame = as_trained(X if names == self.feature_names else X[self.feature_names], self.na_values, self.date_orders)
             X = as_matrix(frame, self._category_index)
+            if self._splits64 is not None: self._snap_columns(X, frame)
             if self.categories: self._warn_unseen(X, frame.__getitem__)
         elif isinstance(X, (dict, pd.Series)): return self.row(X)[None]
         if type(X).__module__.startswith('cupyx.scipy.sparse'): X = X.get()   # CuPy's sparse matrices: read on the host, as SciPy's
@@ -303,11 +361,27 @@ class Predictor:
     def _positional(self, X) -> np.ndarray:
         "Rows (or one row) with their values in training order as float32; text among them (`DataFrame.to_numpy()`) read column by column as in a DataFrame."
         X = np.asarray(X)
-        if X.dtype.kind not in 'OUS': return np.ascontiguousarray(X, dtype=np.float32)
+        if X.dtype.kind not in 'OUS':
+            M = np.ascontiguousarray(X, dtype=np.float32)
+            if self._splits64 is not None and M is not X: self._snap_columns(M if M.ndim == 2 else M[None], X if X.ndim == 2 else X[None])
+            return M
         rows = X.reshape(1, -1) if X.ndim == 1 else X
         self._check_shape(rows)
         out = as_matrix(as_trained(pd.DataFrame(rows, columns=self.feature_names), self.na_values, self.date_orders), self._category_index)
         return out[0] if X.ndim == 1 else out
+
+    def _snap_columns(self, M:np.ndarray, # float32 rows, in training order
+                      X:pd.DataFrame|np.ndarray): # the rows as given, in training order: a frame or a 2-D array
+        "`M` with each float64 (or wide integer) value of a numeric feature moved to the float32 that goes its way at every split, as the library reads it in float64 (`_snap`)."
+        features, offsets, t, up, below, table = self._splits64
+        dtypes = X.dtypes.tolist() if isinstance(X, pd.DataFrame) else [X.dtype] * X.shape[1]
+        if not (at := [i for i, j in enumerate(features.tolist()) if _wide(dtypes[j])]): return
+        if isinstance(X, pd.DataFrame) and all(d == np.float64 for d in dtypes): X = X.to_numpy()   # one block: 5 us for 64 rows, a column at a time 70
+        column = (lambda j: X.iloc[:, j].to_numpy(np.float64, na_value=np.nan)) if isinstance(X, pd.DataFrame) else (lambda j: np.asarray(X[:, j], np.float64))
+        bits = M.view(np.uint32)
+        for i in at:
+            a, b = offsets[i], offsets[i + 1]
+            _snap(column(features[i]), M, bits, features[i], t[a:b], up[a:b], below[a:b], table)
 
     @staticmethod
     def _when(c, v) -> float:
@@ -327,7 +401,7 @@ class Predictor:
         extra = [c for c in values if c not in self._index]
         if missing: raise ValueError(f"the row lacks the model's features {missing}" + (f" and has {extra}, which it was not trained on" if extra else ''))
         if extra: raise ValueError(f"the row has features the model was not trained on: {extra}")
-        x = np.empty(self.n_features, dtype=np.float32)
+        x = np.empty(self.n_features, dtype=np.float32 if self._splits64 is None else np.float64)
         na = self.na_values
         for c, i in self._index.items():
             v = values[c]
@@ -340,7 +414,10 @@ class Predictor:
             else:
                 try: x[i] = float(v) if not isinstance(v, str) or _number_text(v) else self._when(c, v)
                 except (TypeError, ValueError): x[i] = self._when(c, v)
-        return x
+        if self._splits64 is None: return x
+        x32 = x.astype(np.float32)[None]
+        _snap_row(x, x32, x32.view(np.uint32), *self._splits64)
+        return x32[0]
 
 # %% ../nbs/04_infer.ipynb #bcc8f85d
 _PARALLEL_LOCK = threading.Lock()
@@ -740,12 +817,12 @@ def _facts(model, categories:dict|None) -> dict:
             if type(e).__name__ == 'NotFittedError': raise _not_fitted(model) from None
             raise
     if lib == 'lightgbm':
-        if type(model).__name__ == 'Booster': return _lightgbm_facts(model, categories=categories)
+        if type(model).__name__ == 'Booster': return _lightgbm_facts(model, categories=categories) | {'float64': True}
         if not model.__sklearn_is_fitted__(): raise _not_fitted(model)
-        return _lightgbm_facts(model.booster_, model, categories)
+        return _lightgbm_facts(model.booster_, model, categories) | {'float64': True}
     if type(model).__name__ in ('HistGradientBoostingClassifier', 'HistGradientBoostingRegressor') and lib == 'sklearn':
         if not hasattr(model, '_predictors'): raise _not_fitted(model)
-        return _sklearn_facts(model)
+        return _sklearn_facts(model) | {'float64': True}
     if type(model).__name__ == 'Pipeline':
         raise TypeError(f"a Pipeline is not one model: give its last step ({type(model[-1]).__name__}), and score what the steps before it output, pipeline[:-1].transform(X)")
     raise TypeError(f"{type(model).__name__} is not a model trainfer_nb predicts with: give an XGBoost or LightGBM model (booster or estimator), "
@@ -808,7 +885,7 @@ def __getstate__(self:Predictor) -> dict:
     "What a copy in another process is built from: the model and its forest, not the locks and compiled arguments."
     return dict(backend=self.backend, model=self._model, task=self.task, feature_names=self.feature_names, categories=self.categories,
                 best_iteration=self.best_iteration, classes=self.classes, device=self.device, engine=self.engine, forest=self.forest,
-                model_path=self._model_path, na_values=self.na_values, date_orders=self.date_orders, missing=self.missing)
+                model_path=self._model_path, na_values=self.na_values, date_orders=self.date_orders, missing=self.missing, float64=self.float64)
 
 @patch
 def __setstate__(self:Predictor, state:dict):
