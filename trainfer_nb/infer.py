@@ -209,6 +209,17 @@ class Predictor:
         self._transform = None if self.forest is None else TRANSFORM_CODES[self.forest.transform]
         self.float64 = bool(float64) and backend != 'xgboost'   # XGBoost reads float32 itself
         self._splits64 = _float64_splits(self._splits_forest(best_iteration)) if self.float64 else None   # where a float64 value is read to go its own way (`_snap`)
+        if self._splits64 is not None: self._warn_float32_ties()
+
+    def _warn_float32_ties(self):
+        "Warn of features with thresholds float32 cannot tell apart: a float64 value between two of them cannot be read to go its way at both."
+        features, offsets, t, up, below, table = self._splits64
+        for i, j in enumerate(features.tolist()):
+            u = up[offsets[i]:offsets[i + 1]]
+            if n := int((u[1:] == u[:-1]).sum()):
+                warnings.warn(f"feature {self.feature_names[j]!r}: {n} of its {len(u)} thresholds lie within one float32 step of the next (its values pass 2**24, "
+                              f"or differ by less than float32 holds), and every engine reads float32: a value between two such is read on one side of both, "
+                              f"so its row can score otherwise than in {self.backend}. Score such rows with the library itself", stacklevel=4)
 
     def _splits_forest(self, best_iteration:int) -> Forest|None:
         "The forest whose splits float64 input is read for: the engines', or for 'native' the model's too (the library is given float32 rows)."
