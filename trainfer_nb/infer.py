@@ -466,25 +466,29 @@ def _marked_missing(self:Predictor, X):
 @patch
 def _run(self:Predictor, engine:str, X):
     "Scores of checked matrix `X` by `engine` ('cpu1', 'cpu', 'cuda' or 'native')."
-    if self.missing is not None: X = self._marked_missing(X)
-    if engine == 'cpu1' and X.shape[0] == 1 and self.packed is not None and type(X) is np.ndarray:   # one row: transformed in numba too
-        s = None if self._fast is None else self._fast[0](X[0], self._transform, self.forest.sigmoid_scale, *self._fast[1])
-        if s is None or s.shape[0] == 0: s = self._row_score(X[0], self._transform, self.forest.sigmoid_scale, *self._args)
-        return s if s.shape[0] == 1 else s[None]
-    if engine == 'native':
-        out = self._backend.predict(self.model, matrix_on(X, input_device(self._backend, self.device)), self.best_iteration, self.task)
-        out = to_device(out, 'cuda') if is_cupy(X) else to_host(out)   # the output where the input was
-        return out.astype(np.float64, copy=False)   # XGBoost's are float32: a file of scores keeps one type whichever engine calibration picks
-    if engine == 'cuda':
-        from trainfer_nb.forest import cuda_margins
-        if sp.issparse(X):   # the kernel reads dense rows: a block at a time, each copied to the GPU once
-            ms = [cuda_margins(self.forest, b) for b in self._dense_blocks(X)]
-            m = array_module(ms[0]).concatenate(ms)
-        else: m = cuda_margins(self.forest, X)
-        s = transform(self.forest, m)
-        return s if is_cupy(X) else to_host(s)
-    s = scores(self._cpu(X, threads=engine == 'cpu'), self._transform, self.forest.sigmoid_scale)
-    return s[:, 0] if s.shape[1] == 1 else s
+    try:
+        if self.missing is not None: X = self._marked_missing(X)
+        if engine == 'cpu1' and X.shape[0] == 1 and self.packed is not None and type(X) is np.ndarray:   # one row: transformed in numba too
+            s = None if self._fast is None else self._fast[0](X[0], self._transform, self.forest.sigmoid_scale, *self._fast[1])
+            if s is None or s.shape[0] == 0: s = self._row_score(X[0], self._transform, self.forest.sigmoid_scale, *self._args)
+            return s if s.shape[0] == 1 else s[None]
+        if engine == 'native':
+            out = self._backend.predict(self.model, matrix_on(X, input_device(self._backend, self.device)), self.best_iteration, self.task)
+            out = to_device(out, 'cuda') if is_cupy(X) else to_host(out)   # the output where the input was
+            return out.astype(np.float64, copy=False)   # XGBoost's are float32: a file of scores keeps one type whichever engine calibration picks
+        if engine == 'cuda':
+            from trainfer_nb.forest import cuda_margins
+            if sp.issparse(X):   # the kernel reads dense rows: a block at a time, each copied to the GPU once
+                ms = [cuda_margins(self.forest, b) for b in self._dense_blocks(X)]
+                m = array_module(ms[0]).concatenate(ms)
+            else: m = cuda_margins(self.forest, X)
+            s = transform(self.forest, m)
+            return s if is_cupy(X) else to_host(s)
+        s = scores(self._cpu(X, threads=engine == 'cpu'), self._transform, self.forest.sigmoid_scale)
+        return s[:, 0] if s.shape[1] == 1 else s
+    except SystemError as e:   # Ctrl-C or SIGTERM while a compiled kernel ran: numba hands the handler's exception back as a SystemError's cause
+        if isinstance(e.__cause__, (KeyboardInterrupt, SystemExit)): raise e.__cause__ from None
+        raise
 
 # %% ../nbs/04_infer.ipynb #c43bef5d
 CALIBRATION_SIZES = (1, 16, 256, 4096, 65536)
