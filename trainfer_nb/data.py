@@ -978,6 +978,7 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
     if stratify and task not in ('binary', 'multiclass'):
         raise ValueError(f"stratify=True splits the rows by class, and target {target!r} holds no classes: its task is {task}" +
                          ('; ranking splits whole queries' if task == 'ranking' else ''))
+    if stratify and group is not None: raise ValueError(f"stratify=True splits the rows by class; with group column {group!r} whole queries are split, not rows")
     check_target(y, task, target)
     g = None
     if group is not None:
