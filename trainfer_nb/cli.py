@@ -10,7 +10,7 @@ import numpy as np, pandas as pd, psutil
 from fastcore.script import call_parse, anno_parser, Param, store_true
 import trainfer_nb
 from .core import (check_choice, cuda_gpus, xgboost_cuda_built, lightgbm_gpu_error, resolve_device,
-                              DeviceUnavailableError, DEVICES)
+                              DeviceUnavailableError, DEVICES, StopRequest)
 from .data import load_dataset, list_datasets, from_file, DATASETS
 from .train import train, device_for, check_model_path, BACKENDS
 from .infer import Predictor, latency, throughput, score_file
@@ -198,15 +198,19 @@ def _library_error(e:Exception) -> bool:
     return isinstance(e, (ValueError, FileNotFoundError, DeviceUnavailableError)) or type(e).__name__ == 'LightGBMError'
 
 @contextlib.contextmanager
-def _sigterm_as_exit(command:str):
-    "While `command` runs, SIGTERM (`kill`, `docker stop`, a scheduler's time limit) ends it as Ctrl-C does: through every `finally`, so no temporary file is left behind; exit status 143, as a shell reports a process SIGTERM killed."
+def _stop_on_signals(command:str):
+    "While `command` runs, SIGTERM (`kill`, `docker stop`, a scheduler's time limit) ends it as Ctrl-C does: through every `finally`, so no temporary file is left behind; exit status 143, as a shell reports a process SIGTERM killed. Both are noted in `StopRequest`, so the work stops at its next step where their exception was lost."
     def stop(signum, frame):
+        StopRequest.note(signum)
+        if signum == signal.SIGINT: raise KeyboardInterrupt
         print(f"trainfer {command}: stopped by SIGTERM; nothing half-written is left", file=sys.stderr)
         raise SystemExit(128 + signal.SIGTERM)
     if threading.current_thread() is not threading.main_thread(): yield; return   # only the main thread may set handlers
-    previous = signal.signal(signal.SIGTERM, stop)
+    caught = [signal.SIGTERM] + ([signal.SIGINT] if signal.getsignal(signal.SIGINT) is signal.default_int_handler else [])   # an ignored Ctrl-C (nohup) stays so
+    previous = {s: signal.signal(s, stop) for s in caught}
     try: yield
-    finally: signal.signal(signal.SIGTERM, previous)
+    finally:
+        for s, handler in previous.items(): signal.signal(s, handler)
 
 def main(argv:list|None=None):
     "Entry point of the `trainfer` console script."
@@ -222,8 +226,10 @@ def main(argv:list|None=None):
     kw.pop('pdb', None); kw.pop('xtra', None)
     with warnings.catch_warnings():   # a warning is one line, as an error is, not Python's file:line and source
         warnings.showwarning = lambda message, *_: print(f"trainfer {argv[0]}: warning: {message}", file=sys.stderr)
+        StopRequest.clear()
         try:
-            with _sigterm_as_exit(argv[0]): cmd.__wrapped__(**kw)  # the plain function: call_parse would read sys.argv again when given no arguments
+            with _stop_on_signals(argv[0]): cmd.__wrapped__(**kw)  # the plain function: call_parse would read sys.argv again when given no arguments
+            StopRequest.check()   # asked to stop after the work's last check, its exception lost: the status says so
         except KeyboardInterrupt:
             print(f"trainfer {argv[0]}: interrupted; nothing half-written is left", file=sys.stderr)
             return 128 + signal.SIGINT
@@ -231,4 +237,5 @@ def main(argv:list|None=None):
             if not _library_error(e): raise
             print(f"trainfer {argv[0]}: error: {e}", file=sys.stderr)
             return 2
+        finally: StopRequest.clear()   # a caller in this process (a notebook) goes on unstopped
     return 0

@@ -4,14 +4,15 @@
 
 # %% ../nbs/00_core.ipynb #0f79bbbe
 from __future__ import annotations
-import os, sys, time, threading, contextlib, functools, importlib, platform, tempfile
+import os, sys, time, signal, threading, contextlib, functools, importlib, platform, tempfile
 from dataclasses import dataclass, field, asdict
 import numpy as np, psutil
 
 # %% auto #0
 __all__ = ['DEVICES', 'GPUInfo', 'cuda_gpus', 'xgboost_cuda_built', 'held_output', 'lightgbm_gpu_error', 'DeviceUnavailableError',
            'check_choice', 'check_count', 'did_you_mean', 'resolve_device', 'is_cupy', 'array_module', 'to_host',
-           'to_device', 'usable_cpus', 'machine_cpu_s', 'others_cpu_s', 'ResourceMeter', 'note_openmp_use']
+           'to_device', 'usable_cpus', 'machine_cpu_s', 'others_cpu_s', 'ResourceMeter', 'note_openmp_use',
+           'StopRequest']
 
 # %% ../nbs/00_core.ipynb #11c5a1f3
 @dataclass(frozen=True)
@@ -281,3 +282,18 @@ def _after_fork_in_child():
         threadpool_limits(1, user_api='openmp')
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
+
+# %% ../nbs/00_core.ipynb #b5f5b189
+class StopRequest:
+    "The signal (SIGINT, SIGTERM) that asked this process to stop, noted by the handler that raised its exception: long work checks it at each step, so it stops even where that exception was lost."
+    signum:int|None = None
+    @classmethod
+    def note(cls, signum:int): cls.signum = signum
+    @classmethod
+    def clear(cls): cls.signum = None
+    @classmethod
+    def check(cls):
+        "Raise the stop again if a signal asked for one: `KeyboardInterrupt` for SIGINT, else `SystemExit` with the status a shell reports (128 + the signal)."
+        if cls.signum is None: return
+        if cls.signum == signal.SIGINT: raise KeyboardInterrupt
+        raise SystemExit(128 + cls.signum)

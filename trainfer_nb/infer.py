@@ -13,7 +13,7 @@ from pathlib import Path
 import numba as nb
 from fastcore.basics import patch
 from tqdm.auto import tqdm
-from .core import check_choice, check_count, resolve_device, to_device, to_host, is_cupy, array_module, ResourceMeter, usable_cpus
+from .core import check_choice, check_count, resolve_device, to_device, to_host, is_cupy, array_module, ResourceMeter, usable_cpus, StopRequest
 from .data import (as_matrix, as_trained, check_writable, zstandard_module, CSV_COMPRESSIONS, parse_local_dates, numeric_column, typed_categories, arrow_frame, atomic_path, iter_batches, csv_format,
                               WRITTEN_AS_TEXT, ISO_DATETIME, _kind, _shard_files, _check_unique, csr, _csv_open)
 from .train import (TrainResult, backend_for, matrix_on, input_device, load_model, read_metadata, short_xgboost_error,
@@ -1036,6 +1036,7 @@ def score_file(model, # a `Predictor`, or what `Predictor.from_model` takes: a s
             dtypes = _csv_dtypes(p, source, id_columns, fmt, batch_rows, encoding, at) if csv else None
             numbers = _number_categories(p) if csv else []   # read as text: as numbers again, other values missing (unseen)
             for batch in _read_batches(source, batch_rows, wanted, encoding, dtypes):
+                StopRequest.check()   # a Ctrl-C or SIGTERM whose exception was lost on the way (`StopRequest`): stop here
                 X = batch[list(at.values())].set_axis(p.feature_names, axis=1)   # by the model's names
                 X = X.assign(**{c: pd.to_numeric(X[c], errors='coerce') for c in numbers})
                 try: out = _score_columns(p, X, batch[id_columns])
