@@ -142,11 +142,11 @@ def _snap(x, out, bits, j, t, up, below, table):
         out[r, j] = w
 
 @nb.njit(cache='__file__' in globals() and forest_module._CACHE, nogil=True)
-def _snap_row(x, out, bits, features, offsets, t, up, below, table):
-    "`_snap` for one row `x` (float64; `out`: its float32 as one row, `bits` its uint32 view): each feature with such splits, in one call."
+def _snap_rows(X, out, bits, features, offsets, t, up, below, table):
+    "`_snap` for every feature with such splits, in one call: float64 rows `X` in training order, `out` their float32 (`bits` its uint32 view)."
     for i in range(features.shape[0]):
         j, a, b = features[i], offsets[i], offsets[i + 1]
-        _snap(x[j:j + 1], out, bits, j, t[a:b], up[a:b], below[a:b], table)
+        _snap(X[:, j], out, bits, j, t[a:b], up[a:b], below[a:b], table)
 
 def _dense(X, fill:float) -> np.ndarray:
     "CSR rows as a dense float32 matrix; entries the matrix does not store are `fill` (XGBoost: missing, LightGBM: 0)."
@@ -387,12 +387,12 @@ class Predictor:
         features, offsets, t, up, below, table = self._splits64
         dtypes = X.dtypes.tolist() if isinstance(X, pd.DataFrame) else [X.dtype] * X.shape[1]
         if not (at := [i for i, j in enumerate(features.tolist()) if _wide(dtypes[j])]): return
-        if isinstance(X, pd.DataFrame) and all(d == np.float64 for d in dtypes): X = X.to_numpy()   # one block: 5 us for 64 rows, a column at a time 70
-        column = (lambda j: X.iloc[:, j].to_numpy(np.float64, na_value=np.nan)) if isinstance(X, pd.DataFrame) else (lambda j: np.asarray(X[:, j], np.float64))
         bits = M.view(np.uint32)
-        for i in at:
-            a, b = offsets[i], offsets[i + 1]
-            _snap(column(features[i]), M, bits, features[i], t[a:b], up[a:b], below[a:b], table)
+        if isinstance(X, pd.DataFrame) and all(d == np.float64 for d in dtypes): X = X.to_numpy()   # one block: 5 us for 64 rows, a column at a time 70
+        if not isinstance(X, pd.DataFrame): return _snap_rows(np.asarray(X, np.float64), M, bits, *self._splits64)   # one type: every feature wide
+        for i in at:   # a frame of several types: its wide columns one by one
+            a, b, j = offsets[i], offsets[i + 1], features[i]
+            _snap(X.iloc[:, j].to_numpy(np.float64, na_value=np.nan), M, bits, j, t[a:b], up[a:b], below[a:b], table)
 
     @staticmethod
     def _when(c, v) -> float:
@@ -427,7 +427,7 @@ class Predictor:
                 except (TypeError, ValueError): x[i] = self._when(c, v)
         if self._splits64 is None: return x
         x32 = x.astype(np.float32)[None]
-        _snap_row(x, x32, x32.view(np.uint32), *self._splits64)
+        _snap_rows(x[None], x32, x32.view(np.uint32), *self._splits64)
         return x32[0]
 
 # %% ../nbs/04_infer.ipynb #bcc8f85d
