@@ -129,17 +129,20 @@ def _wide(dtype) -> bool:
     except TypeError: return False   # categories, zoned datetimes: no number the library reads in float64
     return k.kind in 'iuf' and k.itemsize >= 4 and k != np.float32
 
+@nb.njit(inline='always')
+def _snapped(v, w, t, up, below):
+    "Float32 `w`, read from float64 `v`, as the float32 nearest it that goes v's way at each of its feature's thresholds `t`: right of those below v, left of the others."
+    if np.isnan(v) or np.float64(w) == v: return w   # a float32 value reads the same in both
+    k = np.searchsorted(t, v)   # the thresholds below v
+    if k > 0 and w < up[k - 1]: w = up[k - 1]   # rounded down to t[k - 1] or below: it goes right there, as v does
+    if k < t.shape[0] and w >= up[k]: w = below[k]   # rounded up past t[k]: it goes left there, as v does
+    return w
+
 @nb.njit(cache='__file__' in globals() and forest_module._CACHE, nogil=True)
 def _snap(x, out, bits, j, t, up, below, table):
-    "Column `j` of float32 rows `out` (`bits`: the same memory as uint32), read from float64 `x`, moved where a value rounded across one of its feature's thresholds `t`: to the float32 nearest it that goes its way at each, right of those below it, left of the others."
+    "Column `j` of float32 rows `out` (`bits`: the same memory as uint32), read from float64 `x`, moved where a value rounded across one of its feature's thresholds `t` (`_snapped`)."
     for r in range(x.shape[0]):
-        if not table[_nb_slot(bits[r, j], j)]: continue   # not next to a threshold: it goes the way x does (most values, at one lookup)
-        v, w = x[r], out[r, j]
-        if np.isnan(v) or np.float64(w) == v: continue   # a float32 value reads the same in both
-        k = np.searchsorted(t, v)   # the thresholds below v
-        if k > 0 and w < up[k - 1]: w = up[k - 1]   # rounded down to t[k - 1] or below: it goes right there, as v does
-        if k < t.shape[0] and w >= up[k]: w = below[k]   # rounded up past t[k]: it goes left there, as v does
-        out[r, j] = w
+        if table[_nb_slot(bits[r, j], j)]: out[r, j] = _snapped(x[r], out[r, j], t, up, below)   # else not next to a threshold: it goes the way x does (most values, at one lookup)
 
 @nb.njit(cache='__file__' in globals() and forest_module._CACHE, nogil=True)
 def _snap_rows(X, out, bits, features, offsets, t, up, below, table):
@@ -147,6 +150,41 @@ def _snap_rows(X, out, bits, features, offsets, t, up, below, table):
     for i in range(features.shape[0]):
         j, a, b = features[i], offsets[i], offsets[i + 1]
         _snap(X[:, j], out, bits, j, t[a:b], up[a:b], below[a:b], table)
+
+@nb.njit(cache='__file__' in globals() and forest_module._CACHE, nogil=True)
+def _snap_entries(x, cols, out, bits, at, offsets, t, up, below, table):
+    "`_snap` for the entries a sparse matrix stores: float64 values `x` in columns `cols`, `out` their float32 (`bits` its uint32 view); `at[j]`: feature j's place in the `_float64_splits` table, -1 where it has no such splits."
+    for k in range(x.shape[0]):
+        j = cols[k]
+        i = at[j]
+        if i >= 0 and table[_nb_slot(bits[k], j)]:
+            a, b = offsets[i], offsets[i + 1]
+            out[k] = _snapped(x[k], out[k], t[a:b], up[a:b], below[a:b])
+
+def _snap_sparse(X, splits:tuple, n_features:int) -> sp.csr_matrix:
+    "Sparse `X` of float64 (or wide integer) values as CSR float32, each stored value read as `_snap` reads it."
+    X = csr(X)   # in its own type: the float32 copy below keeps its layout
+    M = X.astype(np.float32)
+    features, offsets, t, up, below, table = splits
+    at = np.full(n_features, -1, np.int64); at[features] = np.arange(len(features))
+    _snap_entries(X.data.astype(np.float64, copy=False), X.indices, M.data, M.data.view(np.uint32), at, offsets, t, up, below, table)
+    return M
+
+def _snap_array(X, splits:tuple):
+    "Float64 (or wide integer) matrix `X`, NumPy or CuPy, as float32 read as `_snap` reads it, a whole column at a time and where it is: CuPy input stays on its GPU."
+    xp = array_module(X)
+    M = X.astype(xp.float32)
+    features, offsets, t, up, below, _ = splits
+    t, up, below = (xp.asarray(a) for a in (t, up, below))   # three small copies to the GPU a call
+    for i, j in enumerate(features.tolist()):
+        a, b = int(offsets[i]), int(offsets[i + 1])
+        v, w = X[:, j].astype(xp.float64), M[:, j]
+        k = xp.searchsorted(t[a:b], v)   # the thresholds below v; NaN stays NaN below, whatever k it gets
+        lo = up[a:b][xp.maximum(k - 1, 0)]
+        w = xp.where((k > 0) & (w < lo), lo, w)
+        hi = xp.minimum(k, b - a - 1)
+        M[:, j] = xp.where((k < b - a) & (w >= up[a:b][hi]), below[a:b][hi], w)
+    return M
 
 def _dense(X, fill:float) -> np.ndarray:
     "CSR rows as a dense float32 matrix; entries the matrix does not store are `fill` (XGBoost: missing, LightGBM: 0)."
@@ -322,8 +360,9 @@ class Predictor:
             if self.categories: self._warn_unseen(X, frame.__getitem__)
         elif isinstance(X, (dict, pd.Series)): return self.row(X)[None]
         if type(X).__module__.startswith('cupyx.scipy.sparse'): X = X.get()   # CuPy's sparse matrices: read on the host, as SciPy's
-        if sp.issparse(X): X = csr(X, np.float32)  # no copy on the hot path when already CSR float32
+        if sp.issparse(X): X = csr(X, np.float32) if self._splits64 is None or not _wide(X.dtype) else _snap_sparse(X, self._splits64, self.n_features)   # no copy on the hot path when already CSR float32
         elif not is_cupy(X): X = self._positional(X)
+        elif self._splits64 is not None and _wide(X.dtype): X = _snap_array(X if X.ndim == 2 else X.reshape(1, -1), self._splits64)
         if X.ndim == 1: X = X.reshape(1, -1)
         self._check_shape(X)
         return X
