@@ -125,66 +125,84 @@ _nb_slot = nb.njit(inline='always')(_slot)
 
 def _wide(dtype) -> bool:
     "Whether a column of `dtype` holds numbers that float32 may not hold exactly: float64, 32- and 64-bit integers (NumPy's, nullable or Arrow's)."
-    try: k = np.dtype(getattr(dtype, 'numpy_dtype', dtype))
-    except TypeError: return False   # categories, zoned datetimes: no number the library reads in float64
-    return k.kind in 'iuf' and k.itemsize >= 4 and k != np.float32
+    if not isinstance(dtype, np.dtype):   # not np.dtype(dtype): refusing a category type formats its categories, 50 us
+        dtype = getattr(dtype, 'numpy_dtype', None)   # nullable and Arrow types by their NumPy type; categories and zoned datetimes have none
+        if not isinstance(dtype, np.dtype): return False
+    return dtype.kind in 'iuf' and dtype.itemsize >= 4 and dtype != np.float32
 
 @nb.njit(inline='always')
 def _snapped(v, w, t, up, below):
-    "Float32 `w`, read from float64 `v`, as the float32 nearest it that goes v's way at each of its feature's thresholds `t`: right of those below v, left of the others."
-    if np.isnan(v) or np.float64(w) == v: return w   # a float32 value reads the same in both
+    "Float32 `w`, read from float64 `v`, as the float32 nearest it that goes v's way at each of its feature's thresholds `t` (right of those below v, left of the others); and whether none does: v lies between two thresholds within one float32 step."
+    if np.isnan(v) or np.float64(w) == v: return w, False   # a float32 value reads the same in both
     k = np.searchsorted(t, v)   # the thresholds below v
     if k > 0 and w < up[k - 1]: w = up[k - 1]   # rounded down to t[k - 1] or below: it goes right there, as v does
     if k < t.shape[0] and w >= up[k]: w = below[k]   # rounded up past t[k]: it goes left there, as v does
-    return w
+    return w, 0 < k < t.shape[0] and up[k - 1] == up[k]   # right at t[k - 1] and left at t[k], within one float32 step: no float32 goes both ways
 
 @nb.njit(cache='__file__' in globals() and forest_module._CACHE, nogil=True)
-def _snap(x, out, bits, j, t, up, below, table):
-    "Column `j` of float32 rows `out` (`bits`: the same memory as uint32), read from float64 `x`, moved where a value rounded across one of its feature's thresholds `t` (`_snapped`)."
+def _snap(x, out, bits, j, t, up, below, table, tied):
+    "Column `j` of float32 rows `out` (`bits`: the same memory as uint32), read from float64 `x`, moved where a value rounded across one of its feature's thresholds `t` (`_snapped`); `tied[r]` set where row r's value no float32 reads so, and whether any is."
+    found = False
     for r in range(x.shape[0]):
-        if table[_nb_slot(bits[r, j], j)]: out[r, j] = _snapped(x[r], out[r, j], t, up, below)   # else not next to a threshold: it goes the way x does (most values, at one lookup)
+        if table[_nb_slot(bits[r, j], j)]:   # else not next to a threshold: it goes the way x does (most values, at one lookup)
+            out[r, j], tie = _snapped(x[r], out[r, j], t, up, below)
+            if tie: tied[r] = found = True
+    return found
 
 @nb.njit(cache='__file__' in globals() and forest_module._CACHE, nogil=True)
-def _snap_rows(X, out, bits, features, offsets, t, up, below, table):
+def _snap_rows(X, out, bits, tied, features, offsets, t, up, below, table):
     "`_snap` for every feature with such splits, in one call: float64 rows `X` in training order, `out` their float32 (`bits` its uint32 view)."
+    found = False
     for i in range(features.shape[0]):
         j, a, b = features[i], offsets[i], offsets[i + 1]
-        _snap(X[:, j], out, bits, j, t[a:b], up[a:b], below[a:b], table)
+        found |= _snap(X[:, j], out, bits, j, t[a:b], up[a:b], below[a:b], table, tied)
+    return found
 
 @nb.njit(cache='__file__' in globals() and forest_module._CACHE, nogil=True)
-def _snap_entries(x, cols, out, bits, at, offsets, t, up, below, table):
-    "`_snap` for the entries a sparse matrix stores: float64 values `x` in columns `cols`, `out` their float32 (`bits` its uint32 view); `at[j]`: feature j's place in the `_float64_splits` table, -1 where it has no such splits."
-    for k in range(x.shape[0]):
-        j = cols[k]
-        i = at[j]
-        if i >= 0 and table[_nb_slot(bits[k], j)]:
-            a, b = offsets[i], offsets[i + 1]
-            out[k] = _snapped(x[k], out[k], t[a:b], up[a:b], below[a:b])
+def _snap_entries(x, indptr, cols, out, bits, tied, at, offsets, t, up, below, table):
+    "`_snap` for the entries a CSR matrix stores: float64 values `x` in columns `cols`, row r's at `indptr[r]:indptr[r + 1]`, `out` their float32 (`bits` its uint32 view); `at[j]`: feature j's place in the `_float64_splits` table, -1 where it has no such splits."
+    for r in range(indptr.shape[0] - 1):
+        for k in range(indptr[r], indptr[r + 1]):
+            j = cols[k]
+            i = at[j]
+            if i >= 0 and table[_nb_slot(bits[k], j)]:
+                a, b = offsets[i], offsets[i + 1]
+                out[k], tie = _snapped(x[k], out[k], t[a:b], up[a:b], below[a:b])
+                if tie: tied[r] = True
 
-def _snap_sparse(X, splits:tuple, n_features:int) -> sp.csr_matrix:
-    "Sparse `X` of float64 (or wide integer) values as CSR float32, each stored value read as `_snap` reads it."
+def _snap_sparse(X, splits:tuple, n_features:int) -> tuple:
+    "Sparse `X` of float64 (or wide integer) values as CSR float32, each stored value read as `_snap` reads it; and its rows that no float32 reads so."
     X = csr(X)   # in its own type: the float32 copy below keeps its layout
     M = X.astype(np.float32)
     features, offsets, t, up, below, table = splits
     at = np.full(n_features, -1, np.int64); at[features] = np.arange(len(features))
-    _snap_entries(X.data.astype(np.float64, copy=False), X.indices, M.data, M.data.view(np.uint32), at, offsets, t, up, below, table)
-    return M
+    tied = np.zeros(X.shape[0], np.bool_)
+    _snap_entries(X.data.astype(np.float64, copy=False), X.indptr, X.indices, M.data, M.data.view(np.uint32), tied, at, offsets, t, up, below, table)
+    return M, tied
 
-def _snap_array(X, splits:tuple):
-    "Float64 (or wide integer) matrix `X`, NumPy or CuPy, as float32 read as `_snap` reads it, a whole column at a time and where it is: CuPy input stays on its GPU."
+def _snap_array(X, splits:tuple) -> tuple:
+    "Float64 (or wide integer) matrix `X`, NumPy or CuPy, as float32 read as `_snap` reads it, a whole column at a time and where it is (CuPy input stays on its GPU); and its rows that no float32 reads so."
     xp = array_module(X)
-    M = X.astype(xp.float32)
+    M, tied = X.astype(xp.float32), xp.zeros(X.shape[0], dtype=bool)
     features, offsets, t, up, below, _ = splits
     t, up, below = (xp.asarray(a) for a in (t, up, below))   # three small copies to the GPU a call
     for i, j in enumerate(features.tolist()):
         a, b = int(offsets[i]), int(offsets[i + 1])
-        v, w = X[:, j].astype(xp.float64), M[:, j]
+        v, w, u = X[:, j].astype(xp.float64), M[:, j], up[a:b]
         k = xp.searchsorted(t[a:b], v)   # the thresholds below v; NaN stays NaN below, whatever k it gets
-        lo = up[a:b][xp.maximum(k - 1, 0)]
-        w = xp.where((k > 0) & (w < lo), lo, w)
-        hi = xp.minimum(k, b - a - 1)
-        M[:, j] = xp.where((k < b - a) & (w >= up[a:b][hi]), below[a:b][hi], w)
-    return M
+        lo, hi = xp.maximum(k - 1, 0), xp.minimum(k, b - a - 1)
+        tied |= (k > 0) & (k < b - a) & (u[lo] == u[hi]) & (w != v) & ~xp.isnan(v)
+        w = xp.where((k > 0) & (w < u[lo]), u[lo], w)
+        M[:, j] = xp.where((k < b - a) & (w >= u[hi]), below[a:b][hi], w)
+    return M, tied
+
+def _note_ties(ties:list|None, # where a caller collects them, or None
+               tied, # bool per row, NumPy or CuPy
+               rows_of:Callable): # row positions -> those rows' float64 values, as the library reads them
+    "Add the rows `tied` marks, with their float64 values, to `ties`: rows no float32 reads as the library does, which `_mend` scores by the library."
+    if ties is None or not tied.any(): return
+    rows = np.flatnonzero(to_host(tied))
+    ties.append((rows, rows_of(rows)))
 
 def _dense(X, fill:float) -> np.ndarray:
     "CSR rows as a dense float32 matrix; entries the matrix does not store are `fill` (XGBoost: missing, LightGBM: 0)."
@@ -247,17 +265,6 @@ class Predictor:
         self._transform = None if self.forest is None else TRANSFORM_CODES[self.forest.transform]
         self.float64 = bool(float64) and backend != 'xgboost'   # XGBoost reads float32 itself
         self._splits64 = _float64_splits(self._splits_forest(best_iteration)) if self.float64 else None   # where a float64 value is read to go its own way (`_snap`)
-        if self._splits64 is not None: self._warn_float32_ties()
-
-    def _warn_float32_ties(self):
-        "Warn of features with thresholds float32 cannot tell apart: a float64 value between two of them cannot be read to go its way at both."
-        features, offsets, t, up, below, table = self._splits64
-        for i, j in enumerate(features.tolist()):
-            u = up[offsets[i]:offsets[i + 1]]
-            if n := int((u[1:] == u[:-1]).sum()):
-                warnings.warn(f"feature {self.feature_names[j]!r}: {n} of its {len(u)} thresholds lie within one float32 step of the next (its values pass 2**24, "
-                              f"or differ by less than float32 holds), and every engine reads float32: a value between two such is read on one side of both, "
-                              f"so its row can score otherwise than in {self.backend}. Score such rows with the library itself", stacklevel=4)
 
     def _splits_forest(self, best_iteration:int) -> Forest|None:
         "The forest whose splits float64 input is read for: the engines', or for 'native' the model's too (the library is given float32 rows)."
@@ -325,13 +332,14 @@ class Predictor:
             names = self.feature_names if self.n_features <= 12 else self.feature_names[:10] + ['...']
             raise ValueError(f"X has shape {tuple(X.shape)}; the model takes {self.n_features} features: {names}")
 
-    def matrix(self, X):
+    def matrix(self, X,
+               ties:list|None=None): # given, gets (rows, their values in float64) for rows no float32 reads as the library reads them (`_mend`)
         "`X` as the float32 matrix the model reads (on the host; CuPy stays on the GPU); its columns checked first."
         if type(X) is np.ndarray and X.dtype == np.float32 and X.ndim == 2 and X.flags.c_contiguous:   # the service's hot path
             if X.shape[1] != self.n_features: self._check_shape(X)
             return X
         if isinstance(X, (str, Path)): raise ValueError(f"X is the text {str(X)!r}, not rows: to score a file, score_file(model, {str(X)!r}, output)")
-        if (records := _json_records(X)) and (M := self._by_row(records)) is not None:   # a service's JSON request: no frame built
+        if (records := _json_records(X)) and (M := self._by_row(records, ties=ties)) is not None:   # a service's JSON request: no frame built
             if self.categories: self._warn_unseen(M, partial(self._record_values, records))
             return M
         X = _tabular(arrow_frame(X))
@@ -352,29 +360,42 @@ class Predictor:
                                  "(its metadata.json keeps names and categories)" if none else
                                  f" and has {extra}, which it was not trained on" if extra else ''))
             if extra: raise ValueError(f"X has columns the model was not trained on: {extra}")
-            if 0 < len(X) <= FEW_FRAME_ROWS and (M := self._by_row(X, names)) is not None: return M
+            if 0 < len(X) <= FEW_FRAME_ROWS and (M := self._by_row(X, names, ties)) is not None: return M
             # in training order already, as a frame of the training data is: no copy
             frame = as_trained(X if names == self.feature_names else X[self.feature_names], self.na_values, self.date_orders)
             X = as_matrix(frame, self._category_index)
-            if self._splits64 is not None: self._snap_columns(X, frame)
+            if self._splits64 is not None: self._snap_columns(X, frame, ties)
             if self.categories: self._warn_unseen(X, frame.__getitem__)
-        elif isinstance(X, (dict, pd.Series)): return self.row(X)[None]
+        elif isinstance(X, (dict, pd.Series)): return self.row(X, ties)[None]
         if type(X).__module__.startswith('cupyx.scipy.sparse'): X = X.get()   # CuPy's sparse matrices: read on the host, as SciPy's
-        if sp.issparse(X): X = csr(X, np.float32) if self._splits64 is None or not _wide(X.dtype) else _snap_sparse(X, self._splits64, self.n_features)   # no copy on the hot path when already CSR float32
-        elif not is_cupy(X): X = self._positional(X)
-        elif self._splits64 is not None and _wide(X.dtype): X = _snap_array(X if X.ndim == 2 else X.reshape(1, -1), self._splits64)
+        if sp.issparse(X) and (self._splits64 is None or not _wide(X.dtype)): X = csr(X, np.float32)   # no copy on the hot path when already CSR float32
+        elif sp.issparse(X):
+            X64, (X, tied) = X, _snap_sparse(X, self._splits64, self.n_features)
+            _note_ties(ties, tied, lambda rows: csr(X64)[rows])
+        elif not is_cupy(X): X = self._positional(X, ties)
+        elif self._splits64 is not None and _wide(X.dtype):
+            X64 = X if X.ndim == 2 else X.reshape(1, -1)
+            X, tied = _snap_array(X64, self._splits64)
+            _note_ties(ties, tied, lambda rows: to_host(X64[array_module(X64).asarray(rows)]).astype(np.float64))
         if X.ndim == 1: X = X.reshape(1, -1)
         self._check_shape(X)
         return X
 
-    def _by_row(self, X:pd.DataFrame|list, names:list|None=None # a frame's column names
-               ) -> np.ndarray|None:
+    def _by_row(self, X:pd.DataFrame|list, names:list|None=None, # a frame's column names
+                ties:list|None=None) -> np.ndarray|None:
         "A few rows (a DataFrame or JSON records) read one at a time as `row` reads a dict; None where the frame path must read them: a category column for a numeric feature (its codes), or a value `row` refuses (the frame path names it)."
         if isinstance(X, pd.DataFrame):
             if any(isinstance(t, pd.CategoricalDtype) and c not in self._codes for c, t in zip(names, X.dtypes.tolist())): return None
             X = [dict(zip(names, X.iloc[i].tolist())) for i in range(len(X))]   # 70 us a row; the frame's columns, one by one, 800 us
-        try: return np.stack([self.row(r) for r in X])
+        rows, found = [], []
+        try:
+            for r in X:
+                mark = []
+                rows.append(self.row(r, mark))
+                if mark: found.append((np.array([len(rows) - 1]), mark[0][1]))
         except (ValueError, TypeError): return None
+        if ties is not None: ties += found
+        return np.stack(rows)
 
     def _columns_in(self, have) -> dict:
         "{feature: the name among `have` that holds it, None if none}: its own; else its text, as a file names column 0 ('0'); else one its library made of it ('mean radius' for LightGBM's 'mean_radius'); else, for a dated name, one of the same instant (`_instant`). For a model that numbers its features (f0, Column_0, x0 ...: fitted on a matrix), the columns 0, 1 ... of `pd.DataFrame(matrix)` in order."
@@ -408,12 +429,12 @@ class Predictor:
                           f"(it knows {known[:3]}{' ...' if len(known) > 3 else ''}; here: {seen} ...): has the column's type changed since training?",
                           stacklevel=3)
 
-    def _positional(self, X) -> np.ndarray:
+    def _positional(self, X, ties:list|None=None) -> np.ndarray:
         "Rows (or one row) with their values in training order as float32; text among them (`DataFrame.to_numpy()`) read column by column as in a DataFrame."
         X = np.asarray(X)
         if X.dtype.kind not in 'OUS':
             M = np.ascontiguousarray(X, dtype=np.float32)
-            if self._splits64 is not None and M is not X: self._snap_columns(M if M.ndim == 2 else M[None], X if X.ndim == 2 else X[None])
+            if self._splits64 is not None and M is not X: self._snap_columns(M if M.ndim == 2 else M[None], X if X.ndim == 2 else X[None], ties)
             return M
         rows = X.reshape(1, -1) if X.ndim == 1 else X
         self._check_shape(rows)
@@ -421,17 +442,29 @@ class Predictor:
         return out[0] if X.ndim == 1 else out
 
     def _snap_columns(self, M:np.ndarray, # float32 rows, in training order
-                      X:pd.DataFrame|np.ndarray): # the rows as given, in training order: a frame or a 2-D array
+                      X:pd.DataFrame|np.ndarray, # the rows as given, in training order: a frame or a 2-D array
+                      ties:list|None=None): # as `matrix` takes it
         "`M` with each float64 (or wide integer) value of a numeric feature moved to the float32 that goes its way at every split, as the library reads it in float64 (`_snap`)."
-        features, offsets, t, up, below, table = self._splits64
         dtypes = X.dtypes.tolist() if isinstance(X, pd.DataFrame) else [X.dtype] * X.shape[1]
-        if not (at := [i for i, j in enumerate(features.tolist()) if _wide(dtypes[j])]): return
-        bits = M.view(np.uint32)
-        if isinstance(X, pd.DataFrame) and all(d == np.float64 for d in dtypes): X = X.to_numpy()   # one block: 5 us for 64 rows, a column at a time 70
-        if not isinstance(X, pd.DataFrame): return _snap_rows(np.asarray(X, np.float64), M, bits, *self._splits64)   # one type: every feature wide
-        for i in at:   # a frame of several types: its wide columns one by one
-            a, b, j = offsets[i], offsets[i + 1], features[i]
-            _snap(X.iloc[:, j].to_numpy(np.float64, na_value=np.nan), M, bits, j, t[a:b], up[a:b], below[a:b], table)
+        if not (wide := {j for j in self._splits64[0].tolist() if _wide(dtypes[j])}): return
+        tied, bits = np.zeros(len(M), np.bool_), M.view(np.uint32)
+        if isinstance(X, pd.DataFrame) and all(d == np.float64 for d in dtypes): X = X.to_numpy()   # one block: 5 us for 64 rows
+        if not isinstance(X, pd.DataFrame):   # one type: every feature wide
+            X = np.asarray(X, np.float64)
+            _snap_rows(X, M, bits, tied, *self._splits64)
+            return _note_ties(ties, tied, X.__getitem__)
+        features, offsets, t, up, below, table = self._splits64
+        names, given = X.columns.tolist(), {}
+        for i, j in enumerate(features.tolist()):   # a frame of several types: its wide columns one by one, by name (10 us; `iloc`, 20)
+            if j not in wide: continue
+            a, b = offsets[i], offsets[i + 1]
+            given[j] = X[names[j]].to_numpy(np.float64, na_value=np.nan)
+            _snap(given[j], M, bits, j, t[a:b], up[a:b], below[a:b], table, tied)
+        def rows_of(rows):   # as the library reads them: codes and narrow numbers as read, the wide columns as given
+            R = M[rows].astype(np.float64)
+            for j, v in given.items(): R[:, j] = v[rows]
+            return R
+        _note_ties(ties, tied, rows_of)
 
     @staticmethod
     def _when(c, v) -> float:
@@ -439,7 +472,8 @@ class Predictor:
         try: return float(numeric_column(pd.Series([v]), c)[0])
         except ValueError: raise ValueError(f"feature {c!r} is numeric; got {v!r}") from None
 
-    def row(self, values:dict|pd.Series) -> np.ndarray:
+    def row(self, values:dict|pd.Series,
+            ties:list|None=None) -> np.ndarray: # as `matrix` takes it
         "One row given as {feature: value} (or a Series by feature name) as a float32 vector in training order (categories by their value)."
         if isinstance(values, pd.Series): values = dict(zip(values.index.tolist(), values.tolist()))   # `dict(values)`: 40 us, this 9
         missing = [c for c in self.feature_names if c not in values]
@@ -465,8 +499,8 @@ class Predictor:
                 try: x[i] = float(v) if not isinstance(v, str) or _number_text(v) else self._when(c, v)
                 except (TypeError, ValueError): x[i] = self._when(c, v)
         if self._splits64 is None: return x
-        x32 = x.astype(np.float32)[None]
-        _snap_rows(x[None], x32, x32.view(np.uint32), *self._splits64)
+        x32, tied = x.astype(np.float32)[None], np.zeros(1, np.bool_)
+        if _snap_rows(x[None], x32, x32.view(np.uint32), tied, *self._splits64): _note_ties(ties, tied, lambda rows: x[None])
         return x32[0]
 
 # %% ../nbs/04_infer.ipynb #bcc8f85d
@@ -684,28 +718,43 @@ def engine_for(self:Predictor, n_rows:int, sparse:bool=False) -> str:
 @patch
 def predict_score(self:Predictor, X):
     "The model's output: positive-class probability (binary), class probabilities (multiclass) or value."
-    X = self.matrix(X)
-    return self._run(self.engine_for(X.shape[0], type(X) is not np.ndarray and sp.issparse(X)), X)   # issparse: 0.4 us a call
+    ties = None if self._splits64 is None else []
+    X = self.matrix(X, ties)
+    s = self._run(self.engine_for(X.shape[0], type(X) is not np.ndarray and sp.issparse(X)), X)   # issparse: 0.4 us a call
+    return self._mend(s, ties) if ties else s
+
+@patch
+def _mend(self:Predictor, s, # scores of every row, from any engine
+          ties:list): # (rows, their float64 values) from `matrix`
+    "`s` with the rows no float32 reads as the library reads them (a value between two thresholds within one float32 step) scored by the library itself, from their float64 values."
+    for rows, R in ties:
+        exact = self._run('native', R)
+        if is_cupy(s): rows, exact = array_module(s).asarray(rows), to_device(exact, 'cuda')
+        s[rows] = exact
+    return s
 
 @patch
 def predict_one(self:Predictor, row):
     "The score of one row (a dict or Series by feature name, values in training order, or a one-row DataFrame or matrix): a float, or class probabilities for multiclass."
-    if type(row) is np.ndarray and row.ndim == 1: x = row if row.dtype == np.float32 and row.flags.c_contiguous else self._positional(row)
-    elif isinstance(row := _tabular(row), (dict, pd.Series)): x = self.row(row)
+    ties = None if self._splits64 is None else []
+    if type(row) is np.ndarray and row.ndim == 1: x = row if row.dtype == np.float32 and row.flags.c_contiguous else self._positional(row, ties)
+    elif isinstance(row := _tabular(row), (dict, pd.Series)): x = self.row(row, ties)
     elif isinstance(row, pd.DataFrame) or sp.issparse(row) or getattr(row, 'ndim', 1) == 2 or type(row).__module__.startswith('pyarrow'):
-        X = self.matrix(row)
+        X = self.matrix(row, ties)
         if X.shape[0] != 1: raise ValueError(f"predict_one takes one row; got {X.shape[0]}: use predict_score or predict for several")
         s = self._run(self.engine_for(1, sp.issparse(X)), X)
+        if ties: s = self._mend(s, ties)
         return float(s[0]) if s.ndim == 1 else to_host(s[0])
     else:
         if row is None or isinstance(row, (str, bytes)):   # else "X has shape ()"
             raise ValueError(f"predict_one takes one row, a dict or Series by feature name or its values in training order; got {row!r:.80}"
                              + (": split the text into values (csv.reader) or a dict (csv.DictReader)" if isinstance(row, (str, bytes)) else ''))
-        x = self._positional(row)
+        x = self._positional(row, ties)
         if x.ndim == 2 and x.shape[0] != 1: raise ValueError(f"predict_one takes one row; got {x.shape[0]}: use predict_score or predict for several")
         if x.ndim == 2: x = x[0]   # a list of one row, [[...]]
     if x.shape != (self.n_features,): self._check_shape(x.reshape(1, -1) if x.ndim == 1 else x)
     s = self._run(self.engine_for(1), x[None])
+    if ties: s = self._mend(s, ties)
     return float(s[0]) if s.ndim == 1 else s[0]
 
 @patch
