@@ -170,7 +170,8 @@ def _snap_entries(x, indptr, cols, out, bits, tied, at, offsets, t, up, below, t
                 out[k], tie = _snapped(x[k], out[k], t[a:b], up[a:b], below[a:b])
                 if tie: tied[r] = True
 
-def _snap_sparse(X, splits:tuple, n_features:int) -> tuple:
+def _snap_sparse(X, splits:tuple, n_features:int,
+                 linear:np.ndarray|None=None) -> tuple: # the features linear leaves multiply: a row with a value float32 does not hold there is marked too
     "Sparse `X` of float64 (or wide integer) values as CSR float32, each stored value read as `_snap` reads it; and its rows that no float32 reads so."
     X = csr(X)   # in its own type: the float32 copy below keeps its layout
     M = X.astype(np.float32)
@@ -178,9 +179,13 @@ def _snap_sparse(X, splits:tuple, n_features:int) -> tuple:
     at = np.full(n_features, -1, np.int64); at[features] = np.arange(len(features))
     tied = np.zeros(X.shape[0], np.bool_)
     _snap_entries(X.data.astype(np.float64, copy=False), X.indptr, X.indices, M.data, M.data.view(np.uint32), tied, at, offsets, t, up, below, table)
+    if linear is not None:
+        multiplied = np.zeros(n_features, np.bool_); multiplied[linear] = True
+        tied[np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))[multiplied[X.indices] & _inexact(X.data, M.data)]] = True
     return M, tied
 
-def _snap_array(X, splits:tuple) -> tuple:
+def _snap_array(X, splits:tuple,
+                linear:np.ndarray|None=None) -> tuple: # as `_snap_sparse` takes it
     "Float64 (or wide integer) matrix `X`, NumPy or CuPy, as float32 read as `_snap` reads it, a whole column at a time and where it is (CuPy input stays on its GPU); and its rows that no float32 reads so."
     xp = array_module(X)
     M, tied = X.astype(xp.float32), xp.zeros(X.shape[0], dtype=bool)
@@ -194,7 +199,13 @@ def _snap_array(X, splits:tuple) -> tuple:
         tied |= (k > 0) & (k < b - a) & (u[lo] == u[hi]) & (w != v) & ~xp.isnan(v)
         w = xp.where((k > 0) & (w < u[lo]), u[lo], w)
         M[:, j] = xp.where((k < b - a) & (w >= u[hi]), below[a:b][hi], w)
+    if linear is not None: tied |= _inexact(X[:, linear], M[:, linear])
     return M, tied
+
+def _inexact(x64, x32):
+    "Whether float64 (or wide integer) values `x64` differ from their float32 reading `x32` (NaN: no), row by row where they are 2-D; NumPy or CuPy."
+    d = (x32 != x64) & ~array_module(x32).isnan(x64)
+    return d.any(axis=1) if d.ndim == 2 else d
 
 def _note_ties(ties:list|None, # where a caller collects them, or None
                tied, # bool per row, NumPy or CuPy
@@ -264,7 +275,9 @@ class Predictor:
         self._plan, self._by_bits, self.timings, self.plan_file, self._plan_key, self.others_cores = None, None, None, None, None, None
         self._transform = None if self.forest is None else TRANSFORM_CODES[self.forest.transform]
         self.float64 = bool(float64) and backend != 'xgboost'   # XGBoost reads float32 itself
-        self._splits64 = _float64_splits(self._splits_forest(best_iteration)) if self.float64 else None   # where a float64 value is read to go its own way (`_snap`)
+        splits_forest = self._splits_forest(best_iteration) if self.float64 else None
+        self._splits64 = _float64_splits(splits_forest)   # where a float64 value is read to go its own way (`_snap`)
+        self._linear64 = np.unique(splits_forest.lin_feature) if self._splits64 is not None and splits_forest.linear else None   # the features linear leaves multiply: a float64 value float32 does not hold moves the leaf's output
 
     def _splits_forest(self, best_iteration:int) -> Forest|None:
         "The forest whose splits float64 input is read for: the engines', or for 'native' the model's too (the library is given float32 rows)."
@@ -370,12 +383,12 @@ class Predictor:
         if type(X).__module__.startswith('cupyx.scipy.sparse'): X = X.get()   # CuPy's sparse matrices: read on the host, as SciPy's
         if sp.issparse(X) and (self._splits64 is None or not _wide(X.dtype)): X = csr(X, np.float32)   # no copy on the hot path when already CSR float32
         elif sp.issparse(X):
-            X64, (X, tied) = X, _snap_sparse(X, self._splits64, self.n_features)
+            X64, (X, tied) = X, _snap_sparse(X, self._splits64, self.n_features, self._linear64)
             _note_ties(ties, tied, lambda rows: csr(X64)[rows])
         elif not is_cupy(X): X = self._positional(X, ties)
         elif self._splits64 is not None and _wide(X.dtype):
             X64 = X if X.ndim == 2 else X.reshape(1, -1)
-            X, tied = _snap_array(X64, self._splits64)
+            X, tied = _snap_array(X64, self._splits64, self._linear64)
             _note_ties(ties, tied, lambda rows: to_host(X64[array_module(X64).asarray(rows)]).astype(np.float64))
         if X.ndim == 1: X = X.reshape(1, -1)
         self._check_shape(X)
@@ -452,6 +465,7 @@ class Predictor:
         if not isinstance(X, pd.DataFrame):   # one type: every feature wide
             X = np.asarray(X, np.float64)
             _snap_rows(X, M, bits, tied, *self._splits64)
+            if self._linear64 is not None: tied |= _inexact(X[:, self._linear64], M[:, self._linear64])
             return _note_ties(ties, tied, X.__getitem__)
         features, offsets, t, up, below, table = self._splits64
         names, given = X.columns.tolist(), {}
@@ -460,6 +474,7 @@ class Predictor:
             a, b = offsets[i], offsets[i + 1]
             given[j] = X[names[j]].to_numpy(np.float64, na_value=np.nan)
             _snap(given[j], M, bits, j, t[a:b], up[a:b], below[a:b], table, tied)
+            if self._linear64 is not None and j in self._linear64: tied |= _inexact(given[j], M[:, j])
         def rows_of(rows):   # as the library reads them: codes and narrow numbers as read, the wide columns as given
             R = M[rows].astype(np.float64)
             for j, v in given.items(): R[:, j] = v[rows]
@@ -500,7 +515,9 @@ class Predictor:
                 except (TypeError, ValueError): x[i] = self._when(c, v)
         if self._splits64 is None: return x
         x32, tied = x.astype(np.float32)[None], np.zeros(1, np.bool_)
-        if _snap_rows(x[None], x32, x32.view(np.uint32), tied, *self._splits64): _note_ties(ties, tied, lambda rows: x[None])
+        if _snap_rows(x[None], x32, x32.view(np.uint32), tied, *self._splits64) or (self._linear64 is not None and _inexact(x[self._linear64], x32[0, self._linear64]).any()):
+            tied[0] = True
+            _note_ties(ties, tied, lambda rows: x[None])
         return x32[0]
 
 # %% ../nbs/04_infer.ipynb #bcc8f85d
@@ -726,7 +743,7 @@ def predict_score(self:Predictor, X):
 @patch
 def _mend(self:Predictor, s, # scores of every row, from any engine
           ties:list): # (rows, their float64 values) from `matrix`
-    "`s` with the rows no float32 reads as the library reads them (a value between two thresholds within one float32 step) scored by the library itself, from their float64 values."
+    "`s` with the rows no float32 reads as the library reads them (a value between two thresholds within one float32 step, or one float32 does not hold that a linear leaf multiplies) scored by the library itself, from their float64 values."
     for rows, R in ties:
         exact = self._run('native', R)
         if is_cupy(s): rows, exact = array_module(s).asarray(rows), to_device(exact, 'cuda')
