@@ -199,7 +199,9 @@ def _snap_array(X, splits:tuple,
         tied |= (k > 0) & (k < b - a) & (u[lo] == u[hi]) & (w != v) & ~xp.isnan(v)
         w = xp.where((k > 0) & (w < u[lo]), u[lo], w)
         M[:, j] = xp.where((k < b - a) & (w >= u[hi]), below[a:b][hi], w)
-    if linear is not None: tied |= _inexact(X[:, linear], M[:, linear])
+    if linear is not None:
+        lin = xp.asarray(linear)   # CuPy indexes by its own arrays
+        tied |= _inexact(X[:, lin], M[:, lin])
     return M, tied
 
 def _inexact(x64, x32):
