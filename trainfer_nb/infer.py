@@ -739,6 +739,7 @@ def predict_score(self:Predictor, X):
     "The model's output: positive-class probability (binary), class probabilities (multiclass) or value."
     ties = None if self._splits64 is None else []
     X = self.matrix(X, ties)
+    if ties and len(ties[0][0]) == X.shape[0] and not is_cupy(X): return self._run('native', ties[0][1])   # every row the library's (linear leaves, float64 values): no engine first
     s = self._run(self.engine_for(X.shape[0], type(X) is not np.ndarray and sp.issparse(X)), X)   # issparse: 0.4 us a call
     return self._mend(s, ties) if ties else s
 
