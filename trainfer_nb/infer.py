@@ -739,18 +739,25 @@ def predict_score(self:Predictor, X):
     "The model's output: positive-class probability (binary), class probabilities (multiclass) or value."
     ties = None if self._splits64 is None else []
     X = self.matrix(X, ties)
-    if ties and len(ties[0][0]) == X.shape[0] and not is_cupy(X): return self._run('native', ties[0][1])   # every row the library's (linear leaves, float64 values): no engine first
+    if ties and sum(len(rows) for rows, _ in ties) == X.shape[0] and not is_cupy(X):   # every row the library's (linear leaves, float64 values): no engine first
+        return self._run('native', _gathered(ties)[1])
     s = self._run(self.engine_for(X.shape[0], type(X) is not np.ndarray and sp.issparse(X)), X)   # issparse: 0.4 us a call
     return self._mend(s, ties) if ties else s
+
+def _gathered(ties:list) -> tuple:
+    "The rows of `ties` (from `matrix`, each part in row order) and their float64 values, as one array and one matrix."
+    if len(ties) == 1: return ties[0]
+    values = [R for _, R in ties]
+    return np.concatenate([rows for rows, _ in ties]), sp.vstack(values, format='csr') if sp.issparse(values[0]) else np.concatenate(values)
 
 @patch
 def _mend(self:Predictor, s, # scores of every row, from any engine
           ties:list): # (rows, their float64 values) from `matrix`
-    "`s` with the rows no float32 reads as the library reads them (a value between two thresholds within one float32 step, or one float32 does not hold that a linear leaf multiplies) scored by the library itself, from their float64 values."
-    for rows, R in ties:
-        exact = self._run('native', R)
-        if is_cupy(s): rows, exact = array_module(s).asarray(rows), to_device(exact, 'cuda')
-        s[rows] = exact
+    "`s` with the rows no float32 reads as the library reads them (a value between two thresholds within one float32 step, or one float32 does not hold that a linear leaf multiplies) scored by the library itself, from their float64 values, in one call."
+    rows, R = _gathered(ties)
+    exact = self._run('native', R)
+    if is_cupy(s): rows, exact = array_module(s).asarray(rows), to_device(exact, 'cuda')
+    s[rows] = exact
     return s
 
 @patch
