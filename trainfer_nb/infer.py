@@ -470,16 +470,16 @@ class Predictor:
             if self._linear64 is not None: tied |= _inexact(X[:, self._linear64], M[:, self._linear64])
             return _note_ties(ties, tied, X.__getitem__)
         features, offsets, t, up, below, table = self._splits64
-        names, given = X.columns.tolist(), {}
+        names = X.columns.tolist()
         for i, j in enumerate(features.tolist()):   # a frame of several types: its wide columns one by one, by name (10 us; `iloc`, 20)
             if j not in wide: continue
             a, b = offsets[i], offsets[i + 1]
-            given[j] = X[names[j]].to_numpy(np.float64, na_value=np.nan)
-            _snap(given[j], M, bits, j, t[a:b], up[a:b], below[a:b], table, tied)
-            if self._linear64 is not None and j in self._linear64: tied |= _inexact(given[j], M[:, j])
-        def rows_of(rows):   # as the library reads them: codes and narrow numbers as read, the wide columns as given
+            v = X[names[j]].to_numpy(np.float64, na_value=np.nan)
+            _snap(v, M, bits, j, t[a:b], up[a:b], below[a:b], table, tied)
+            if self._linear64 is not None and j in self._linear64: tied |= _inexact(v, M[:, j])
+        def rows_of(rows):   # as the library reads them: codes and narrow numbers as read, the wide columns as given (read again: few rows, and no copy of every column kept)
             R = M[rows].astype(np.float64)
-            for j, v in given.items(): R[:, j] = v[rows]
+            for j in wide: R[:, j] = X[names[j]].iloc[rows].to_numpy(np.float64, na_value=np.nan)
             return R
         _note_ties(ties, tied, rows_of)
 
