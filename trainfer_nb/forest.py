@@ -12,11 +12,11 @@ from .train import TrainResult
 
 # %% auto #0
 __all__ = ['XGB_TRANSFORMS', 'FOREST_FORMAT', 'L', 'R', 'KIND', 'MISS', 'DLEFT', 'COFF', 'CLEN', 'KOFF', 'KLEN', 'SPECIAL',
-           'NAN_RIGHT', 'FEATURE_BITS', 'CATEGORY', 'TRUNCATE', 'BLOCK', 'DENSE_LEVELS', 'TRANSFORM_CODES',
+           'NAN_RIGHT', 'FEATURE_BITS', 'CATEGORY', 'TRUNCATE', 'BLOCK', 'DENSE_LEVELS', 'TRANSFORM_CODES', 'ROUND32',
            'CUDA_SOURCE', 'CUDA_THREADS', 'UnsupportedModel', 'Forest', 'ubjson', 'from_xgboost', 'from_lightgbm',
            'from_sklearn', 'forest_of', 'compile_forest', 'save_forest', 'load_forest', 'numba_can_cache', 'node_rules',
-           'linear_args', 'Bins', 'Packed', 'pack_forest', 'bin_nodes', 'plain_row_args', 'fast_row', 'scores',
-           'as_float32_rows', 'packed_args', 'batch_args', 'predict_margin', 'transform', 'predict', 'Deep',
+           'linear_args', 'Bins', 'Packed', 'pack_forest', 'bin_nodes', 'transform_code', 'plain_row_args', 'fast_row',
+           'scores', 'as_float32_rows', 'packed_args', 'batch_args', 'predict_margin', 'transform', 'predict', 'Deep',
            'pack_deep', 'deep_args', 'cuda_launch_shape', 'forest_args', 'cuda_args', 'device_args', 'cuda_margins']
 
 # %% ../nbs/03_forest.ipynb #24b2f155
@@ -30,7 +30,7 @@ class Forest:
     kind:np.ndarray; missing:np.ndarray; default_left:np.ndarray
     cat_off:np.ndarray; cat_len:np.ndarray; known_off:np.ndarray; known_len:np.ndarray; bits:np.ndarray
     roots:np.ndarray; group:np.ndarray
-    base:np.ndarray           # starting margin per output column
+    base:np.ndarray           # starting margin per output column; margins are summed in its dtype (float32: XGBoost's sums)
     transform:str             # 'sigmoid', 'softmax', 'exp', 'sigmoid_each', 'softplus' or 'identity'
     n_features:int
     sigmoid_scale:float = 1.0
@@ -54,6 +54,11 @@ class Forest:
 _COLUMNS = dict(feature=(np.int32, -1), threshold=(np.float64, 0.0), left=(np.int32, -1), right=(np.int32, -1),
                 value=(np.float64, 0.0), kind=(np.uint8, 0), missing=(np.uint8, 0), default_left=(np.bool_, False),
                 cat_off=(np.int32, 0), cat_len=(np.int32, 0), known_off=(np.int32, 0), known_len=(np.int32, -1))
+
+def _base(base) -> np.ndarray:
+    "Starting margins as a forest keeps them: float32 where given so (the sums are float32), else float64."
+    base = np.asarray(base)
+    return base if base.dtype == np.float32 else base.astype(np.float64)
 
 class _Builder:
     "Collects trees, each as arrays over its nodes, and category bitsets while a model is read."
@@ -84,7 +89,7 @@ class _Builder:
                                   or [np.empty(0, dt)])
         bits = np.concatenate(self.words) if self.words else np.empty(0, np.uint32)
         return Forest(*[column(k) for k in _COLUMNS], bits, np.asarray(self.roots, dtype=np.int32),
-                      np.asarray(self.group, dtype=np.int32), np.asarray(base, dtype=np.float64), transform, n_features,
+                      np.asarray(self.group, dtype=np.int32), _base(base), transform, n_features,
                       sigmoid_scale, source)
 
 # %% ../nbs/03_forest.ipynb #7d3ed925
@@ -137,6 +142,14 @@ XGB_TRANSFORMS = {'binary:logistic': 'sigmoid', 'reg:logistic': 'sigmoid', 'mult
                   'count:poisson': 'exp', 'reg:gamma': 'exp', 'reg:tweedie': 'exp', 'survival:cox': 'exp', 'survival:aft': 'exp',
                   'rank:ndcg': 'identity', 'rank:pairwise': 'identity', 'rank:map': 'identity'}
 
+def _log32(x:np.ndarray) -> np.ndarray:
+    "The float32 logarithm of float32 `x`, correctly rounded (as C's `logf`, which XGBoost calls, gives it)."
+    return np.log(x.astype(np.float64)).astype(np.float32)
+
+def _times32(v:np.ndarray, w:np.float32) -> np.ndarray:
+    "Leaf values `v` times a tree's weight `w` (DART), rounded to float32 as XGBoost's product is."
+    return (v * np.float64(w)).astype(np.float32).astype(np.float64)
+
 def from_xgboost(booster, best_iteration:int|None=None) -> Forest:
     "The forest of an `xgboost.Booster`, trees up to `best_iteration` (all when `None`)."
     m = ubjson(bytes(booster.save_raw('ubj')))['learner']
@@ -146,10 +159,11 @@ def from_xgboost(booster, best_iteration:int|None=None) -> Forest:
     mp = m['learner_model_param']
     if int(mp.get('num_target', 1)) > 1: raise UnsupportedModel(f"XGBoost models with {mp['num_target']} targets are not supported; one output per row (or class)")
     n_out = max(1, int(mp['num_class']))
-    base = np.asarray(_floats(mp['base_score']) * (n_out if len(_floats(mp['base_score'])) == 1 else 1))
+    base = np.asarray(_floats(mp['base_score']) * (n_out if len(_floats(mp['base_score'])) == 1 else 1), np.float32)
     transform = XGB_TRANSFORMS[obj]
-    if transform == 'sigmoid': base = np.log(base / (1 - base))   # base_score is a probability; margins start at its logit
-    if transform == 'exp': base = np.log(base)                      # a mean on the response scale; margins start at its log
+    # XGBoost sums in float32 from a float32 margin: the same float32 operations give the same bits
+    if transform == 'sigmoid': base = -_log32(np.float32(1) / base - np.float32(1))   # base_score is a probability; margins start at its logit
+    if transform == 'exp': base = _log32(base)                                          # a mean on the response scale; margins start at its log
     # dropout (DART) scales each tree by a weight: a 'dart' booster's own before XGBoost 3.4, the tree model's since
     model = gb['gbtree']['model'] if gb['name'] == 'dart' else gb['model']
     weights = np.asarray(gb.get('weight_drop', model.get('weight_drop', np.ones(len(model['trees'])))), dtype=np.float32)
@@ -169,8 +183,8 @@ def from_xgboost(booster, best_iteration:int|None=None) -> Forest:
         if (k := int(tree.get('tree_param', {}).get('size_leaf_vector', 1) or 1)) > 1:
             # vector leaves (multi_strategy='multi_output_tree'): a value per class in base_weights; one tree per class here, the same splits
             per_class = np.asarray(tree['base_weights'], np.float64).reshape(-1, k)
-            for c in range(k): b.tree(c, np.where(cat, rc, lc), np.where(cat, lc, rc), value=np.where(leaf, per_class[:, c] * w, 0.0), **shape)
-        else: b.tree(int(grp), np.where(cat, rc, lc), np.where(cat, lc, rc), value=np.where(leaf, cond * w, 0.0), **shape)
+            for c in range(k): b.tree(c, np.where(cat, rc, lc), np.where(cat, lc, rc), value=np.where(leaf, _times32(per_class[:, c], w), 0.0), **shape)
+        else: b.tree(int(grp), np.where(cat, rc, lc), np.where(cat, lc, rc), value=np.where(leaf, _times32(cond, w), 0.0), **shape)
     return b.build(base, transform, int(mp['num_feature']), source=f'xgboost {obj}')
 
 # %% ../nbs/03_forest.ipynb #9bd89620
@@ -401,13 +415,14 @@ def _leaf_output(x, i, value, lin_const, lin_off, lin_len, lin_feature, lin_coef
 
 @nb.njit(cache=_CACHE, inline='always')
 def _margin_of(X, r, out, feature, g, threshold, value, bits, roots, group, base, lin_const, lin_off, lin_len, lin_feature, lin_coeff):
-    for k in range(base.shape[0]): out[r, k] = base[k]
+    acc = base.copy()   # the sums start from the base, in its dtype (float32: XGBoost's), tree after tree
     linear = lin_len.shape[0] > 0
     for t in range(roots.shape[0]):
         i = roots[t]
         while g[i, L] >= 0:
             i = g[i, L] if _goes_left(np.float64(X[r, feature[i]]), i, g, threshold, bits) else g[i, R]
-        out[r, group[t]] += _leaf_output(X[r], i, value, lin_const, lin_off, lin_len, lin_feature, lin_coeff) if linear else value[i]
+        acc[group[t]] += _leaf_output(X[r], i, value, lin_const, lin_off, lin_len, lin_feature, lin_coeff) if linear else value[i]
+    for k in range(base.shape[0]): out[r, k] = acc[k]
 
 @nb.njit(parallel=True, cache=_CACHE)
 def _margins(X, feature, g, threshold, value, bits, roots, group, base, lin_const, lin_off, lin_len, lin_feature, lin_coeff):
@@ -486,7 +501,7 @@ def pack_forest(forest:Forest, max_depth:int=10) -> Packed|None:
     nodes[:, 1] = np.float32(np.nan).view(np.uint32)   # padding: NaN threshold, feature 0, NaN left: always left
     nodes[j, 0], nodes[j, 1], special = _split_words(f, inner)
     orig = np.zeros(T * NI, np.uint32); orig[j] = inner
-    leaves = np.zeros((T, NI + 1), np.float64)
+    leaves = np.zeros((T, NI + 1), f.base.dtype)   # the sums' dtype: XGBoost's leaves are float32, half the cache
     lf = np.flatnonzero(f.left < 0)
     leaves[tree[lf], (pos[lf] + 1) * 2 ** (D - dep[lf]) - 1 - NI] = f.value[lf]
     special = bool(special.any())
@@ -566,10 +581,18 @@ def _category_right(v, w, cw, bits):
     return (bits[np.int64(cw >> np.uint32(8)) + k] >> np.uint32(c & 31)) & np.uint32(1) == np.uint32(0)
 
 @nb.njit(cache=_CACHE, inline='always')
-def _finish_block(out, acc, r0, m, base):
-    "Margins of a block: its trees' sums `acc` plus the base, summed in that order by every kernel."
+def _start_block(base):
+    "A block's sums, each row's starting from `base` and kept in its dtype: every kernel adds the trees to them in order, as the libraries do (XGBoost in float32)."
+    acc = np.empty((BLOCK, base.shape[0]), base.dtype)
+    for r in range(BLOCK):
+        for k in range(base.shape[0]): acc[r, k] = base[k]
+    return acc
+
+@nb.njit(cache=_CACHE, inline='always')
+def _finish_block(out, acc, r0, m):
+    "The block's margins, its sums `acc`, into `out`."
     for r in range(m):
-        for k in range(base.shape[0]): out[r0 + r, k] = acc[r, k] + base[k]
+        for k in range(acc.shape[1]): out[r0 + r, k] = acc[r, k]
 
 @nb.njit(cache=_CACHE, inline='always')
 def _has_nan(x):
@@ -642,7 +665,7 @@ def _block_binned(xb, r0, m, out, D, words, table, leaves, group, base):
     bit = nb.carray(_stack_u16(BLOCK), BLOCK)
     one, low = np.uint16(1), np.uint32(0xFFFF)
     mixed = table.shape[0] > 0                  # categorical splits: a forest without them never tests a node's top bit
-    acc = np.zeros((BLOCK, base.shape[0]))
+    acc = _start_block(base)
     for t in range(T):
         bt = t * NI
         for r in range(m): idx[r] = 0
@@ -664,7 +687,7 @@ def _block_binned(xb, r0, m, out, D, words, table, leaves, group, base):
                 else: idx[r] = i + i + one + np.uint16(v >= np.uint16(w & low))
         k = group[t]
         for r in range(m): acc[r, k] += leaves[t, np.int64(idx[r]) - NI]
-    _finish_block(out, acc, r0, m, base)
+    _finish_block(out, acc, r0, m)
 
 @nb.njit(cache=_CACHE, inline='always')
 def _block(X, r0, m, out, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, bits,
@@ -674,7 +697,7 @@ def _block(X, r0, m, out, D, special, nodes, thresholds, orig, leaves, group, ba
     T, NI = leaves.shape[0], np.uint64(leaves.shape[1] - 1)
     one = np.uint64(1)
     idx = np.empty(BLOCK, np.uint64)
-    acc = np.zeros((BLOCK, base.shape[0]))
+    acc = _start_block(base)
     for t in range(T):
         bt = np.uint64(t) * NI
         for r in range(m): idx[r] = 0
@@ -689,7 +712,7 @@ def _block(X, r0, m, out, D, special, nodes, thresholds, orig, leaves, group, ba
                 idx[r] = i + i + one + right
         k = group[t]
         for r in range(m): acc[r, k] += leaves[t, idx[r] - NI]
-    _finish_block(out, acc, r0, m, base)
+    _finish_block(out, acc, r0, m)
 
 @nb.njit(cache=_CACHE)
 def _batch_serial(X, out, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, bits, words, slots, cuts, start, steps, cat_features, cat_truncate, table):
@@ -715,9 +738,9 @@ def _row_plain(x, D, words, thresholds, leaves, group, base):
         for t in range(T):   # flat records: the address is 2j, not j times a row stride read at run time (10% here)
             i = idx[t]; j = (np.uint64(t) * NI + i) * two
             idx[t] = i + i + one + np.uint64(x[words[j] & FEATURE_BITS] >= thresholds[j + one])
-    acc = np.zeros(base.shape[0])
+    acc = base.copy()
     for t in range(T): acc[group[t]] += leaves[t, idx[t] - NI]
-    return acc + base
+    return acc.astype(np.float64)
 
 @nb.njit(cache=_CACHE)
 def _row(x, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, bits):
@@ -734,23 +757,31 @@ def _row(x, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, b
             elif v != v: right = np.uint64((w & NAN_RIGHT) != 0)
             else: right = np.uint64(v >= thresholds[j, 1])
             idx[t] = i + i + one + right
-    acc = np.zeros(base.shape[0])
+    acc = base.copy()
     for t in range(T): acc[group[t]] += leaves[t, idx[t] - NI]
-    return acc + base   # summed in the order the batch kernels use: bit for bit the same margins
+    return acc.astype(np.float64)   # summed as the batch kernels sum: bit for bit the same margins
 
 # %% ../nbs/03_forest.ipynb #322212eb
 TRANSFORM_CODES = {'identity': 0, 'sigmoid': 1, 'softmax': 2, 'exp': 3, 'sigmoid_each': 4, 'softplus': 5}
+ROUND32 = 8   # a transform code's flag: the scores rounded to float32, as XGBoost (its sums float32) gives them
+
+def transform_code(forest:Forest) -> int:
+    "The code `_score` and `scores` take for `forest`'s transform, with `ROUND32` where its sums are float32."
+    return TRANSFORM_CODES[forest.transform] | (ROUND32 if forest.base.dtype == np.float32 else 0)
 
 @nb.njit(cache=_CACHE, inline='always')
 def _score(m, code, scale):
-    "Margins `m` of one row, transformed in place (0 identity, 1 sigmoid, 2 softmax, 3 exp, 4 a sigmoid per output, 5 softplus)."
-    if code == 1: m[0] = 1 / (1 + np.exp(-scale * m[0]))
-    elif code == 2:
+    "Margins `m` of one row, transformed in place (0 identity, 1 sigmoid, 2 softmax, 3 exp, 4 a sigmoid per output, 5 softplus; plus `ROUND32`: then rounded to float32)."
+    c = code & 7
+    if c == 1: m[0] = 1 / (1 + np.exp(-scale * m[0]))
+    elif c == 2:
         e = np.exp(m - m.max())
         m[:] = e / e.sum()
-    elif code == 3: m[:] = np.exp(m)
-    elif code == 4: m[:] = 1 / (1 + np.exp(-scale * m))
-    elif code == 5: m[:] = np.log1p(np.exp(m))
+    elif c == 3: m[:] = np.exp(m)
+    elif c == 4: m[:] = 1 / (1 + np.exp(-scale * m))
+    elif c == 5: m[:] = np.log1p(np.exp(m))
+    if code & ROUND32:
+        for k in range(m.shape[0]): m[k] = np.float32(m[k])
 
 @nb.njit(cache=_CACHE)
 def _row_score(x, code, scale, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, bits):
@@ -779,9 +810,9 @@ def _row_score_binned(x, code, scale, D, words, slots, cuts, start, steps, cat_f
             i = idx[t]; w = words[t * NI + i]
             v = xb[np.int64((w >> 16) & 0x7FFF) * BLOCK]
             idx[t] = i + i + 1 + (np.int64(table[w & low, v]) if w >> 31 else np.int64(v >= (w & low)))
-    acc = np.zeros(base.shape[0])
+    acc = base.copy()
     for t in range(T): acc[group[t]] += leaves[t, idx[t] - NI]
-    m = acc + base   # the batch kernels' order: the same bits
+    m = acc.astype(np.float64)   # summed as the batch kernels sum: the same bits
     _score(m, code, scale)
     return m
 
@@ -850,14 +881,15 @@ def predict_margin(forest, # a `Forest`, `Packed` or `Deep`
     return (_deep_parallel if threads else _deep_serial)(X, out, *batch_args(forest))
 
 def transform(forest:Forest, m:np.ndarray) -> np.ndarray:
-    "Margins `m` (rows, outputs) as the library reports predictions: probability, class probabilities or value."
-    if forest.transform == 'sigmoid': return 1 / (1 + np.exp(-forest.sigmoid_scale * m[:, 0]))
+    "Margins `m` (rows, outputs; NumPy or CuPy) as the library reports predictions: probability, class probabilities or value (float32 values for XGBoost, as it gives them)."
+    if forest.transform == 'sigmoid': m = 1 / (1 + np.exp(-forest.sigmoid_scale * m))
     if forest.transform == 'softmax':
         e = np.exp(m - m.max(axis=1, keepdims=True))
-        return e / e.sum(axis=1, keepdims=True)
+        m = e / e.sum(axis=1, keepdims=True)
     if forest.transform == 'exp': m = np.exp(m)
     if forest.transform == 'sigmoid_each': m = 1 / (1 + np.exp(-forest.sigmoid_scale * m))
     if forest.transform == 'softplus': m = np.log1p(np.exp(m))
+    if forest.base.dtype == np.float32: m = m.astype(np.float32).astype(np.float64)
     return m[:, 0] if m.shape[1] == 1 else m
 
 def predict(forest, # a `Forest`, `Packed` or `Deep`
@@ -901,7 +933,7 @@ def pack_deep(forest:Forest) -> Deep:
     s = slot[inner]
     nodes[s, 0], nodes[s, 1], special = _split_words(f, inner)
     nodes[s, 2] = slot[f.left[inner]]
-    orig, value = np.empty(f.n_nodes, np.uint32), np.zeros(f.n_nodes)
+    orig, value = np.empty(f.n_nodes, np.uint32), np.zeros(f.n_nodes, f.base.dtype)
     orig[slot] = np.arange(f.n_nodes); value[slot] = np.where(f.left < 0, f.value, 0.0)
     depth = np.zeros(f.n_trees, np.int64); np.maximum.at(depth, tree, dep)
     bins = None if f.linear else bin_nodes(nodes, f, orig)   # linear leaves read the values themselves
@@ -917,7 +949,7 @@ def deep_args(d:Deep) -> tuple:
 def _deep_block_binned(xb, r0, m, out, depth, nodes, words, table, value, group, base):
     "`_deep_block` on bins (`xb`, as `_block_binned` reads them): a comparison or a table lookup a step."
     idx = nb.carray(_stack_u32(BLOCK), BLOCK)
-    acc = np.zeros((BLOCK, base.shape[0]))
+    acc = _start_block(base)
     low = np.uint32(0xFFFF)
     for t in range(depth.shape[0]):
         for r in range(m): idx[r] = t
@@ -932,7 +964,7 @@ def _deep_block_binned(xb, r0, m, out, depth, nodes, words, table, value, group,
             if moved == 0: break
         k = group[t]
         for r in range(m): acc[r, k] += value[idx[r]]
-    _finish_block(out, acc, r0, m, base)
+    _finish_block(out, acc, r0, m)
 
 @nb.njit(cache=_CACHE, inline='always')
 def _deep_block(X, r0, m, out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits,
@@ -940,7 +972,7 @@ def _deep_block(X, r0, m, out, special, depth, nodes, thresholds, orig, value, g
     xb, binned = _bins_of(X, r0, m, words, slots, cuts, start, steps, cat_features, cat_truncate, table)
     if binned: return _deep_block_binned(xb, r0, m, out, depth, nodes, words, table, value, group, base)
     idx = np.empty(BLOCK, np.uint64)
-    acc = np.zeros((BLOCK, base.shape[0]))
+    acc = _start_block(base)
     plain = not special and _plain(X, r0, m)
     for t in range(depth.shape[0]):
         for r in range(m): idx[r] = t
@@ -963,7 +995,7 @@ def _deep_block(X, r0, m, out, special, depth, nodes, thresholds, orig, value, g
             if moved == 0: break
         k = group[t]
         for r in range(m): acc[r, k] += value[idx[r]]
-    _finish_block(out, acc, r0, m, base)
+    _finish_block(out, acc, r0, m)
 
 @nb.njit(cache=_CACHE)
 def _deep_serial(X, out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits, words, slots, cuts, start, steps, cat_features, cat_truncate, table):
@@ -995,9 +1027,9 @@ def _deep_row_score(x, code, scale, special, depth, nodes, thresholds, orig, val
             nx = np.uint64(nodes[i, 2]) + right
             moved += nx != i; idx[t] = nx
         if moved == 0: break
-    m = np.zeros(base.shape[0])
-    for t in range(T): m[group[t]] += value[idx[t]]
-    m = m + base
+    acc = base.copy()
+    for t in range(T): acc[group[t]] += value[idx[t]]
+    m = acc.astype(np.float64)
     _score(m, code, scale)
     return m
 
@@ -1007,7 +1039,7 @@ def _deep_linear_block(X, r0, m, out, special, depth, nodes, thresholds, orig, v
     "`_deep_block` for a forest with linear leaves: the same steps, then each row's leaf output from its linear model."
     # the step loop is `_deep_block`'s, written out again: a shared step helper (inline) cost that kernel 3-5% here
     idx = np.empty(BLOCK, np.uint64)
-    acc = np.zeros((BLOCK, base.shape[0]))
+    acc = _start_block(base)
     for t in range(depth.shape[0]):
         for r in range(m): idx[r] = t
         for _ in range(depth[t]):
@@ -1023,7 +1055,7 @@ def _deep_linear_block(X, r0, m, out, special, depth, nodes, thresholds, orig, v
             if moved == 0: break
         k = group[t]
         for r in range(m): acc[r, k] += _leaf_output(X[r0 + r], orig[idx[r]], fvalue, lin_const, lin_off, lin_len, lin_feature, lin_coeff)
-    _finish_block(out, acc, r0, m, base)
+    _finish_block(out, acc, r0, m)
 
 @nb.njit(cache=_CACHE)
 def _deep_linear_serial(X, out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits, fvalue, lin_const, lin_off, lin_len, lin_feature, lin_coeff):
@@ -1106,7 +1138,7 @@ extern "C" __global__ void forest_margins(const float* X, long long n_rows, int 
         const int* feature, const int* rules, const double* threshold, const double* value, const unsigned int* bits,
         const int* roots, const int* group, int n_trees, const double* base, int n_out,
         const double* lin_const, const int* lin_off, const int* lin_len, const int* lin_feature, const double* lin_coeff, int linear,
-        double* out) {
+        int sum32, double* out) {
     long long r = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (r >= n_rows) return;
     const float* x = X + r * n_features;
@@ -1116,7 +1148,8 @@ extern "C" __global__ void forest_margins(const float* X, long long n_rows, int 
         long long i = roots[t];
         while (rules[9 * i + L] >= 0)
             i = goes_left((double)x[feature[i]], i, rules, threshold, bits) ? rules[9 * i + L] : rules[9 * i + R];
-        o[group[t]] += linear ? leaf_output(x, i, value, lin_const, lin_off, lin_len, lin_feature, lin_coeff) : value[i];
+        double s = o[group[t]] + (linear ? leaf_output(x, i, value, lin_const, lin_off, lin_len, lin_feature, lin_coeff) : value[i]);
+        o[group[t]] = sum32 ? (double)(float)s : s;   // float32 sums (XGBoost's): two float32s added in double, then rounded, are their float32 sum
     }
 }
 '''
@@ -1130,8 +1163,8 @@ def cuda_launch_shape(n_rows:int, threads:int=CUDA_THREADS) -> tuple:
 def forest_args(forest:Forest) -> tuple:
     "The kernel's arguments that describe `forest`, in its order (between the matrix's and the output's)."
     f = forest
-    return (f.feature, node_rules(f), f.threshold, f.value, f.bits, f.roots, f.group, np.int32(f.n_trees), f.base, np.int32(f.n_outputs),
-            *linear_args(f), np.int32(f.linear))
+    return (f.feature, node_rules(f), f.threshold, f.value, f.bits, f.roots, f.group, np.int32(f.n_trees), f.base.astype(np.float64),
+            np.int32(f.n_outputs), *linear_args(f), np.int32(f.linear), np.int32(f.base.dtype == np.float32))
 
 def cuda_args(forest:Forest, X, out) -> tuple:
     "The kernel's arguments, in its order, for `X` (rows, features) and `out` (rows, outputs)."

@@ -22,7 +22,7 @@ from . import forest as forest_module
 from .forest import (Forest, Deep, UnsupportedModel, forest_of, from_lightgbm, _sk_columns, save_forest, load_forest, pack_forest, pack_deep,
                                 packed_args, deep_args, fast_row, predict_margin, transform, _row_score,
                                 _deep_row_score, _deep_linear_row_score, _right_threshold,
-                                BLOCK, TRANSFORM_CODES, scores)
+                                BLOCK, transform_code, scores)
 
 # numba builds its compiler context on the first call of any compiled function (0.3 s here): pay that when the
 # module is imported, not in the first prediction of a model loaded later
@@ -275,7 +275,7 @@ class Predictor:
         self._index = {c: i for i, c in enumerate(self.feature_names)}
         self._warned = set()   # categorical columns already warned of (`_warn_unseen`)
         self._plan, self._by_bits, self.timings, self.plan_file, self._plan_key, self.others_cores = None, None, None, None, None, None
-        self._transform = None if self.forest is None else TRANSFORM_CODES[self.forest.transform]
+        self._transform = None if self.forest is None else transform_code(self.forest)
         self.float64 = bool(float64) and backend != 'xgboost'   # XGBoost reads float32 itself
         splits_forest = self._splits_forest(best_iteration) if self.float64 else None
         self._splits64 = _float64_splits(splits_forest)   # where a float64 value is read to go its own way (`_snap`)
