@@ -49,6 +49,8 @@ class Forest:
     def n_nodes(self): return len(self.feature)
     @property
     def n_outputs(self): return len(self.base)
+    @property
+    def sums32(self) -> bool: return self.base.dtype == np.float32   # rows summed in float32, as XGBoost sums them
     def __repr__(self): return f"Forest({self.source}: {self.n_trees} trees, {self.n_nodes} nodes, {self.n_outputs} outputs, {self.transform}{', linear leaves' * self.linear})"
 
 _COLUMNS = dict(feature=(np.int32, -1), threshold=(np.float64, 0.0), left=(np.int32, -1), right=(np.int32, -1),
@@ -767,7 +769,7 @@ ROUND32 = 8   # a transform code's flag: the scores rounded to float32, as XGBoo
 
 def transform_code(forest:Forest) -> int:
     "The code `_score` and `scores` take for `forest`'s transform, with `ROUND32` where its sums are float32."
-    return TRANSFORM_CODES[forest.transform] | (ROUND32 if forest.base.dtype == np.float32 else 0)
+    return TRANSFORM_CODES[forest.transform] | (ROUND32 if forest.sums32 else 0)
 
 @nb.njit(cache=_CACHE, inline='always')
 def _score(m, code, scale):
@@ -889,7 +891,7 @@ def transform(forest:Forest, m:np.ndarray) -> np.ndarray:
     if forest.transform == 'exp': m = np.exp(m)
     if forest.transform == 'sigmoid_each': m = 1 / (1 + np.exp(-forest.sigmoid_scale * m))
     if forest.transform == 'softplus': m = np.log1p(np.exp(m))
-    if forest.base.dtype == np.float32: m = m.astype(np.float32).astype(np.float64)
+    if forest.sums32: m = m.astype(np.float32).astype(np.float64)
     return m[:, 0] if m.shape[1] == 1 else m
 
 def predict(forest, # a `Forest`, `Packed` or `Deep`
@@ -1164,7 +1166,7 @@ def forest_args(forest:Forest) -> tuple:
     "The kernel's arguments that describe `forest`, in its order (between the matrix's and the output's)."
     f = forest
     return (f.feature, node_rules(f), f.threshold, f.value, f.bits, f.roots, f.group, np.int32(f.n_trees), f.base.astype(np.float64),
-            np.int32(f.n_outputs), *linear_args(f), np.int32(f.linear), np.int32(f.base.dtype == np.float32))
+            np.int32(f.n_outputs), *linear_args(f), np.int32(f.linear), np.int32(f.sums32))
 
 def cuda_args(forest:Forest, X, out) -> tuple:
     "The kernel's arguments, in its order, for `X` (rows, features) and `out` (rows, outputs)."
