@@ -13,11 +13,12 @@ from .train import TrainResult
 # %% auto #0
 __all__ = ['XGB_TRANSFORMS', 'FOREST_FORMAT', 'L', 'R', 'KIND', 'MISS', 'DLEFT', 'COFF', 'CLEN', 'KOFF', 'KLEN', 'SPECIAL',
            'NAN_RIGHT', 'FEATURE_BITS', 'CATEGORY', 'TRUNCATE', 'BLOCK', 'DENSE_LEVELS', 'TRANSFORM_CODES', 'ROUND32',
-           'CUDA_SOURCE', 'CUDA_THREADS', 'UnsupportedModel', 'Forest', 'ubjson', 'from_xgboost', 'from_lightgbm',
-           'from_sklearn', 'forest_of', 'compile_forest', 'save_forest', 'load_forest', 'numba_can_cache', 'node_rules',
-           'linear_args', 'Bins', 'Packed', 'pack_forest', 'bin_nodes', 'transform_code', 'plain_row_args', 'fast_row',
-           'scores', 'as_float32_rows', 'packed_args', 'batch_args', 'predict_margin', 'transform', 'predict', 'Deep',
-           'pack_deep', 'deep_args', 'cuda_launch_shape', 'forest_args', 'cuda_args', 'device_args', 'cuda_margins']
+           'CUDA_SOURCE', 'CUDA_THREADS', 'CUDA_OPTIONS', 'UnsupportedModel', 'Forest', 'ubjson', 'from_xgboost',
+           'from_lightgbm', 'from_sklearn', 'forest_of', 'compile_forest', 'save_forest', 'load_forest',
+           'numba_can_cache', 'node_rules', 'linear_args', 'Bins', 'Packed', 'pack_forest', 'bin_nodes',
+           'transform_code', 'plain_row_args', 'fast_row', 'scores', 'as_float32_rows', 'packed_args', 'batch_args',
+           'predict_margin', 'transform', 'predict', 'Deep', 'pack_deep', 'deep_args', 'cuda_launch_shape',
+           'forest_args', 'cuda_args', 'device_args', 'cuda_margins']
 
 # %% ../nbs/03_forest.ipynb #24b2f155
 class UnsupportedModel(ValueError):
@@ -1157,6 +1158,7 @@ extern "C" __global__ void forest_margins(const float* X, long long n_rows, int 
 '''
 
 CUDA_THREADS = 256   # threads per block
+CUDA_OPTIONS = ('--fmad=false',)   # no fused multiply-adds: a linear leaf's sum rounds after each product, as on the CPU
 
 def cuda_launch_shape(n_rows:int, threads:int=CUDA_THREADS) -> tuple:
     "Grid and block sizes that give every row one thread."
@@ -1186,7 +1188,7 @@ def cuda_margins(forest:Forest, X):
     "Margins of `forest` on the GPU: `X` a CuPy (no copy) or NumPy (copied once) matrix; returns a CuPy array."
     resolve_device('cuda')   # no GPU, or a fork of a process that had started CUDA: the reason, not CUDA's 'initialization error'
     import cupy as cp
-    if 'k' not in _KERNELS: _KERNELS['k'] = cp.RawKernel(CUDA_SOURCE, 'forest_margins')
+    if 'k' not in _KERNELS: _KERNELS['k'] = cp.RawKernel(CUDA_SOURCE, 'forest_margins', options=CUDA_OPTIONS)
     X = cp.ascontiguousarray(cp.asarray(X, dtype=cp.float32))
     if X.ndim != 2 or X.shape[1] != forest.n_features: raise ValueError(f"X has shape {X.shape}; the forest takes {forest.n_features} features")
     out = cp.empty((X.shape[0], forest.n_outputs), dtype=cp.float64)
