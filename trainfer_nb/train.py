@@ -356,6 +356,10 @@ def short_xgboost_error(msg:str) -> str:
     msg = msg.split('Stack trace:')[0].strip()
     return re.sub(r'^\[[0-9:]+\] \S+:\d+: ', '', msg)
 
+def _hist_method(params:dict) -> bool:
+    "Whether XGBoost grows trees by its `hist` method (its default) with `params`: the one method that trains from a `QuantileDMatrix`; 'approx' and 'exact' read a `DMatrix`."
+    return str(params.get('tree_method', 'hist')) in ('hist', 'auto') and not re.search(r'\bgrow_(colmaker|histmaker)\b', str(params.get('updater', '')))
+
 def _config_keys(config) -> set:
     "Every parameter name in an XGBoost configuration (`Booster.save_config`), however deep."
     if isinstance(config, dict): return set(config) | {k for v in config.values() for k in _config_keys(v)}
@@ -363,7 +367,7 @@ def _config_keys(config) -> set:
     return set()
 
 class XGBoostBackend:
-    "XGBoost through `xgboost.train` with a per-round callback; a QuantileDMatrix on either device; UBJSON files."
+    "XGBoost through `xgboost.train` with a per-round callback; a QuantileDMatrix on either device (a DMatrix for the 'approx' and 'exact' methods); UBJSON files."
     name, suffix, module = 'xgboost', '.ubj', 'xgboost'
     min_leaf = 'min_child_weight'   # the parameter that bounds how small a leaf may be
     min_weight = 'min_child_weight'   # ... in total weight (hessian)
@@ -389,12 +393,13 @@ class XGBoostBackend:
             def after_iteration(self, model, epoch, evals_log):
                 return loop.after(model, {s: {m: v[-1] for m, v in ms.items()} for s, ms in evals_log.items()})
         kw = dict(feature_names=names, feature_types=ftypes, enable_categorical=True)
-        if 'max_bin' in params: kw['max_bin'] = params['max_bin']   # the matrix bins the data: the booster's max_bin must be the matrix's
-        tr = splits['train']
+        hist = _hist_method(params)
+        if hist and 'max_bin' in params: kw['max_bin'] = params['max_bin']   # the matrix bins the data: the booster's max_bin must be the matrix's
+        Matrix, tr = xgb.QuantileDMatrix if hist else xgb.DMatrix, splits['train']
         try:
-            dtrain = xgb.QuantileDMatrix(tr.X, tr.y, group=tr.group, weight=tr.weight, **kw)
-            evals = [(dtrain if s == 'train' else xgb.QuantileDMatrix(splits[s].X, splits[s].y, group=splits[s].group, weight=splits[s].weight,
-                                                                      ref=dtrain, **kw), s)
+            dtrain = Matrix(tr.X, tr.y, group=tr.group, weight=tr.weight, **kw)
+            evals = [(dtrain if s == 'train' else Matrix(splits[s].X, splits[s].y, group=splits[s].group, weight=splits[s].weight,
+                                                         **kw, **(dict(ref=dtrain) if hist else {})), s)
                      for s in eval_sets]
             # the warning filters are the process's: only the main thread swaps them, other threads pass XGBoost's warnings on as they are
             capture = threading.current_thread() is threading.main_thread()
