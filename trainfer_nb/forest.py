@@ -417,26 +417,32 @@ def _leaf_output(x, i, value, lin_const, lin_off, lin_len, lin_feature, lin_coef
     return s
 
 @nb.njit(cache=_CACHE, inline='always')
-def _margin_of(X, r, out, feature, g, threshold, value, bits, roots, group, base, lin_const, lin_off, lin_len, lin_feature, lin_coeff):
-    acc = base.copy()   # the sums start from the base, in its dtype (float32: XGBoost's), tree after tree
+def _margins_of(X, r0, r1, out, acc, feature, g, threshold, value, bits, roots, group, base, lin_const, lin_off, lin_len, lin_feature, lin_coeff):
+    "Rows `r0` to `r1`: each row's sums start from the base in `acc`, in its dtype (float32: XGBoost's), tree after tree."
     linear = lin_len.shape[0] > 0
-    for t in range(roots.shape[0]):
-        i = roots[t]
-        while g[i, L] >= 0:
-            i = g[i, L] if _goes_left(np.float64(X[r, feature[i]]), i, g, threshold, bits) else g[i, R]
-        acc[group[t]] += _leaf_output(X[r], i, value, lin_const, lin_off, lin_len, lin_feature, lin_coeff) if linear else value[i]
-    for k in range(base.shape[0]): out[r, k] = acc[k]
+    for r in range(r0, r1):
+        acc[:] = base
+        for t in range(roots.shape[0]):
+            i = roots[t]
+            while g[i, L] >= 0:
+                i = g[i, L] if _goes_left(np.float64(X[r, feature[i]]), i, g, threshold, bits) else g[i, R]
+            acc[group[t]] += _leaf_output(X[r], i, value, lin_const, lin_off, lin_len, lin_feature, lin_coeff) if linear else value[i]
+        for k in range(base.shape[0]): out[r, k] = acc[k]
+
+_TASK_ROWS = 64
 
 @nb.njit(parallel=True, cache=_CACHE)
 def _margins(X, feature, g, threshold, value, bits, roots, group, base, lin_const, lin_off, lin_len, lin_feature, lin_coeff):
     out = np.empty((X.shape[0], base.shape[0]), dtype=np.float64)
-    for r in nb.prange(X.shape[0]): _margin_of(X, r, out, feature, g, threshold, value, bits, roots, group, base, lin_const, lin_off, lin_len, lin_feature, lin_coeff)
+    for b in nb.prange((X.shape[0] + _TASK_ROWS - 1) // _TASK_ROWS):   # rows in tasks: one scratch of sums a task, not one a row
+        _margins_of(X, b * _TASK_ROWS, min(X.shape[0], (b + 1) * _TASK_ROWS), out, base.copy(), feature, g, threshold, value, bits, roots, group, base,
+                    lin_const, lin_off, lin_len, lin_feature, lin_coeff)
     return out
 
 @nb.njit(cache=_CACHE)
 def _margins_serial(X, feature, g, threshold, value, bits, roots, group, base, lin_const, lin_off, lin_len, lin_feature, lin_coeff):
     out = np.empty((X.shape[0], base.shape[0]), dtype=np.float64)
-    for r in range(X.shape[0]): _margin_of(X, r, out, feature, g, threshold, value, bits, roots, group, base, lin_const, lin_off, lin_len, lin_feature, lin_coeff)
+    _margins_of(X, 0, X.shape[0], out, base.copy(), feature, g, threshold, value, bits, roots, group, base, lin_const, lin_off, lin_len, lin_feature, lin_coeff)
     return out
 
 def linear_args(forest:Forest) -> tuple:
