@@ -1,5 +1,5 @@
 "The GPU check's runner (tools/gpu_check.py), tested here where no GPU is: it runs on a lent machine once, and must work the first time."
-import json, subprocess, sys
+import json, os, subprocess, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,3 +76,26 @@ def test_the_gpu_notebooks_import_only_what_the_lent_machine_has():
                 for top in {n.split('.')[0] for n in names}:
                     if top not in sys.stdlib_module_names and top not in LENT_MACHINE: missing.setdefault(nb.name, set()).add(top)
     assert not missing, missing
+
+def test_the_gpu_cells_walk_on_a_cupy_standin(tmp_path):
+    """Every `#| gpu` cell, and the GPU benches' device rows, run here on the CuPy stand-in (tools/cupy_standin: arrays that
+    are not NumPy's, the CUDA kernel built by the host compiler): what fails on it for a reason other than speed would fail
+    on the lent GPU too, and waste its one call. Speed it cannot show: a cell that asks the GPU to beat the CPU may fail
+    on that assertion alone."""
+    env = {**os.environ, 'PYTHONPATH': os.pathsep.join([str(ROOT / 'tools' / 'cupy_standin'), str(ROOT)])}
+    r = subprocess.run([sys.executable, str(ROOT / 'tools' / 'gpu_check.py'), '--rounds', '0', '--bench', 'quick', '--out', str(tmp_path)],
+                       env=env, capture_output=True, text=True, timeout=900)
+    report = json.loads((tmp_path / 'gpu-check.json').read_text())
+    assert report['info']['GPUs'].startswith('0: CuPy stand-in (host)'), report['info']   # the stand-in, not CuPy
+    gpu_cells, wrong = 0, {}
+    for nb in report['notebooks']:
+        cells = [''.join(c['source']) for c in json.loads((ROOT / 'nbs' / nb['notebook']).read_text())['cells'] if c['cell_type'] == 'code']
+        gpu_cells += sum('gpu' in cell_flags(c) for c in cells)
+        for i, last in nb['failures'].items():
+            if not ('gpu' in cell_flags(cells[int(i)]) and 'throughput(' in cells[int(i)] and last.startswith('AssertionError')):
+                wrong[f"{nb['notebook']} cell {i}"] = last
+    assert not wrong, (wrong, r.stdout[-3000:])
+    assert gpu_cells >= 8 and sum(nb['flagged'] for nb in report['notebooks']) >= gpu_cells - 1, report['notebooks']
+    assert report['bench'] == {'infer_gpu.py': 0, 'train_gpu.py': 0}, r.stdout[-3000:]
+    rates = {x['predictor'] + ', ' + x['input'] for x in json.loads((tmp_path / 'infer_gpu.json').read_text())['models'][0]['rows_per_s']}
+    assert {'trainfer cuda, cupy', 'trainfer cuda, numpy', 'xgboost inplace_predict, cuda, cupy'} <= rates, rates

@@ -49,7 +49,8 @@ def run_notebook(path:Path, flags:set) -> dict:
             shown[f'cell {i}'] = repr(value)[:4000]
             print(f"  {path.name} cell {i}: {shown[f'cell {i}']}", flush=True)
     r = dict(notebook=path.name, ok=not failed, cells=ran, flagged=flagged, seconds=time.perf_counter() - t0, shown=shown,
-             failed_cells=list(failed), failed_flagged=[i for i in failed if cell_flags(cells[i]) & TST_FLAGS])
+             failed_cells=list(failed), failed_flagged=[i for i in failed if cell_flags(cells[i]) & TST_FLAGS],
+             failures={i: tb.strip().splitlines()[-1] for i, tb in failed.items()})
     if failed: r['error'] = next(iter(failed.values()))
     return r
 
