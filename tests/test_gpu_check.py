@@ -99,3 +99,19 @@ def test_the_gpu_cells_walk_on_a_cupy_standin(tmp_path):
     assert report['bench'] == {'infer_gpu.py': 0, 'train_gpu.py': 0}, r.stdout[-3000:]
     rates = {x['predictor'] + ', ' + x['input'] for x in json.loads((tmp_path / 'infer_gpu.json').read_text())['models'][0]['rows_per_s']}
     assert {'trainfer cuda, cupy', 'trainfer cuda, numpy', 'xgboost inplace_predict, cuda, cupy'} <= rates, rates
+
+def test_the_cuda_kernel_compiles_with_nvrtc_and_fuses_no_multiply_adds():
+    """NVRTC (the `nvidia-cuda-nvrtc` wheel; no GPU needed) compiles the kernel's source to PTX for Hopper with the options
+    CuPy is given. Without `--fmad=false` it fuses a linear leaf's multiply-add (one `fma.rn` in the PTX), and the GPU's
+    margins would part from the CPU's; with it, none."""
+    import importlib.util   # the stand-in's NVRTC module alone: the stand-in must not become this process's `cupy`
+    spec = importlib.util.spec_from_file_location('standin_nvrtc', ROOT / 'tools' / 'cupy_standin' / 'cupy' / '_nvrtc.py')
+    _nvrtc = importlib.util.module_from_spec(spec); spec.loader.exec_module(_nvrtc)
+    from trainfer_nb.forest import CUDA_SOURCE, CUDA_OPTIONS
+    assert _nvrtc.library() is not None, 'NVRTC is a dev requirement: pip install nvidia-cuda-nvrtc'
+    ptx = _nvrtc.ptx(CUDA_SOURCE, CUDA_OPTIONS)
+    assert '.entry forest_margins(' in ptx and ptx.count('fma.rn') == 0, ptx.count('fma.rn')
+    assert _nvrtc.ptx(CUDA_SOURCE).count('fma.rn') >= 1   # NVRTC's default, --fmad=true
+    try: _nvrtc.ptx(CUDA_SOURCE.replace('isnan(', 'is_nan('), CUDA_OPTIONS)
+    except _nvrtc.CompileException as e: assert 'identifier "is_nan" is undefined' in str(e)
+    else: raise AssertionError('NVRTC took a source with an undefined name')

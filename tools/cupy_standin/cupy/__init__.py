@@ -1,7 +1,7 @@
 "A strict CuPy stand-in on the host (see ../README.md): arrays that are not NumPy arrays, kernels built by the host compiler."
 import ctypes as _ct, pathlib as _pl, re as _re, shutil as _sh, subprocess as _sp, tempfile as _tf
 import numpy as _np
-from . import cuda
+from . import cuda, _nvrtc
 
 _LIVE = {'bytes': 0}   # what the stand-in arrays hold: the device's used memory
 
@@ -100,6 +100,7 @@ class RawKernel:
         if '--fmad=false' not in options: raise ValueError(f"stand-in: options {options} let NVRTC fuse multiply-adds; the host build does not")
         m = _re.search(r'extern "C" __global__ void ' + name + r'\((.*?)\)\s*\{', code, _re.S)
         if not m: raise ValueError(f'stand-in: no extern "C" __global__ kernel {name!r} in the source')
+        self.ptx = _nvrtc.ptx(code, options) if _nvrtc.library() else None   # what NVRTC makes of it, as CuPy would compile it
         self.params = [' '.join(p.split()) for p in m.group(1).split(',')]
         names = [p.split()[-1].lstrip('*') for p in self.params]
         src = (_HOST + code + f'\nextern "C" void launch(int grid, int block, {", ".join(self.params)}) {{\n  blockDim.x = block;\n'
