@@ -78,12 +78,12 @@ def test_the_gpu_notebooks_import_only_what_the_lent_machine_has():
     assert not missing, missing
 
 def test_the_gpu_cells_walk_on_a_cupy_standin(tmp_path):
-    """Every `#| gpu` cell, and the GPU benches' device rows, run here on the CuPy stand-in (tools/cupy_standin: arrays that
-    are not NumPy's, the CUDA kernel built by the host compiler): what fails on it for a reason other than speed would fail
-    on the lent GPU too, and waste its one call. Speed it cannot show: a cell that asks the GPU to beat the CPU may fail
-    on that assertion alone."""
+    """Every `#| gpu` cell, the GPU benches' device rows and the demo on the GPU run here on the CuPy stand-in
+    (tools/cupy_standin: arrays that are not NumPy's, the CUDA kernel built by NVRTC and by the host compiler): what fails
+    on it for a reason other than speed would fail on the lent GPU too, and waste its one call. Speed it cannot show: a
+    cell that asks the GPU to beat the CPU may fail on that assertion alone."""
     env = {**os.environ, 'PYTHONPATH': os.pathsep.join([str(ROOT / 'tools' / 'cupy_standin'), str(ROOT)])}
-    r = subprocess.run([sys.executable, str(ROOT / 'tools' / 'gpu_check.py'), '--rounds', '0', '--bench', 'quick', '--out', str(tmp_path)],
+    r = subprocess.run([sys.executable, str(ROOT / 'tools' / 'gpu_check.py'), '--rounds', '5', '--bench', 'quick', '--out', str(tmp_path)],
                        env=env, capture_output=True, text=True, timeout=900)
     report = json.loads((tmp_path / 'gpu-check.json').read_text())
     assert report['info']['GPUs'].startswith('0: CuPy stand-in (host)'), report['info']   # the stand-in, not CuPy
@@ -99,6 +99,9 @@ def test_the_gpu_cells_walk_on_a_cupy_standin(tmp_path):
     assert report['bench'] == {'infer_gpu.py': 0, 'train_gpu.py': 0}, r.stdout[-3000:]
     rates = {x['predictor'] + ', ' + x['input'] for x in json.loads((tmp_path / 'infer_gpu.json').read_text())['models'][0]['rows_per_s']}
     assert {'trainfer cuda, cupy', 'trainfer cuda, numpy', 'xgboost inplace_predict, cuda, cupy'} <= rates, rates
+    test_auc = {dev: {m['model']: (m['device'], m['test_auc']) for m in rows} for dev, rows in report['demo'].items()}
+    assert test_auc['auto']['xgboost'][0] == 'cuda' and test_auc['cpu']['xgboost'][0] == 'cpu', test_auc   # the demo on the 'GPU' and the CPU
+    assert test_auc['auto']['xgboost'][1] == test_auc['cpu']['xgboost'][1] > 0.85, test_auc   # XGBoost ran on the CPU both times here
 
 def test_the_cuda_kernel_compiles_with_nvrtc_and_fuses_no_multiply_adds():
     """NVRTC (the `nvidia-cuda-nvrtc` wheel; no GPU needed) compiles the kernel's source to PTX for Hopper with the options
