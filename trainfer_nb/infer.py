@@ -577,7 +577,8 @@ def _run(self:Predictor, engine:str, X):
             s = transform(self.forest, m)
             return s if is_cupy(X) else to_host(s)
         s = scores(self._cpu(X, threads=engine == 'cpu'), self._transform, self.forest.sigmoid_scale)
-        return s[:, 0] if s.shape[1] == 1 else s
+        s = s[:, 0] if s.shape[1] == 1 else s
+        return to_device(s, 'cuda') if is_cupy(X) else s   # where the input was, whichever engine ran: 'auto' may take the CPU for a few rows
     except SystemError as e:   # Ctrl-C or SIGTERM while a compiled kernel ran: numba hands the handler's exception back as a SystemError's cause
         if isinstance(e.__cause__, (KeyboardInterrupt, SystemExit)): raise e.__cause__ from None
         raise
