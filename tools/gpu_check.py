@@ -5,7 +5,7 @@ namespace, as `nbdev_test` does: cells flagged with a `tst_flags` flag run only 
 (`--flags gpu` by default), lines that import nbdev are left out. Notebook cells here are plain Python. Unlike
 `nbdev_test` it goes on past a failing cell, so the GPU cells after it are still run in the one call.
 """
-import argparse, ast, json, linecache, re, subprocess, sys, time, traceback
+import argparse, ast, json, linecache, re, subprocess, sys, time, traceback, types
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,20 +34,24 @@ def run_notebook(path:Path, flags:set) -> dict:
     does not stop the run (unlike nbdev_test): a device call is scarce, and the GPU cells after a failure still say
     something; later failures may follow from the first, whose traceback is `error`."""
     cells = [''.join(c['source']) for c in json.loads(path.read_text())['cells'] if c['cell_type'] == 'code']
-    ns, ran, flagged, shown, failed, t0 = {'__name__': '__main__'}, 0, 0, {}, {}, time.perf_counter()
-    for i, src in enumerate(cells):
-        fl = cell_flags(src) & TST_FLAGS
-        if fl - flags: continue
-        code = '\n'.join(l for l in src.splitlines() if not NBDEV_LINE.match(l))
-        try: value = run_cell(code, ns, f'{path.name}[cell {i}]')
-        except Exception:
-            failed[i] = traceback.format_exc(limit=-3)
-            print(f"  {path.name} cell {i}{' (' + ', '.join(sorted(fl)) + ')' if fl else ''} FAILED: {failed[i].strip().splitlines()[-1][:300]}", flush=True)
-            continue
-        ran += 1; flagged += bool(fl)
-        if fl and value is not None:
-            shown[f'cell {i}'] = repr(value)[:4000]
-            print(f"  {path.name} cell {i}: {shown[f'cell {i}']}", flush=True)
+    main = types.ModuleType('__main__')   # the cells' namespace is a module, `__main__` while they run: pickle finds the classes they define
+    ns, ran, flagged, shown, failed, t0 = main.__dict__, 0, 0, {}, {}, time.perf_counter()
+    saved, sys.modules['__main__'] = sys.modules['__main__'], main
+    try:
+        for i, src in enumerate(cells):
+            fl = cell_flags(src) & TST_FLAGS
+            if fl - flags: continue
+            code = '\n'.join(l for l in src.splitlines() if not NBDEV_LINE.match(l))
+            try: value = run_cell(code, ns, f'{path.name}[cell {i}]')
+            except Exception:
+                failed[i] = traceback.format_exc(limit=-3)
+                print(f"  {path.name} cell {i}{' (' + ', '.join(sorted(fl)) + ')' if fl else ''} FAILED: {failed[i].strip().splitlines()[-1][:300]}", flush=True)
+                continue
+            ran += 1; flagged += bool(fl)
+            if fl and value is not None:
+                shown[f'cell {i}'] = repr(value)[:4000]
+                print(f"  {path.name} cell {i}: {shown[f'cell {i}']}", flush=True)
+    finally: sys.modules['__main__'] = saved
     r = dict(notebook=path.name, ok=not failed, cells=ran, flagged=flagged, seconds=time.perf_counter() - t0, shown=shown,
              failed_cells=list(failed), failed_flagged=[i for i in failed if cell_flags(cells[i]) & TST_FLAGS],
              failures={i: tb.strip().splitlines()[-1] for i, tb in failed.items()})
