@@ -12,6 +12,7 @@ from sklearn.model_selection import train_test_split, GroupShuffleSplit
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted, validate_data, _check_y, _check_sample_weight
+from .core import is_cupy, to_host
 from .data import Dataset, infer_types, check_flat, check_groups, as_matrix, arrow_frame, DEFAULT_METRICS, _check_unique
 from .train import train, backend_for, ndcg_at_10, merge_params, device_for, BACKENDS
 
@@ -40,9 +41,15 @@ def _text_cell(X:np.ndarray) -> tuple|None:
                 try: float(v)
                 except ValueError: return j, str(v)
 
+def _host(a):
+    "`a` in host memory: a CuPy array or sparse matrix copied back (the estimators read rows on the host; `train` moves them to the GPU itself); anything else as it is."
+    if is_cupy(a): return to_host(a)
+    return a.get() if type(a).__module__.startswith('cupyx.scipy.sparse') else a
+
 def _checked_y(y, estimator, name:str='y', # 'y', or "eval_set's y"
                numeric:bool=False) -> np.ndarray: # targets or grades, not class labels
     "`y` as scikit-learn's `_check_y` gives it, after naming and counting what it would not: missing labels (NaN, None, `pd.NA`), text among numbers."
+    y = _host(y)
     lead = 'Input y' if name == 'y' else name   # scikit-learn's words for the training labels, which its checks look for
     if y is not None and not sp.issparse(y) and (n := int(np.asarray(pd.isna(y)).sum())):   # scikit-learn: "Input contains NaN" of text labels, pd.NA a TypeError
         raise ValueError(f"{lead} contains NaN: {n:,} of {len(y):,} {'values' if numeric else 'labels'} are missing; drop those rows or fill them")
@@ -83,7 +90,7 @@ class _GBM(BaseEstimator):
 
     def _frame(self, X, reset:bool):
         "X checked as scikit-learn checks inputs: fitting, the DataFrame (or CSR matrix) `train` takes; scoring, a DataFrame with text as given, for `as_matrix`."
-        X = arrow_frame(X)   # an Arrow table (pyarrow, polars, DuckDB ...) as its DataFrame: NumPy would read its text columns as numbers
+        X = arrow_frame(_host(X))   # an Arrow table (pyarrow, polars, DuckDB ...) as its DataFrame: NumPy would read its text columns as numbers
         if isinstance(X, pd.DataFrame) and not X.columns.is_unique: _check_unique(X.columns, 'X')   # before anything reads X[name]
         names = getattr(self, 'feature_names_in_', None)
         if not reset and isinstance(X, np.ndarray) and X.dtype.kind in 'OUS' and X.ndim == 2 and names is not None and X.shape[1] == len(names):
@@ -138,11 +145,11 @@ class _GBM(BaseEstimator):
             if unknown := sorted(set(np.unique(ye).tolist()) - set(self.classes_.tolist())):
                 raise ValueError(f"eval_set holds classes the training labels do not: {unknown[:10]}")
             ye = np.searchsorted(self.classes_, ye)
-        we = None if weights is None else _check_sample_weight(weights[0], Xe, dtype=np.float64, ensure_non_negative=True)
+        we = None if weights is None else _check_sample_weight(_host(weights[0]), Xe, dtype=np.float64, ensure_non_negative=True)
         qe = None
         if self._task == 'ranking':
             if qids is None or len(qids) != 1: raise ValueError("eval_set of a ranker needs eval_qid: one array of query ids for its rows")
-            qe = np.asarray(qids[0])
+            qe = np.asarray(_host(qids[0]))
             if len(qe) != len(ye): raise ValueError(f"eval_qid has {len(qe)} values for {len(ye)} rows")
             check_groups(qe, 'eval_qid')
         return Xe, ye.astype(np.float64) if self._task == 'regression' else ye, we, qe
@@ -152,7 +159,7 @@ class _GBM(BaseEstimator):
         seed = self._seed()
         Xf = self._frame(X, reset=True)
         n = Xf.shape[0]
-        w = None if sample_weight is None else _check_sample_weight(sample_weight, Xf, dtype=np.float64, ensure_non_negative=True)
+        w = None if sample_weight is None else _check_sample_weight(_host(sample_weight), Xf, dtype=np.float64, ensure_non_negative=True)
         idx = np.arange(n)
         if eval_set is not None:   # the caller's rows watched: appended after the training rows, as the valid split
             Xe, ye, we, qe = self._eval_rows(eval_set, sample_weight_eval_set, eval_qid)
@@ -234,7 +241,7 @@ class GBMClassifier(ClassifierMixin, _GBM):
         self._task = 'binary' if len(self.classes_) == 2 else 'multiclass'
         if self.class_weight is not None:
             cw = compute_sample_weight(self.class_weight, y)
-            sample_weight = cw if sample_weight is None else cw * _check_sample_weight(sample_weight, y, dtype=np.float64)
+            sample_weight = cw if sample_weight is None else cw * _check_sample_weight(_host(sample_weight), y, dtype=np.float64)
         return self._fit(X, enc, sample_weight=sample_weight, eval_set=eval_set, sample_weight_eval_set=sample_weight_eval_set)
 
     def predict_proba(self, X):
@@ -269,7 +276,7 @@ class GBMRanker(_GBM):
             eval_qid:list|None=None): # [qid_val]: the query ids of eval_set's rows
         "Fit on features `X`, relevance grades `y` (non-negative integers) and query ids `qid` (each query's rows adjacent)."
         if self.backend == 'sklearn': raise ValueError("scikit-learn has no ranking objective: use backend='xgboost' or 'lightgbm' for GBMRanker")
-        qid = np.asarray(qid)
+        qid, y = np.asarray(_host(qid)), _host(y)
         if len(qid) != len(y): raise ValueError(f"qid has {len(qid)} values for {len(y)} rows")
         check_groups(qid, 'qid')
         return self._fit(X, np.asarray(y), qid, eval_set=eval_set, eval_qid=eval_qid)
@@ -280,4 +287,4 @@ class GBMRanker(_GBM):
 
     def score(self, X, y, qid):
         "Mean NDCG@10 over the queries in `qid`."
-        return ndcg_at_10(y, self.predict(X), qid)
+        return ndcg_at_10(_host(y), self.predict(X), np.asarray(_host(qid)))

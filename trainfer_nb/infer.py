@@ -765,6 +765,7 @@ def _mend(self:Predictor, s, # scores of every row, from any engine
 def predict_one(self:Predictor, row):
     "The score of one row (a dict or Series by feature name, values in training order, or a one-row DataFrame or matrix): a float, or class probabilities for multiclass."
     ties = None if self._splits64 is None else []
+    if is_cupy(row) and row.ndim == 1: row = to_host(row)   # one row's values: read on the host, as a float comes back
     if type(row) is np.ndarray and row.ndim == 1: x = row if row.dtype == np.float32 and row.flags.c_contiguous else self._positional(row, ties)
     elif isinstance(row := _tabular(row), (dict, pd.Series)): x = self.row(row, ties)
     elif isinstance(row, pd.DataFrame) or sp.issparse(row) or getattr(row, 'ndim', 1) == 2 or type(row).__module__.startswith('pyarrow'):
