@@ -10,8 +10,8 @@ import numpy as np, psutil
 
 # %% auto #0
 __all__ = ['DEVICES', 'GPUInfo', 'cuda_gpus', 'xgboost_cuda_built', 'held_output', 'lightgbm_gpu_error', 'DeviceUnavailableError',
-           'check_choice', 'check_count', 'did_you_mean', 'resolve_device', 'is_cupy', 'array_module', 'to_host',
-           'to_device', 'usable_cpus', 'machine_cpu_s', 'others_cpu_s', 'ResourceMeter', 'note_openmp_use',
+           'check_choice', 'check_count', 'did_you_mean', 'resolve_device', 'is_cupy', 'is_cupy_sparse', 'array_module',
+           'to_host', 'to_device', 'usable_cpus', 'machine_cpu_s', 'others_cpu_s', 'ResourceMeter', 'note_openmp_use',
            'StopRequest']
 
 # %% ../nbs/00_core.ipynb #11c5a1f3
@@ -152,6 +152,10 @@ def resolve_device(device:str='auto') -> str:
 def is_cupy(x) -> bool:
     "Whether `x` is a CuPy array (checked without importing CuPy)."
     return type(x).__module__.split('.')[0] == 'cupy'
+
+def is_cupy_sparse(x) -> bool:
+    "Whether `x` is one of CuPy's sparse matrices (`cupyx.scipy.sparse`), checked without importing CuPy."
+    return type(x).__module__.startswith('cupyx.scipy.sparse')
 
 def array_module(x):
     "The array module, `numpy` or `cupy`, that owns `x`."

@@ -12,7 +12,7 @@ from sklearn.model_selection import train_test_split, GroupShuffleSplit
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted, validate_data, _check_y, _check_sample_weight
-from .core import is_cupy, to_host
+from .core import is_cupy, is_cupy_sparse, to_host
 from .data import Dataset, infer_types, check_flat, check_groups, as_matrix, arrow_frame, DEFAULT_METRICS, _check_unique
 from .train import train, backend_for, ndcg_at_10, merge_params, device_for, BACKENDS
 
@@ -43,8 +43,7 @@ def _text_cell(X:np.ndarray) -> tuple|None:
 
 def _host(a):
     "`a` in host memory: a CuPy array or sparse matrix copied back (the estimators read rows on the host; `train` moves them to the GPU itself); anything else as it is."
-    if is_cupy(a): return to_host(a)
-    return a.get() if type(a).__module__.startswith('cupyx.scipy.sparse') else a
+    return to_host(a) if is_cupy(a) else a.get() if is_cupy_sparse(a) else a
 
 def _checked_y(y, estimator, name:str='y', # 'y', or "eval_set's y"
                numeric:bool=False) -> np.ndarray: # targets or grades, not class labels

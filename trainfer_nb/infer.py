@@ -13,7 +13,7 @@ from pathlib import Path
 import numba as nb
 from fastcore.basics import patch
 from tqdm.auto import tqdm
-from .core import check_choice, check_count, resolve_device, to_device, to_host, is_cupy, array_module, ResourceMeter, usable_cpus, StopRequest
+from .core import check_choice, check_count, resolve_device, to_device, to_host, is_cupy, is_cupy_sparse, array_module, ResourceMeter, usable_cpus, StopRequest
 from .data import (as_matrix, as_trained, check_writable, zstandard_module, CSV_COMPRESSIONS, parse_local_dates, numeric_column, typed_categories, arrow_frame, atomic_path, iter_batches, csv_format,
                               WRITTEN_AS_TEXT, ISO_DATETIME, _kind, _shard_files, _check_unique, csr, _csv_open)
 from .train import (TrainResult, backend_for, matrix_on, input_device, load_model, read_metadata, short_xgboost_error,
@@ -382,7 +382,7 @@ class Predictor:
             if self._splits64 is not None: self._snap_columns(X, frame, ties)
             if self.categories: self._warn_unseen(X, frame.__getitem__)
         elif isinstance(X, (dict, pd.Series)): return self.row(X, ties)[None]
-        if type(X).__module__.startswith('cupyx.scipy.sparse'): X = X.get()   # CuPy's sparse matrices: read on the host, as SciPy's
+        if is_cupy_sparse(X): X = X.get()   # CuPy's sparse matrices: read on the host, as SciPy's
         if sp.issparse(X) and (self._splits64 is None or not _wide(X.dtype)): X = csr(X, np.float32)   # no copy on the hot path when already CSR float32
         elif sp.issparse(X):
             X64, (X, tied) = X, _snap_sparse(X, self._splits64, self.n_features, self._linear64)
