@@ -65,6 +65,21 @@ def test_runs_a_real_notebook_and_writes_its_report(tmp_path):
     assert bench['models'][0]['max_abs_diff_vs_trainfer_cpu']['xgboost inplace_predict, cpu'] < 1e-5
     assert '| trainfer cpu | numpy | 65,536 |' in (out / 'infer_gpu.md').read_text()
 
+def test_a_check_cut_off_keeps_the_steps_it_finished(tmp_path):
+    "The device call's time limit may cut the check off in a bench: the notebooks' results are in gpu-check.json by then."
+    import time
+    p = subprocess.Popen([sys.executable, str(ROOT / 'tools' / 'gpu_check.py'), '--nbs', 'nbs/00_core.ipynb', '--flags', '',
+                          '--rounds', '0', '--bench', 'full', '--out', str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)   # its group, the bench it runs with it
+    try:
+        for _ in range(600):
+            if (tmp_path / 'gpu-check.json').exists() or p.poll() is not None: break
+            time.sleep(0.5)
+    finally: os.killpg(p.pid, 9); p.wait()
+    report = json.loads((tmp_path / 'gpu-check.json').read_text())
+    assert [nb['notebook'] for nb in report['notebooks']] == ['00_core.ipynb'] and report['notebooks'][0]['ok'], report
+    assert report['bench'] in (None, {}), report['bench']   # killed in the first bench, which had not finished
+
 # What the lent GPU machine has (its image's package list, /work/.library/device/KINDS.md) and what tools/gpu-wheels carries there
 LENT_MACHINE = {'numpy', 'pandas', 'pyarrow', 'scipy', 'sklearn', 'psutil', 'tqdm', 'cupy', 'numba', 'hypothesis', 'matplotlib', 'yaml',
                 'joblib', 'threadpoolctl', 'xgboost', 'lightgbm', 'skops', 'fastcore', 'trainfer_nb'}

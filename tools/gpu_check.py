@@ -71,6 +71,10 @@ def main():
     from trainfer_nb.cli import system_info, format_info, run_demo, format_demo
     print(format_info(system_info()), flush=True)
     results = []
+    report = dict(info=system_info(), notebooks=results, demo={}, bench=None)
+    def save():   # after each step, whole or not at all: a call cut off at its time limit keeps what ran before
+        tmp = out / 'gpu-check.json.tmp'
+        tmp.write_text(json.dumps(report, indent=1, default=str)); tmp.replace(out / 'gpu-check.json')
     nbs = sorted(ROOT.glob(a.nbs)) if a.nbs else [nb for nb in sorted(ROOT.glob('nbs/[0-9]*.ipynb')) if has_gpu_cell(nb)]
     for nb in nbs:
         r = run_notebook(nb, set(a.flags.split()))
@@ -78,20 +82,22 @@ def main():
         print(f"{'ok  ' if r['ok'] else 'FAIL'} {r['notebook']:<20} {r['cells']:>3} cells passed ({r['flagged']} flagged)"
               + (f", cells {r['failed_cells']} failed ({len(r['failed_flagged'])} flagged)" if not r['ok'] else '') + f" {r['seconds']:6.1f} s", flush=True)
         if not r['ok']: print(f"the first failure (cell {r['failed_cells'][0]}):\n{r['error']}", flush=True)
-    report = dict(info=system_info(), notebooks=results, demo={}, bench=None)
+        save()
     if a.bench != 'none':   # each in its own process: a failure there leaves the other results standing
         report['bench'] = {}
         for script in BENCHES:
             cmd = [sys.executable, str(ROOT / 'bench' / script), '--out', str(out)] + (['--quick'] if a.bench == 'quick' else [])
             report['bench'][script] = subprocess.run(cmd, cwd=ROOT).returncode
             print(f"bench/{script}: exit {report['bench'][script]}", flush=True)
+            save()
     if a.rounds:
         for dev in ('auto', 'cpu'):
             df = run_demo(rounds=a.rounds, device=dev)
             print(f"\ndemo, {a.rounds} rounds, device={dev!r}:\n{format_demo(df)}", flush=True)
             report['demo'][dev] = df.reset_index().to_dict(orient='records')
             (out/f'demo-{dev}.txt').write_text(format_demo(df) + '\n')
-    (out/'gpu-check.json').write_text(json.dumps(report, indent=1, default=str))
+            save()
+    save()
     benches = report['bench'] or {}
     failed = [r['notebook'] for r in results if not r['ok']] + [f'bench/{s}' for s, rc in benches.items() if rc]
     print(f"\n{len(results) + len(benches) - len(failed)} passed, {len(failed)} failed" + (f": {', '.join(failed)}" if failed else ''))
