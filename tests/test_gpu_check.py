@@ -120,9 +120,9 @@ def test_the_gpu_cells_walk_on_a_cupy_standin(tmp_path):
     assert report['bench'] == {'infer_gpu.py': 0, 'train_gpu.py': 0}, r.stdout[-3000:]
     rates = {x['predictor'] + ', ' + x['input'] for x in json.loads((tmp_path / 'infer_gpu.json').read_text())['models'][0]['rows_per_s']}
     assert {'trainfer cuda, cupy', 'trainfer cuda, numpy', 'xgboost inplace_predict, cuda, cupy'} <= rates, rates
-    test_auc = {dev: {m['model']: (m['device'], m['test_auc']) for m in rows} for dev, rows in report['demo'].items()}
-    assert test_auc['auto']['xgboost'][0] == 'cuda' and test_auc['cpu']['xgboost'][0] == 'cpu', test_auc   # the demo on the 'GPU' and the CPU
-    assert test_auc['auto']['xgboost'][1] == test_auc['cpu']['xgboost'][1] > 0.85, test_auc   # XGBoost ran on the CPU both times here
+    demo = {dev: {m['model']: (m['device'], m['test_auc']) for m in rows} for dev, rows in report['demo'].items()}   # device, test AUC
+    assert demo['auto']['xgboost'][0] == 'cuda' and demo['cpu']['xgboost'][0] == 'cpu', demo   # the demo on the 'GPU' and the CPU
+    assert demo['auto']['xgboost'][1] == demo['cpu']['xgboost'][1] > 0.85, demo   # XGBoost ran on the CPU both times here
 
 def test_the_cuda_kernel_compiles_with_nvrtc_and_fuses_no_multiply_adds():
     """NVRTC (the `nvidia-cuda-nvrtc` wheel; no GPU needed) compiles the kernel's source to PTX for Hopper with the options

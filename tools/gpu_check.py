@@ -69,9 +69,9 @@ def main():
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     sys.path.insert(0, str(ROOT))
     from trainfer_nb.cli import system_info, format_info, run_demo, format_demo
-    print(format_info(system_info()), flush=True)
     results = []
     report = dict(info=system_info(), notebooks=results, demo={}, bench=None)
+    print(format_info(report['info']), flush=True)
     def save():   # after each step, whole or not at all: a call cut off at its time limit keeps what ran before
         tmp = out / 'gpu-check.json.tmp'
         tmp.write_text(json.dumps(report, indent=1, default=str)); tmp.replace(out / 'gpu-check.json')

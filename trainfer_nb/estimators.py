@@ -286,4 +286,4 @@ class GBMRanker(_GBM):
 
     def score(self, X, y, qid):
         "Mean NDCG@10 over the queries in `qid`."
-        return ndcg_at_10(_host(y), self.predict(X), np.asarray(_host(qid)))
+        return ndcg_at_10(_host(y), self.predict(X), _host(qid))
