@@ -565,20 +565,19 @@ def _run(self:Predictor, engine:str, X):
             if s is None or s.shape[0] == 0: s = self._row_score(X[0], self._transform, self.forest.sigmoid_scale, *self._args)
             return s if s.shape[0] == 1 else s[None]
         if engine == 'native':
-            out = self._backend.predict(self.model, matrix_on(X, input_device(self._backend, self.device)), self.best_iteration, self.task)
-            out = to_device(out, 'cuda') if is_cupy(X) else to_host(out)   # the output where the input was
-            return out.astype(np.float64, copy=False)   # XGBoost's are float32: a file of scores keeps one type whichever engine calibration picks
-        if engine == 'cuda':
+            s = self._backend.predict(self.model, matrix_on(X, input_device(self._backend, self.device)), self.best_iteration, self.task)
+        elif engine == 'cuda':
             from trainfer_nb.forest import cuda_margins
             if sp.issparse(X):   # the kernel reads dense rows: a block at a time, each copied to the GPU once
                 ms = [cuda_margins(self.forest, b) for b in self._dense_blocks(X)]
                 m = array_module(ms[0]).concatenate(ms)
             else: m = cuda_margins(self.forest, X)
             s = transform(self.forest, m)
-            return s if is_cupy(X) else to_host(s)
-        s = scores(self._cpu(X, threads=engine == 'cpu'), self._transform, self.forest.sigmoid_scale)
-        s = s[:, 0] if s.shape[1] == 1 else s
-        return to_device(s, 'cuda') if is_cupy(X) else s   # where the input was, whichever engine ran: 'auto' may take the CPU for a few rows
+        else:
+            s = scores(self._cpu(X, threads=engine == 'cpu'), self._transform, self.forest.sigmoid_scale)
+            s = s[:, 0] if s.shape[1] == 1 else s
+        s = to_device(s, 'cuda') if is_cupy(X) else to_host(s)   # where the rows were, whichever engine ran: 'auto' may take the CPU for a few rows
+        return s.astype(np.float64, copy=False)   # XGBoost's own are float32: a file of scores keeps one type whichever engine calibration picks
     except SystemError as e:   # Ctrl-C or SIGTERM while a compiled kernel ran: numba hands the handler's exception back as a SystemError's cause
         if isinstance(e.__cause__, (KeyboardInterrupt, SystemExit)): raise e.__cause__ from None
         raise
