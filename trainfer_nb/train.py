@@ -28,11 +28,12 @@ __all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'SCORES', 'PROBABILITY_OBJE
            'SKOPS_TRUSTED_PREFIXES', 'SKOPS_TRUSTED_TYPES', 'CHECKPOINT_FORMAT', 'LIBRARY_NAME_CHARS', 'FEATURE_PARAMS',
            'DIVERGENCE_HINTS', 'OTHER_SPLIT', 'BY_CLASS', 'ARTIFACT_FORMAT', 'ndcg_at_10', 'test_scores', 'TrainResult',
            'group_sizes', 'fingerprint', 'matrix_on', 'input_device', 'Split', 'param_key', 'merge_params', 'prepare',
-           'RoundInfo', 'Rounds', 'short_xgboost_error', 'XGBoostBackend', 'LightGBMBackend', 'SklearnBackend',
-           'backend_for', 'Checkpointer', 'random_draws', 'check_resumable', 'library_name', 'library_names',
-           'feature_params', 'device_for', 'diverged', 'xgboost_intercept_outside', 'check_training', 'blind_split',
-           'check_rounds', 'train', 'library_versions', 'check_model_path', 'read_metadata', 'load_model',
-           'plot_learning_curve', 'feature_importance', 'plot_importance']
+           'RoundInfo', 'Rounds', 'float32_cut', 'cut_lightgbm_thresholds', 'cut_sklearn_thresholds',
+           'short_xgboost_error', 'XGBoostBackend', 'LightGBMBackend', 'SklearnBackend', 'backend_for', 'Checkpointer',
+           'random_draws', 'check_resumable', 'library_name', 'library_names', 'feature_params', 'device_for',
+           'diverged', 'xgboost_intercept_outside', 'check_training', 'blind_split', 'check_rounds', 'train',
+           'library_versions', 'check_model_path', 'read_metadata', 'load_model', 'plot_learning_curve',
+           'feature_importance', 'plot_importance']
 
 # %% ../nbs/02_train.ipynb #95495dc9
 BACKENDS = ('xgboost', 'lightgbm', 'sklearn')
@@ -350,6 +351,59 @@ class Rounds:
 
     def close(self): self.bar.close()
 
+# %% ../nbs/02_train.ipynb #d0a4b9e2
+def float32_cut(t:np.ndarray) -> np.ndarray:
+    "Float64 thresholds `t` (`x <= t` goes left) moved within one float32 step so that a float64 `x` goes left exactly when `np.float32(x)` does; a float32 `x` goes as before."
+    t = np.asarray(t, np.float64)
+    with np.errstate(over='ignore'):   # beyond float32's range: infinities, left as they are
+        a = t.astype(np.float32)
+        a = np.where(a.astype(np.float64) > t, np.nextafter(a, np.float32(-np.inf)), a)   # the greatest float32 at or below t
+        up = np.nextafter(a, np.float32(np.inf))
+    mid = (a.astype(np.float64) + up.astype(np.float64)) / 2   # exact: float32 holds 24 bits, float64 53
+    cut = np.where(a.view(np.uint32) & 1, np.nextafter(mid, -np.inf), mid)   # a value at mid rounds to the even one of a and up
+    return np.where(np.isfinite(a) & np.isfinite(up), cut, t)
+
+# %% ../nbs/02_train.ipynb #a3e7b5f4
+def _lines_of(text:str, key:str) -> list:
+    "(start, end) of the value of each `key=` line of LightGBM's text model, in order: one per tree."
+    out, at, key = [], 0, '\n' + key + '='
+    while (at := text.find(key, at)) >= 0:
+        start = at + len(key)
+        at = text.find('\n', start) % (len(text) + 1)   # the last line may have no newline
+        out.append((start, at))
+    return out
+
+def cut_lightgbm_thresholds(text:str) -> str:
+    "LightGBM text model `text` with every numeric threshold cut by `float32_cut` (categorical ones are indices, and stay), and its `tree_sizes` (each tree's bytes, which LightGBM reads the trees by) counted again."
+    lines = _lines_of(text, 'threshold')
+    if not lines: return text
+    olds = [text[a:b] for a, b in lines]
+    t = np.array(' '.join(olds).split(), np.float64)
+    categorical = np.flatnonzero(np.array(' '.join(text[a:b] for a, b in _lines_of(text, 'decision_type')).split(), np.int64) & 1)   # decision_type's bit 0
+    cut = float32_cut(t)
+    cut[categorical] = t[categorical]
+    words = ('%.17g ' * len(cut) % tuple(cut.tolist())).split()   # as LightGBM writes a double; one call formats 31k in 9 ms
+    for i in categorical.tolist(): words[i] = str(int(t[i]))   # an index into the tree's category sets, as LightGBM writes it
+    parts, grown, at, i = [], [], 0, 0
+    for (a, b), old in zip(lines, olds):
+        n = old.count(' ') + 1 if old else 0
+        line = ' '.join(words[i:i + n]); i += n
+        parts += [text[at:a], line]; grown.append(len(line) - len(old)); at = b
+    out = ''.join(parts + [text[at:]])
+    if sizes := _lines_of(out, 'tree_sizes'):
+        (a, b), = sizes
+        out = out[:a] + ' '.join(map(str, (np.array(out[a:b].split(), np.int64) + grown).tolist())) + out[b:]
+    return out
+
+def cut_sklearn_thresholds(model):
+    "A fitted `HistGradientBoosting*` with every numeric threshold of its trees cut by `float32_cut`, in place."
+    for trees in model._predictors:
+        for tree in trees:
+            nodes = tree.nodes
+            numeric = (nodes['is_leaf'] == 0) & (nodes['is_categorical'] == 0)
+            nodes['num_threshold'][numeric] = float32_cut(nodes['num_threshold'][numeric])
+    return model
+
 # %% ../nbs/02_train.ipynb #82288c8c
 def short_xgboost_error(msg:str) -> str:
     "XGBoost's error message without the time, C++ source location and stack trace it carries."
@@ -503,7 +557,8 @@ class LightGBMBackend:
         try:   # LightGBM's lines before the first round held back: a parameter it refuses prints a '[Fatal]' line before the error says the same
             with held_output() as held:
                 return lgb.train(params, dtrain, rounds - loop.rounds_done, valid_sets=valid, valid_names=list(eval_sets),
-                                 callbacks=[hook], init_model=init_model)
+                                 callbacks=[hook], init_model=init_model,
+                                 keep_training_booster=True)   # its closing trip through the model's text, which frees the training data: `finish` makes it, once
         except lgb.basic.LightGBMError as e:   # without the C++ source file and line it names
             raise lgb.basic.LightGBMError(re.sub(r'\s+at \S+, line \d+\s*\.?\s*$', '', str(e).strip())) from None
 
@@ -511,10 +566,12 @@ class LightGBMBackend:
         return model.predict(X if sp.issparse(X) else to_host(X), num_iteration=best_iteration + 1)
 
     def finish(self, model, best_iteration):
-        "Drop the rounds after the best one: the booster, its file and its feature importance hold the model `train` scores."
-        import lightgbm as lgb
-        if model.current_iteration() <= best_iteration + 1: return model
-        return lgb.Booster(model_str=model.model_to_string(num_iteration=best_iteration + 1))
+        "Drop the rounds after the best one: the booster, its file and its feature importance hold the model `train` scores; its thresholds cut for float64 input (`float32_cut`)."
+        text = model.model_to_string(num_iteration=best_iteration + 1)
+        model.model_from_string(text).free_dataset()   # as `lightgbm.train` ends: the training state freed (before the thresholds move: 5 MiB less at the peak)
+        model.model_from_string(cut_lightgbm_thresholds(text))
+        model.best_iteration = best_iteration + 1      # LightGBM's count: its `predict` takes every round kept
+        return model
     def keep_categories(self, model, categories:dict):
         "The categories as LightGBM's own `pandas_categorical`, in column order: LightGBM maps a DataFrame's categories by them too."
         cats = [[v.item() if isinstance(v, np.generic) else v for v in vs] for vs in categories.values()]
@@ -613,9 +670,9 @@ class SklearnBackend:
     def keep_categories(self, model, categories:dict): pass   # fitted on codes: the saved folder's metadata keeps them
 
     def finish(self, model, best_iteration):
-        "Drop the rounds after the best one: the estimator has no `iteration_range` to predict with."
+        "Drop the rounds after the best one: the estimator has no `iteration_range` to predict with; its thresholds cut for float64 input (`float32_cut`)."
         if model.n_iter_ > best_iteration + 1: model._predictors = model._predictors[:best_iteration + 1]
-        return model
+        return cut_sklearn_thresholds(model)
 
     def predict(self, model, X, best_iteration, task):
         if model.n_iter_ != best_iteration + 1: raise ValueError(f"model has {model.n_iter_} rounds, expected {best_iteration + 1}")
