@@ -81,8 +81,10 @@ def ours(backend, data, rounds):
         hook, predict, scores = stack.enter_context(Clock(Rounds, 'after')), stack.enter_context(Clock(b, 'predict', fit)), stack.enter_context(Clock(T, 'test_scores', fit))
         # lightgbm.train ends with a trip through the model's text (to free the training data), which the direct call makes too;
         # train() asks it not to (keep_training_booster) and makes it in `finish`, then reads the text again with its thresholds moved
-        import lightgbm as lgb
-        trip = [stack.enter_context(Clock(lgb.Booster, n, fit)) for n in ('model_to_string', 'model_from_string')] if backend == 'lightgbm' else []
+        trip = []
+        if backend == 'lightgbm':   # imported for LightGBM's runs only: in another's process it would add its library to the peak RSS
+            import lightgbm as lgb
+            trip = [stack.enter_context(Clock(lgb.Booster, n, fit)) for n in ('model_to_string', 'model_from_string')]
         t = time.perf_counter()
         r = train(data, backend, device='cpu', num_boost_round=rounds, verbose=False)
         whole = time.perf_counter() - t
