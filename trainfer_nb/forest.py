@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses, json, os, warnings, weakref
 from dataclasses import dataclass, field
 import numpy as np
-from .core import resolve_device
+from .core import array_module, is_cupy, resolve_device
 from .train import TrainResult
 
 # %% auto #0
@@ -355,6 +355,7 @@ def load_forest(path) -> Forest:
     return f
 
 # %% ../nbs/03_forest.ipynb #09605ebe
+import math
 import numba as nb
 from numba import types
 from numba.core import cgutils
@@ -779,18 +780,34 @@ def transform_code(forest:Forest) -> int:
     return TRANSFORM_CODES[forest.transform] | (ROUND32 if forest.sums32 else 0)
 
 @nb.njit(cache=_CACHE, inline='always')
+def _xgboost_score(m, c):
+    "XGBoost's transform `c` (0 identity, 1 sigmoid, 2 softmax, 3 exp) of one row's float32 margins `m`, in place, as XGBoost computes it: in float32, with the C library's `expf` (numba's `math.exp` of a float32 calls it too)."
+    one = np.float32(1)
+    if c == 1: m[0] = one / (math.exp(min(-np.float32(m[0]), np.float32(88.7))) + one + np.float32(1e-16))   # its Sigmoid: exp kept finite, a guard against 0
+    elif c == 2:
+        top = np.float32(m[0])
+        for k in range(1, m.shape[0]): top = max(top, np.float32(m[k]))
+        total = 0.0   # its Softmax sums the float32 exponentials in double
+        for k in range(m.shape[0]):
+            e = math.exp(np.float32(m[k]) - top); m[k] = e; total += e
+        for k in range(m.shape[0]): m[k] = np.float32(m[k]) / np.float32(total)
+    elif c == 3:
+        for k in range(m.shape[0]): m[k] = math.exp(np.float32(m[k]))
+    else:
+        for k in range(m.shape[0]): m[k] = np.float32(m[k])
+
+@nb.njit(cache=_CACHE, inline='always')
 def _score(m, code, scale):
-    "Margins `m` of one row, transformed in place (0 identity, 1 sigmoid, 2 softmax, 3 exp, 4 a sigmoid per output, 5 softplus; plus `ROUND32`: then rounded to float32)."
+    "Margins `m` of one row, transformed in place (0 identity, 1 sigmoid, 2 softmax, 3 exp, 4 a sigmoid per output, 5 softplus; with `ROUND32`, XGBoost's float32 transform)."
     c = code & 7
-    if c == 1: m[0] = 1 / (1 + np.exp(-scale * m[0]))
+    if code & ROUND32: _xgboost_score(m, c)
+    elif c == 1: m[0] = 1 / (1 + np.exp(-scale * m[0]))
     elif c == 2:
         e = np.exp(m - m.max())
         m[:] = e / e.sum()
     elif c == 3: m[:] = np.exp(m)
     elif c == 4: m[:] = 1 / (1 + np.exp(-scale * m))
     elif c == 5: m[:] = np.log1p(np.exp(m))
-    if code & ROUND32:
-        for k in range(m.shape[0]): m[k] = np.float32(m[k])
 
 @nb.njit(cache=_CACHE)
 def _row_score(x, code, scale, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, bits):
@@ -889,16 +906,30 @@ def predict_margin(forest, # a `Forest`, `Packed` or `Deep`
     if isinstance(forest, Packed): return (_batch_parallel if threads else _batch_serial)(X, out, *batch_args(forest))
     return (_deep_parallel if threads else _deep_serial)(X, out, *batch_args(forest))
 
-def transform(forest:Forest, m:np.ndarray) -> np.ndarray:
-    "Margins `m` (rows, outputs; NumPy or CuPy) as the library reports predictions: probability, class probabilities or value (float32 values for XGBoost, as it gives them)."
-    if forest.transform == 'sigmoid': m = 1 / (1 + np.exp(-forest.sigmoid_scale * m))
+def _xgboost_transform_gpu(forest:Forest, m):
+    "XGBoost's transform of CuPy margins `m` in float32 steps as `_xgboost_score` takes them; its exponentials rounded from float64 (CUDA's `expf` is not the C library's, and rounds less closely)."
+    xp, f32 = array_module(m), np.float32
+    exp32 = lambda x: xp.exp(x.astype(np.float64)).astype(f32)
+    m = m.astype(f32)
+    if forest.transform == 'sigmoid': m = f32(1) / (exp32(xp.minimum(-m, f32(88.7))) + f32(1) + f32(1e-16))
     if forest.transform == 'softmax':
-        e = np.exp(m - m.max(axis=1, keepdims=True))
-        m = e / e.sum(axis=1, keepdims=True)
-    if forest.transform == 'exp': m = np.exp(m)
-    if forest.transform == 'sigmoid_each': m = 1 / (1 + np.exp(-forest.sigmoid_scale * m))
-    if forest.transform == 'softplus': m = np.log1p(np.exp(m))
-    if forest.sums32: m = m.astype(np.float32).astype(np.float64)
+        e = exp32(m - m.max(axis=1, keepdims=True))
+        m = e / e.astype(np.float64).sum(axis=1, keepdims=True).astype(f32)
+    if forest.transform == 'exp': m = exp32(m)
+    return m.astype(np.float64)
+
+def transform(forest:Forest, m:np.ndarray) -> np.ndarray:
+    "Margins `m` (rows, outputs; NumPy or CuPy) as the library reports predictions: probability, class probabilities or value (for XGBoost, its own float32 arithmetic)."
+    if forest.sums32 and is_cupy(m): m = _xgboost_transform_gpu(forest, m)
+    elif forest.sums32: m = scores(np.array(m, dtype=np.float64, ndmin=2), transform_code(forest), forest.sigmoid_scale)   # in numba: the C library's expf, as XGBoost's
+    else:
+        if forest.transform == 'sigmoid': m = 1 / (1 + np.exp(-forest.sigmoid_scale * m))
+        if forest.transform == 'softmax':
+            e = np.exp(m - m.max(axis=1, keepdims=True))
+            m = e / e.sum(axis=1, keepdims=True)
+        if forest.transform == 'exp': m = np.exp(m)
+        if forest.transform == 'sigmoid_each': m = 1 / (1 + np.exp(-forest.sigmoid_scale * m))
+        if forest.transform == 'softplus': m = np.log1p(np.exp(m))
     return m[:, 0] if m.shape[1] == 1 else m
 
 def predict(forest, # a `Forest`, `Packed` or `Deep`

@@ -791,17 +791,19 @@ def predict_proba(self:Predictor, X):
     if self.classes is None: raise ValueError(f"predict_proba needs a classifier; this model's task is {self.task!r}")
     s = self.predict_score(X)
     if self.task != 'binary': return s
-    if type(s) is np.ndarray: return _binary_columns(s)
+    in32 = self.backend == 'xgboost'   # XGBoost's classifier takes 1 - p in float32, as its probabilities are
+    if type(s) is np.ndarray: return _binary_columns(s, in32)
     p = array_module(s).empty((s.shape[0], 2), s.dtype)
-    p[:, 1] = s; p[:, 0] = 1 - s
+    p[:, 1] = s; p[:, 0] = (np.float32(1) - s.astype(np.float32)) if in32 else 1 - s
     return p
 
 @nb.njit(cache='__file__' in globals() and forest_module._CACHE, nogil=True)   # a notebook cell has no file; forest's folder is this module's
-def _binary_columns(s):
-    "[1 - s, s] as two columns, in one pass: NumPy's `stack` or column slices took 2-8 us of a single row's 8."
+def _binary_columns(s, in32):
+    "[1 - s, s] as two columns, in one pass (1 - s in float32 where `in32`): NumPy's `stack` or column slices took 2-8 us of a single row's 8."
     p = np.empty((s.shape[0], 2), s.dtype)
     for i in range(s.shape[0]):
-        p[i, 0] = 1 - s[i]; p[i, 1] = s[i]
+        p[i, 0] = np.float32(1) - np.float32(s[i]) if in32 else 1 - s[i]
+        p[i, 1] = s[i]
     return p
 
 @patch

@@ -4,14 +4,14 @@
 
 # %% ../nbs/02_train.ipynb #8ec4f882
 from __future__ import annotations
-import contextlib, functools, importlib, json, re, threading, time, hashlib, platform, warnings, shutil, uuid
+import contextlib, functools, importlib, json, re, threading, time, hashlib, platform, warnings, shutil, uuid, weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np, pandas as pd, scipy.sparse as sp
 from tqdm.auto import tqdm
 import trainfer_nb
 from fastcore.basics import patch
-from .core import (check_choice, check_count, did_you_mean, resolve_device, to_device, to_host, xgboost_cuda_built, cuda_gpus,
+from .core import (check_choice, check_count, did_you_mean, is_cupy, resolve_device, to_device, to_host, xgboost_cuda_built, cuda_gpus,
                               lightgbm_gpu_error, DeviceUnavailableError, ResourceMeter, held_output, note_openmp_use)
 from .data import Dataset, as_matrix, as_trained, atomic_path, check_writable, sha256_file, category_dtypes, typed_categories, _check_unique, csr, TASKS, DEFAULT_METRICS
 
@@ -29,10 +29,10 @@ __all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'SCORES', 'PROBABILITY_OBJE
            'DIVERGENCE_HINTS', 'OTHER_SPLIT', 'BY_CLASS', 'ARTIFACT_FORMAT', 'ndcg_at_10', 'test_scores', 'TrainResult',
            'group_sizes', 'fingerprint', 'matrix_on', 'input_device', 'Split', 'param_key', 'merge_params', 'prepare',
            'RoundInfo', 'Rounds', 'float32_cut', 'cut_lightgbm_thresholds', 'cut_sklearn_thresholds',
-           'short_xgboost_error', 'XGBoostBackend', 'LightGBMBackend', 'SklearnBackend', 'backend_for', 'Checkpointer',
-           'random_draws', 'check_resumable', 'library_name', 'library_names', 'feature_params', 'device_for',
-           'diverged', 'xgboost_intercept_outside', 'check_training', 'blind_split', 'check_rounds', 'train',
-           'library_versions', 'check_model_path', 'read_metadata', 'load_model', 'plot_learning_curve',
+           'short_xgboost_error', 'dart_booster', 'XGBoostBackend', 'LightGBMBackend', 'SklearnBackend', 'backend_for',
+           'Checkpointer', 'random_draws', 'check_resumable', 'library_name', 'library_names', 'feature_params',
+           'device_for', 'diverged', 'xgboost_intercept_outside', 'check_training', 'blind_split', 'check_rounds',
+           'train', 'library_versions', 'check_model_path', 'read_metadata', 'load_model', 'plot_learning_curve',
            'feature_importance', 'plot_importance']
 
 # %% ../nbs/02_train.ipynb #95495dc9
@@ -420,6 +420,14 @@ def _config_keys(config) -> set:
     if isinstance(config, list): return {k for v in config for k in _config_keys(v)}
     return set()
 
+_DART = weakref.WeakKeyDictionary()   # booster: whether it is a 'dart' booster, read from its configuration once
+
+def dart_booster(model) -> bool:
+    "Whether XGBoost booster `model` is a 'dart' booster, as XGBoost before 3.4 keeps DART (3.4 keeps it in 'gbtree')."
+    if (known := _DART.get(model)) is None:
+        known = _DART[model] = json.loads(model.save_config())['learner']['gradient_booster']['name'] == 'dart'
+    return known
+
 class XGBoostBackend:
     "XGBoost through `xgboost.train` with a per-round callback; a QuantileDMatrix on either device (a DMatrix for the 'approx' and 'exact' methods); UBJSON files."
     name, suffix, module = 'xgboost', '.ubj', 'xgboost'
@@ -481,6 +489,11 @@ class XGBoostBackend:
             else: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
     def predict(self, model, X, best_iteration, task):
+        if dart_booster(model):   # XGBoost's two predictors round its weighted trees apart: its `predict` as 3.4's both do (see below)
+            import xgboost as xgb
+            m = xgb.DMatrix(X, feature_names=model.feature_names, feature_types=model.feature_types, enable_categorical=True)
+            s = model.predict(m, iteration_range=(0, best_iteration + 1))
+            return to_device(s, 'cuda') if is_cupy(X) else s
         return model.inplace_predict(X, iteration_range=(0, best_iteration + 1))
 
     def finish(self, model, best_iteration):
