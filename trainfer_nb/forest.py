@@ -779,7 +779,7 @@ def transform_code(forest:Forest) -> int:
     "The code `_score` and `scores` take for `forest`'s transform, with `ROUND32` where its sums are float32."
     return TRANSFORM_CODES[forest.transform] | (ROUND32 if forest.sums32 else 0)
 
-@nb.njit(cache=_CACHE, inline='always')
+@nb.njit(cache=_CACHE)   # called, not inlined: inlined into every kernel that scores, it added 0.4 s to a fresh process's first row
 def _xgboost_score(m, c):
     "XGBoost's transform `c` (0 identity, 1 sigmoid, 2 softmax, 3 exp) of one row's float32 margins `m`, in place, as XGBoost computes it: in float32, with the C library's `expf` (numba's `math.exp` of a float32 calls it too)."
     one = np.float32(1)
