@@ -489,7 +489,7 @@ class XGBoostBackend:
             else: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
     def predict(self, model, X, best_iteration, task):
-        if dart_booster(model):   # XGBoost's two predictors round its weighted trees apart: its `predict` as 3.4's both do (see below)
+        if dart_booster(model):   # before 3.4 XGBoost's two predictors round its weighted trees apart: its `predict`, as both do since
             import xgboost as xgb
             m = xgb.DMatrix(X, feature_names=model.feature_names, feature_types=model.feature_types, enable_categorical=True)
             s = model.predict(m, iteration_range=(0, best_iteration + 1))
