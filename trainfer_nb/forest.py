@@ -13,12 +13,32 @@ from .train import TrainResult
 # %% auto #0
 __all__ = ['XGB_TRANSFORMS', 'FOREST_FORMAT', 'L', 'R', 'KIND', 'MISS', 'DLEFT', 'COFF', 'CLEN', 'KOFF', 'KLEN', 'SPECIAL',
            'NAN_RIGHT', 'FEATURE_BITS', 'CATEGORY', 'TRUNCATE', 'BLOCK', 'DENSE_LEVELS', 'TRANSFORM_CODES', 'ROUND32',
-           'CUDA_SOURCE', 'CUDA_THREADS', 'CUDA_OPTIONS', 'UnsupportedModel', 'Forest', 'ubjson', 'from_xgboost',
-           'from_lightgbm', 'from_sklearn', 'forest_of', 'compile_forest', 'save_forest', 'load_forest',
-           'numba_can_cache', 'node_rules', 'linear_args', 'Bins', 'Packed', 'pack_forest', 'bin_nodes',
-           'transform_code', 'plain_row_args', 'fast_row', 'scores', 'as_float32_rows', 'packed_args', 'batch_args',
-           'predict_margin', 'transform', 'predict', 'Deep', 'pack_deep', 'deep_args', 'cuda_launch_shape',
-           'forest_args', 'cuda_args', 'device_args', 'cuda_margins']
+           'CUDA_SOURCE', 'CUDA_THREADS', 'CUDA_OPTIONS', 'numba_can_cache', 'UnsupportedModel', 'Forest', 'ubjson',
+           'from_xgboost', 'from_lightgbm', 'from_sklearn', 'forest_of', 'compile_forest', 'save_forest', 'load_forest',
+           'node_rules', 'linear_args', 'Bins', 'Packed', 'pack_forest', 'bin_nodes', 'transform_code',
+           'plain_row_args', 'fast_row', 'scores', 'as_float32_rows', 'packed_args', 'batch_args', 'predict_margin',
+           'transform', 'predict', 'Deep', 'pack_deep', 'deep_args', 'cuda_launch_shape', 'forest_args', 'cuda_args',
+           'device_args', 'cuda_margins']
+
+# %% ../nbs/03_forest.ipynb #5e1f0b01
+import math
+import numba as nb
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+def numba_can_cache(fn) -> bool:
+    "Whether numba can keep `fn`'s compiled code on disk (beside its file, in `$NUMBA_CACHE_DIR` or the user's cache folder), as `cache=True` asks; where it cannot, `cache=True` fails at import."
+    from numba.core.caching import FunctionCache
+    try: FunctionCache(fn); return True
+    except RuntimeError: return False
+
+def _here(): pass
+
+_CACHE = '__file__' in globals() and numba_can_cache(_here)   # a notebook has no file; a read-only install may have nowhere to write
+if '__file__' in globals() and not _CACHE:
+    warnings.warn("numba finds nowhere to keep trainfer_nb's compiled code (a read-only install without a writable home), so every "
+                  "process compiles it on its first prediction (seconds): set NUMBA_CACHE_DIR to a writable folder", stacklevel=2)
 
 # %% ../nbs/03_forest.ipynb #24b2f155
 class UnsupportedModel(ValueError):
@@ -145,9 +165,13 @@ XGB_TRANSFORMS = {'binary:logistic': 'sigmoid', 'reg:logistic': 'sigmoid', 'mult
                   'count:poisson': 'exp', 'reg:gamma': 'exp', 'reg:tweedie': 'exp', 'survival:cox': 'exp', 'survival:aft': 'exp',
                   'rank:ndcg': 'identity', 'rank:pairwise': 'identity', 'rank:map': 'identity'}
 
+@nb.njit(cache=_CACHE)
+def _logf(x): return math.log(x)   # of a float32: the C library's logf
+
 def _log32(x:np.ndarray) -> np.ndarray:
-    "The float32 logarithm of float32 `x`: the float64 one rounded, as C's `logf` (which XGBoost calls) rounds it."
-    return np.log(x.astype(np.float64)).astype(np.float32)
+    "The float32 logarithm of float32 `x` as XGBoost takes it: the C library's `logf`, which numba's `math.log` of a float32 calls (not always the float64 logarithm rounded)."
+    x = np.asarray(x, np.float32)
+    return np.array([_logf(v) for v in x.ravel()], np.float32).reshape(x.shape)
 
 def _times32(v:np.ndarray, w:np.float32) -> np.ndarray:
     "Leaf values `v` times a tree's weight `w` (DART), rounded to float32 as XGBoost's product is."
@@ -355,24 +379,6 @@ def load_forest(path) -> Forest:
     return f
 
 # %% ../nbs/03_forest.ipynb #09605ebe
-import math
-import numba as nb
-from numba import types
-from numba.core import cgutils
-from numba.extending import intrinsic
-
-def numba_can_cache(fn) -> bool:
-    "Whether numba can keep `fn`'s compiled code on disk (beside its file, in `$NUMBA_CACHE_DIR` or the user's cache folder), as `cache=True` asks; where it cannot, `cache=True` fails at import."
-    from numba.core.caching import FunctionCache
-    try: FunctionCache(fn); return True
-    except RuntimeError: return False
-
-def _here(): pass
-
-_CACHE = '__file__' in globals() and numba_can_cache(_here)   # a notebook has no file; a read-only install may have nowhere to write
-if '__file__' in globals() and not _CACHE:
-    warnings.warn("numba finds nowhere to keep trainfer_nb's compiled code (a read-only install without a writable home), so every "
-                  "process compiles it on its first prediction (seconds): set NUMBA_CACHE_DIR to a writable folder", stacklevel=2)
 L, R, KIND, MISS, DLEFT, COFF, CLEN, KOFF, KLEN = range(9)   # columns of a forest's node-rule table
 
 def node_rules(forest:Forest) -> np.ndarray:
