@@ -101,6 +101,24 @@ def test_score_with_the_file_a_library_wrote(tmp_path):
     assert r.returncode == 2 and r.stdout == '', r.stdout
     assert r.stderr.splitlines() == ["trainfer score: error: cut.txt is not a readable lightgbm model: Model file doesn't specify the label index"], r.stderr
 
+def test_score_refuses_a_category_the_xgboost_model_never_saw(tmp_path):
+    "An XGBoost estimator's file keeps its categories: a new one is refused by name, as XGBoost refuses it, and no output is written; --unseen missing scores it as missing."
+    import xgboost as xgb, numpy as np, pandas as pd
+    from trainfer_nb.data import load_dataset
+    d = load_dataset('diamonds')
+    X, T = d.train.X.iloc[:3000], d.test.X.iloc[:500].astype({'cut': object})
+    m = xgb.XGBRegressor(n_estimators=10, enable_categorical=True).fit(X, d.train.y[:3000])
+    m.save_model(tmp_path / 'price.ubj')
+    T.iloc[[5, 9, 400], T.columns.get_loc('cut')] = 'Superb'
+    T.to_csv(tmp_path / 'in.csv', index=False)
+    r = run('score', str(tmp_path / 'price.ubj'), str(tmp_path / 'in.csv'), str(tmp_path / 'out.csv'), '--quiet')
+    assert r.returncode == 2 and r.stderr.startswith("trainfer score: error: in.csv, rows 1-500: column 'cut': 'Superb' (3 rows) is not among the categories"), r.stderr
+    assert not (tmp_path / 'out.csv').exists()
+    r = run('score', str(tmp_path / 'price.ubj'), str(tmp_path / 'in.csv'), str(tmp_path / 'out.csv'), '--quiet', '--unseen', 'missing')
+    assert r.returncode == 0, r.stderr
+    want = m.predict(T.assign(cut=pd.Categorical(T.cut.where(T.cut != 'Superb'), categories=X.cut.cat.categories)))
+    np.testing.assert_array_equal(pd.read_csv(tmp_path / 'out.csv')['score'].to_numpy(np.float32), want)
+
 def test_train_then_score_from_the_shell(tmp_path):
     import pandas as pd
     from trainfer_nb.data import _rdata

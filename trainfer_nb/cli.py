@@ -176,10 +176,11 @@ def score(model:Param("saved model folder (TrainResult.save), or the file a libr
           engine:Param("'auto', 'cpu', 'cuda' or 'native'", str)='auto',
           encoding:Param("a CSV source's text encoding, e.g. cp1252 (default: read off the file)", str)=None,
           missing:Param("an XGBoost model file's value read as missing besides NaN, as its estimator was fitted with missing=0", float)=None,
+          unseen:Param("a category the model does not know: 'auto' (as its library: XGBoost refuses one when its model keeps its categories, LightGBM and scikit-learn read it as missing), 'missing' or 'error'", str)='auto',
           quiet:Param("no progress bar", store_true)=False):
     "Score every row of a file with a saved model, a batch at a time; the output is written atomically."
-    if missing is not None: model = Predictor.from_model(model, engine=engine, missing=missing)
-    r = score_file(model, source, output, id_columns=_listed(id_columns), batch_rows=batch_rows, encoding=encoding,
+    if missing is not None: model = Predictor.from_model(model, engine=engine, missing=missing, unseen=unseen)
+    r = score_file(model, source, output, id_columns=_listed(id_columns), batch_rows=batch_rows, encoding=encoding, unseen=unseen,
                    engine=engine, progress=not quiet)
     print(f"{r['rows']:,} rows scored in {r['seconds']:.1f} s: {r['output']}")
 

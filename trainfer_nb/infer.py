@@ -34,11 +34,27 @@ def _sync(out):
     return out
 
 # %% auto #0
-__all__ = ['ENGINES', 'FEW_RECORDS', 'FEW_FRAME_ROWS', 'CALIBRATION_SIZES', 'LONG_CALL_S', 'MODEL_FILES', 'cache_dir',
-           'Predictor', 'calibration_rows', 'model_facts', 'read_model_file', 'score_file', 'latency', 'throughput']
+__all__ = ['ENGINES', 'UNSEEN', 'FEW_RECORDS', 'FEW_FRAME_ROWS', 'CALIBRATION_SIZES', 'LONG_CALL_S', 'MODEL_FILES',
+           'unseen_policy', 'cache_dir', 'Predictor', 'calibration_rows', 'model_facts', 'read_model_file',
+           'score_file', 'latency', 'throughput']
 
 # %% ../nbs/04_infer.ipynb #7b55b01b
 ENGINES = ('auto', 'cpu', 'cuda', 'native')
+UNSEEN = ('auto', 'missing', 'error')   # 'auto': as the model's library treats an unknown category (`unseen_policy`)
+
+def _unseen_error(c, values:pd.Series) -> ValueError:
+    "The error refusing the rows that give categorical feature `c` the unknown `values`."
+    shown = [v.item() if isinstance(v, np.generic) else v for v in pd.unique(values)[:3]]
+    n = len(values)
+    return ValueError(f"column {c!r}: {', '.join(map(repr, shown))}{' ...' if pd.unique(values).size > 3 else ''} "
+                      f"({n:,} row{'s' if n > 1 else ''}) {'is' if len(shown) == 1 else 'are'} not among the categories the model was trained on, "
+                      "and this predictor refuses unknown categories (unseen='error'), as XGBoost refuses them for a model that keeps its "
+                      "categories: unseen='missing' reads them as missing values (--unseen missing in the shell)")
+
+def unseen_policy(unseen:str, # one of `UNSEEN`
+                  library:str='missing') -> str: # what the model's library does: 'error' for an XGBoost model that keeps its categories
+    "What a predictor does with a category the model does not know: 'auto' is the library's way, 'missing' and 'error' as said."
+    return library if check_choice(unseen, UNSEEN, 'unseen') == 'auto' else unseen
 
 def _tabular(X):
     "JSON-shaped rows as a DataFrame: a list of {feature: value} records, or a dict of columns ({feature: values}); anything else as it is."
@@ -250,10 +266,12 @@ class Predictor:
                  na_values:list|None=None, # text read as a missing value, as in training ('?', '-')
                  date_orders:dict|None=None, # {feature: 'dmy', 'mdy' or 'ymd'}: text dates read in that order, as in training
                  missing:float|None=None, # XGBoost: a value read as missing besides NaN, as the model was trained with it (an estimator's `missing`)
-                 float64:bool=False): # LightGBM, scikit-learn: the model reads float64 input in float64, as a model trained elsewhere does (`train`'s read float32)
+                 float64:bool=False, # LightGBM, scikit-learn: the model reads float64 input in float64, as a model trained elsewhere does (`train`'s read float32)
+                 unseen:str='missing'): # a category the model does not know: 'missing' reads it as missing, 'error' refuses the rows (`UNSEEN`)
         if missing is not None and not np.isnan(missing) and backend != 'xgboost':
             raise ValueError(f"missing={missing!r}: only XGBoost reads a value other than NaN as missing; {backend} reads NaN")
         self.missing = None if missing is None or np.isnan(missing) else float(missing)
+        self.unseen = check_choice(unseen, ('missing', 'error'), 'unseen')
         self.backend, self.task, self.feature_names, self.categories = backend, task, list(feature_names), categories
         self._category_index = {c: _category_index(v) for c, v in (categories or {}).items()}
         self.na_values, self.date_orders = list(na_values or []), dict(date_orders or {})
@@ -303,19 +321,21 @@ class Predictor:
         return self._model
 
     @classmethod
-    def from_result(cls, result:TrainResult, device:str='auto', engine:str='auto'):
-        "A predictor for the model in `result`, on `device`, with `engine`."
+    def from_result(cls, result:TrainResult, device:str='auto', engine:str='auto', unseen:str='auto'):
+        "A predictor for the model in `result`, on `device`, with `engine`; `unseen` categories read as missing unless 'error'."
         if not isinstance(result, TrainResult):   # else "'Booster' object has no attribute 'backend'"
             raise TypeError(f"from_result takes the TrainResult that train returns, got {repr(str(result)) if isinstance(result, (str, Path)) else 'a ' + type(result).__name__}: "
                             "for a model use Predictor.from_model, for a saved model's folder or file Predictor.load")
         return cls(result.backend, result.model, result.task, result.feature_names, result.categories,
-                   result.best_iteration, result.classes, device, engine, na_values=result.na_values, date_orders=result.date_orders)
+                   result.best_iteration, result.classes, device, engine, na_values=result.na_values, date_orders=result.date_orders,
+                   unseen=unseen_policy(unseen))
 
     @classmethod
-    def load(cls, path, device:str='auto', engine:str='auto'):
+    def load(cls, path, device:str='auto', engine:str='auto', unseen:str='auto'):
         "A predictor for the model saved at `path` (see `TrainResult.save`); its forest is cached, so the next load skips the library. A library's model file is read as `from_model` reads it."
         path = Path(path).expanduser()
-        if path.is_file(): return cls.from_model(path, device, engine)
+        if path.is_file(): return cls.from_model(path, device, engine, unseen=unseen)
+        unseen = unseen_policy(unseen)   # a model `train` made: read as missing, whichever library
         meta = read_metadata(path)
         folder = None if engine == 'native' else cache_dir('forests')
         key = hashlib.sha256(f"{meta['model_sha256']} {meta['best_iteration']} {_FOREST_CODE}".encode()).hexdigest()[:32]
@@ -326,7 +346,8 @@ class Predictor:
             if forest is not None:
                 classes = None if meta['classes'] is None else np.asarray(meta['classes'])
                 return cls(meta['backend'], None, meta['task'], meta['feature_names'], meta['categories'], meta['best_iteration'],
-                           classes, device, engine, forest, model_path=path, na_values=meta.get('na_values'), date_orders=meta.get('date_orders'))
+                           classes, device, engine, forest, model_path=path, na_values=meta.get('na_values'), date_orders=meta.get('date_orders'),
+                           unseen=unseen)
         r = load_model(path)
         forest = None
         if engine != 'native':   # LightGBM's forest from its saved text: LightGBM need not write it out again
@@ -337,7 +358,7 @@ class Predictor:
                 try: save_forest(forest, cached)
                 except OSError as e: warnings.warn(f"could not cache the forest in {folder}: {e}")
         return cls(r.backend, r.model, r.task, r.feature_names, r.categories, r.best_iteration, r.classes, device, engine, forest,
-                   na_values=r.na_values, date_orders=r.date_orders)
+                   na_values=r.na_values, date_orders=r.date_orders, unseen=unseen)
 
     @property
     def n_features(self): return len(self.feature_names)
@@ -379,6 +400,7 @@ class Predictor:
             # in training order already, as a frame of the training data is: no copy
             frame = as_trained(X if names == self.feature_names else X[self.feature_names], self.na_values, self.date_orders)
             X = as_matrix(frame, self._category_index)
+            if self.unseen == 'error': self._refuse_unseen(X, frame.__getitem__)
             if self._splits64 is not None: self._snap_columns(X, frame, ties)
             if self.categories: self._warn_unseen(X, frame.__getitem__)
         elif isinstance(X, (dict, pd.Series)): return self.row(X, ties)[None]
@@ -444,6 +466,13 @@ class Predictor:
                           f"(it knows {known[:3]}{' ...' if len(known) > 3 else ''}; here: {seen} ...): has the column's type changed since training?",
                           stacklevel=3)
 
+    def _refuse_unseen(self, M:np.ndarray, # the rows as the model reads them
+                       values:Callable[[str], pd.Series]): # the values given for a categorical feature, missing ones as missing
+        "Refuse the rows that give a categorical feature a value that is none of its categories (`unseen='error'`), naming the column, the values and how many rows."
+        for c in self.categories:
+            if not (lost := np.isnan(M[:, self._index[c]])).any(): continue
+            if (bad := lost & values(c).notna().to_numpy()).any(): raise _unseen_error(c, values(c)[bad])
+
     def _positional(self, X, ties:list|None=None) -> np.ndarray:
         "Rows (or one row) with their values in training order as float32; text among them (`DataFrame.to_numpy()`) read column by column as in a DataFrame."
         X = np.asarray(X)
@@ -453,7 +482,9 @@ class Predictor:
             return M
         rows = X.reshape(1, -1) if X.ndim == 1 else X
         self._check_shape(rows)
-        out = as_matrix(as_trained(pd.DataFrame(rows, columns=self.feature_names), self.na_values, self.date_orders), self._category_index)
+        frame = as_trained(pd.DataFrame(rows, columns=self.feature_names), self.na_values, self.date_orders)
+        out = as_matrix(frame, self._category_index)
+        if self.unseen == 'error': self._refuse_unseen(out, frame.__getitem__)
         return out[0] if X.ndim == 1 else out
 
     def _snap_columns(self, M:np.ndarray, # float32 rows, in training order
@@ -511,6 +542,7 @@ class Predictor:
             if c in self._codes:
                 t = self._codes[c]   # unseen or missing: NaN; an interval or a period by its text too, as a model trained on a CSV file knows it
                 x[i] = t.get(v, np.nan) if not isinstance(v, WRITTEN_AS_TEXT) else t.get(v, t.get(str(v), np.nan))
+                if self.unseen == 'error' and np.isnan(x[i]) and not pd.isna(v): raise _unseen_error(c, pd.Series([v]))
             elif v is None: x[i] = np.nan
             else:
                 try: x[i] = float(v) if not isinstance(v, str) or _number_text(v) else self._when(c, v)
@@ -848,13 +880,15 @@ def _xgboost_facts(booster, estimator=None) -> dict:
     cats = {}
     if 'c' in (booster.feature_types or []) and hasattr(booster, 'get_categories'):   # XGBoost 3.1+ keeps the categories of a DataFrame it trained on
         cats = {c: a.to_pylist() for c, a in booster.get_categories(export_to_arrow=True).to_arrow() if a is not None}
+    own = bool(cats)   # and refuses a category not among them
     if not cats and (kept := booster.attr('trainfer_categories')):   # what `train` keeps in the file
         cats = typed_categories(json.loads(kept), json.loads(booster.attr('trainfer_category_dtypes') or '{}'))
     # early stopping marks the best round: XGBoost's estimators predict with it (their save_model marks the file 'scikit_learn'), its Booster with every tree
     best = booster.attr('best_iteration') if estimator is not None or booster.attr('scikit_learn') is not None else None
     return dict(backend='xgboost', model=booster, task=task, feature_names=names, categories=cats, classes=classes,
                 best_iteration=booster.num_boosted_rounds() - 1 if best is None else int(best),
-                missing=getattr(estimator, 'missing', None))   # the estimator's, which its predict applies; a booster keeps none
+                missing=getattr(estimator, 'missing', None),   # the estimator's, which its predict applies; a booster keeps none
+                unseen='error' if own else 'missing')
 
 _LGB_TASKS = {'binary': 'binary', 'multiclass': 'multiclass', 'multiclassova': 'multiclass', 'lambdarank': 'ranking', 'rank_xendcg': 'ranking'}
 
@@ -963,7 +997,7 @@ def _facts(model, categories:dict|None) -> dict:
 
 def model_facts(model, categories:dict|None=None # {column: its categories in code order}, where the model does not tell them
                ) -> dict:
-    "The backend, library model, task, feature names, categories, classes and best iteration of a model trained outside `train`."
+    "The backend, library model, task, feature names, categories, classes and best iteration of a model trained outside `train`, and how its library reads an unknown category."
     f = _facts(model, categories)
     if categories is not None:
         if unknown := [c for c in categories if c not in f['feature_names']]: raise ValueError(f"categories names columns the model does not have: {unknown}")
@@ -994,20 +1028,23 @@ def _saved_folder(path:Path) -> Path|None:
 def from_model(cls:Predictor, model, # an XGBoost or LightGBM model (booster or scikit-learn estimator), a fitted HistGradientBoosting estimator or GBM estimator, a saved model (`MODEL_FILES`, or a `TrainResult.save` folder), or a `TrainResult`
                device:str='auto', engine:str='auto',
                categories:dict|None=None, # {column: its categories in code order}, where the model does not tell them
-               missing:float|None=None): # XGBoost: the value read as missing besides NaN, where the model does not tell it (a booster or its file); default: an estimator's own `missing`
+               missing:float|None=None, # XGBoost: the value read as missing besides NaN, where the model does not tell it (a booster or its file); default: an estimator's own `missing`
+               unseen:str='auto'): # a category the model does not know: 'auto' as its library treats one, 'missing' or 'error' (`UNSEEN`)
     "A predictor for a model trained outside `train`: its task, features, categories and classes read from the model itself."
     if isinstance(model, TrainResult):   # one made here after all: what it knows, as from_result reads it
         if missing is not None: raise ValueError(f"missing={missing!r} is for a model trained elsewhere; a TrainResult is one train made, which reads NaN as missing")
-        return cls.from_result(model, device, engine)
+        return cls.from_result(model, device, engine, unseen)
     if isinstance(model, (str, Path)):
         model = Path(model).expanduser()
         folder = model if model.is_dir() else _saved_folder(model)
         if folder is not None:
             if missing is not None: raise ValueError(f"missing={missing!r} is for a model trained elsewhere; {folder} holds one train made, which reads NaN as missing")
-            return cls.load(folder, device, engine)
+            return cls.load(folder, device, engine, unseen)
         model = read_model_file(model)
+    check_choice(unseen, UNSEEN, 'unseen')   # before the model is read
     f = model_facts(model, categories)
     if missing is not None: f['missing'] = missing
+    f['unseen'] = unseen_policy(unseen, f.get('unseen', 'missing'))
     source = f['model'].model if isinstance(f['model'], _FrameInput) else f['model']   # the estimator itself, not its frame adapter
     forest = None if engine == 'native' else _compiled(lambda: forest_of(f['backend'], source, f['best_iteration']), engine)
     return cls(**f, device=device, engine='native' if forest is None else engine, forest=forest)
@@ -1018,7 +1055,8 @@ def __getstate__(self:Predictor) -> dict:
     "What a copy in another process is built from: the model and its forest, not the locks and compiled arguments."
     return dict(backend=self.backend, model=self._model, task=self.task, feature_names=self.feature_names, categories=self.categories,
                 best_iteration=self.best_iteration, classes=self.classes, device=self.device, engine=self.engine, forest=self.forest,
-                model_path=self._model_path, na_values=self.na_values, date_orders=self.date_orders, missing=self.missing, float64=self.float64)
+                model_path=self._model_path, na_values=self.na_values, date_orders=self.date_orders, missing=self.missing, float64=self.float64,
+                unseen=self.unseen)
 
 @patch
 def __setstate__(self:Predictor, state:dict):
@@ -1114,9 +1152,12 @@ def score_file(model, # a `Predictor`, or what `Predictor.from_model` takes: a s
                id_columns=(), # columns of `source` copied to the output, to join the scores back
                batch_rows:int=65_536, # rows read and scored at a time: bounds the memory used
                engine:str='auto', progress:bool=True,
-               encoding:str|None=None) -> dict: # a CSV source's text encoding; default: read off the file
+               encoding:str|None=None, # a CSV source's text encoding; default: read off the file
+               unseen:str='auto') -> dict: # a category the model does not know: as `Predictor.from_model` takes it (a `Predictor` keeps its own)
     "Score every row of `source` into `output`, a batch at a time, written atomically; returns rows and seconds."
-    p = model if isinstance(model, Predictor) else Predictor.from_model(model, engine=engine)
+    if isinstance(model, Predictor) and unseen not in ('auto', model.unseen):
+        raise ValueError(f"unseen={unseen!r}, but the Predictor given reads unknown categories its own way, unseen={model.unseen!r}: make it with unseen={unseen!r}")
+    p = model if isinstance(model, Predictor) else Predictor.from_model(model, engine=engine, unseen=unseen)
     source, output = Path(source).expanduser(), Path(output).expanduser()
     if not source.exists(): raise FileNotFoundError(f"no such file or folder: {source}")
     compression = CSV_COMPRESSIONS.get(output.suffix.lower())
