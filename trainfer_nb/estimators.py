@@ -14,7 +14,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted, validate_data, _check_y, _check_sample_weight
 from .core import is_cupy, is_cupy_sparse, to_host
 from .data import Dataset, infer_types, check_flat, check_groups, as_matrix, arrow_frame, DEFAULT_METRICS, _check_unique
-from .train import train, backend_for, ndcg_at_10, merge_params, device_for, BACKENDS
+from .train import train, backend_for, ndcg_at_10, ndcg_gains, merge_params, device_for, BACKENDS
 
 # %% auto #0
 __all__ = ['GBMClassifier', 'GBMRegressor', 'GBMRanker']
@@ -285,5 +285,5 @@ class GBMRanker(_GBM):
         return self._raw(X)
 
     def score(self, X, y, qid):
-        "Mean NDCG@10 over the queries in `qid`."
-        return ndcg_at_10(_host(y), self.predict(X), _host(qid))
+        "Mean NDCG@10 over the queries in `qid`, as the library's `ndcg@10` takes it (its gains, `ndcg_gains`)."
+        return ndcg_at_10(_host(y), self.predict(X), _host(qid), ndcg_gains(self.backend, self.result_.params))

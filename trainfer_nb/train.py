@@ -27,13 +27,13 @@ __all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'SCORES', 'PROBABILITY_OBJE
            'XGBOOST_ALIASES', 'ROUND_PARAMS', 'STOP_PARAMS', 'DEVICE_PARAMS', 'CATEGORY_PARAMS', 'SK_SCORERS',
            'SKOPS_TRUSTED_PREFIXES', 'SKOPS_TRUSTED_TYPES', 'CHECKPOINT_FORMAT', 'LIBRARY_NAME_CHARS', 'FEATURE_PARAMS',
            'DIVERGENCE_HINTS', 'OTHER_SPLIT', 'BY_CLASS', 'ARTIFACT_FORMAT', 'ndcg_at_10', 'test_scores', 'TrainResult',
-           'group_sizes', 'fingerprint', 'matrix_on', 'input_device', 'Split', 'param_key', 'merge_params', 'prepare',
-           'RoundInfo', 'Rounds', 'float32_cut', 'cut_lightgbm_thresholds', 'cut_sklearn_thresholds',
-           'short_xgboost_error', 'dart_booster', 'XGBoostBackend', 'LightGBMBackend', 'SklearnBackend', 'backend_for',
-           'Checkpointer', 'random_draws', 'check_resumable', 'library_name', 'library_names', 'feature_params',
-           'device_for', 'diverged', 'xgboost_intercept_outside', 'check_training', 'blind_split', 'check_rounds',
-           'train', 'library_versions', 'check_model_path', 'read_metadata', 'load_model', 'plot_learning_curve',
-           'feature_importance', 'plot_importance']
+           'group_sizes', 'fingerprint', 'matrix_on', 'input_device', 'Split', 'param_key', 'merge_params',
+           'ndcg_gains', 'prepare', 'RoundInfo', 'Rounds', 'float32_cut', 'cut_lightgbm_thresholds',
+           'cut_sklearn_thresholds', 'short_xgboost_error', 'dart_booster', 'XGBoostBackend', 'LightGBMBackend',
+           'SklearnBackend', 'backend_for', 'Checkpointer', 'random_draws', 'check_resumable', 'library_name',
+           'library_names', 'feature_params', 'device_for', 'diverged', 'xgboost_intercept_outside', 'check_training',
+           'blind_split', 'check_rounds', 'train', 'library_versions', 'check_model_path', 'read_metadata',
+           'load_model', 'plot_learning_curve', 'feature_importance', 'plot_importance']
 
 # %% ../nbs/02_train.ipynb #95495dc9
 BACKENDS = ('xgboost', 'lightgbm', 'sklearn')
@@ -51,11 +51,21 @@ EVAL_METRICS = {  # trainfer metric -> (XGBoost eval_metric, LightGBM metric, hi
     'ndcg':     ('ndcg@10',  'ndcg@10',       True),
 }
 
-def ndcg_at_10(y, s, group) -> float:
-    "Mean NDCG@10 over the queries in `group` that have two or more rows (scikit-learn's `ndcg_score` per query)."
-    y, s, g = np.asarray(y), np.asarray(s), np.asarray(group)
+_DISCOUNT = 1 / np.log2(np.arange(2, 12))   # NDCG@10's discount of ranks 1 to 10
+
+def ndcg_at_10(y, s, group,
+               gains=None # each grade's gain: None for 2**grade - 1 (XGBoost's and LightGBM's default), 'linear' for the grade (XGBoost's ndcg_exp_gain=False), or a list (LightGBM's label_gain)
+              ) -> float:
+    "Mean NDCG@10 over the queries in `group` (each query's rows adjacent), as XGBoost's and LightGBM's `ndcg@10` take it: rows ranked by score, ties in row order, and a query without a relevant row counting 1."
+    y, s, g = np.asarray(y, np.float64), np.asarray(s, np.float64), np.asarray(group)
+    gain = 2.0 ** y - 1 if gains is None else y if isinstance(gains, str) else np.asarray(gains, np.float64)[y.astype(np.int64)]
     starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1], True])
-    vals = [_sk_metrics.ndcg_score(y[a:b][None], s[a:b][None], k=10) for a, b in zip(starts[:-1], starts[1:]) if b - a > 1]
+    vals = []
+    for a, b in zip(starts[:-1], starts[1:]):
+        q = gain[a:b]
+        top, best = q[np.argsort(-s[a:b], kind='stable')[:10]], np.sort(q)[::-1][:10]   # stable, as both libraries sort
+        ideal = best @ _DISCOUNT[:len(best)]
+        vals.append(1.0 if ideal == 0 else top @ _DISCOUNT[:len(top)] / ideal)
     return float(np.mean(vals))
 
 def _mlogloss(y, p, w) -> float:
@@ -74,11 +84,12 @@ SCORES = {   # task -> metric -> scikit-learn's function of (labels, predictions
                    'r2': lambda y, p, w: _sk_metrics.r2_score(y, p, sample_weight=w)}}
 
 def test_scores(task:str, y, pred, group=None, weight=None,
-                only:str|None=None # one metric (as each round needs), else every one of `task`
+                only:str|None=None, # one metric (as each round needs), else every one of `task`
+                gains=None # ranking: each grade's gain, as `ndcg_at_10` takes it
                ) -> dict[str, float]:
-    "Every test metric of `task` (or `only` one) for predictions `pred` (probabilities, values or ranking scores), by scikit-learn; weighted by `weight` if given."
+    "Every test metric of `task` (or `only` one) for predictions `pred` (probabilities, values or ranking scores), by scikit-learn (NDCG as the libraries take it); weighted by `weight` if given."
     pred = to_host(pred)
-    if task == 'ranking': return {'ndcg': ndcg_at_10(y, pred, group)}
+    if task == 'ranking': return {'ndcg': ndcg_at_10(y, pred, group, gains)}
     fs = SCORES[task]
     return {k: float(fs[k](y, pred, weight)) for k in (fs if only is None else [only])}
 
@@ -225,6 +236,14 @@ def _infinite_features(data:Dataset) -> list:
         return [data.feature_names[i] for i in sorted(set(X.indices[np.isinf(X.data)].tolist()))]
     return [c for c in X.columns if pd.api.types.is_float_dtype(X[c].dtype) and np.isinf(X[c].to_numpy(dtype='float64', na_value=np.nan)).any()]
 
+def ndcg_gains(backend:str, params:dict):
+    "The gain the library's NDCG gives each grade under `params`, as `ndcg_at_10` takes it: None (2**grade - 1), 'linear' (XGBoost's ndcg_exp_gain=False) or LightGBM's label_gain."
+    if backend == 'xgboost' and str(params.get('ndcg_exp_gain', True)).strip().lower() in ('false', '0'): return 'linear'
+    if backend == 'lightgbm' and (k := param_key(backend, params, 'label_gain')):
+        g = params[k]
+        return [float(v) for v in (g.split(',') if isinstance(g, str) else np.ravel(g))]
+    return None
+
 def _check_grades(backend:str, params:dict, y:np.ndarray):
     "Ranking labels as the libraries' NDCG (objective and metric) takes them: relevance grades 0, 1, 2 ..., at most 31 (XGBoost's exponential gain) or 30 (LightGBM's default `label_gain`)."
     v = np.asarray(y, dtype=float)
@@ -232,12 +251,11 @@ def _check_grades(backend:str, params:dict, y:np.ndarray):
     if (odd := np.unique(v[v != np.floor(v)])).size:
         raise ValueError(f"ranking labels are relevance grades, whole numbers 0, 1, 2 ... (as NDCG takes them); the labels hold "
                          f"{odd[:5].tolist()}{' ...' if odd.size > 5 else ''}: map them to grades (half stars: label * 2)")
-    top = v.max()
-    if backend == 'xgboost' and top > 31 and params.get('ndcg_exp_gain', True):
+    top, gains = v.max(), ndcg_gains(backend, params)
+    if backend == 'xgboost' and top > 31 and gains is None:
         raise ValueError(f"XGBoost's NDCG takes grades up to 31 with its exponential gain; the labels reach {top:g}: pass ndcg_exp_gain=False, or map them to fewer grades")
     if backend != 'lightgbm': return
-    gains = params.get(param_key(backend, params, 'label_gain') or 'label_gain')
-    if top > (limit := 30 if gains is None else len(np.ravel(gains)) - 1):
+    if top > (limit := 30 if gains is None else len(gains) - 1):
         raise ValueError(f"LightGBM's NDCG takes grades up to {limit} ({'its default label_gain' if gains is None else 'one per gain in label_gain'}); "
                          f"the labels reach {top:g}: pass label_gain with a gain for each grade")
 
@@ -1066,7 +1084,7 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
                       + (f"; the row weights average {scale:.3g}, and {b.min_weight}, the least total weight a leaf may hold, counts in them"
                          if b.min_weight and scale < 1 else ''), stacklevel=2)
     test = prepare(data, task, on, ('test',))[0]['test'] if len(data.split['test']) else None  # estimators have no test rows
-    scores = test_scores(task, test.y, b.predict(model, test.X, loop.best_iteration, task), test.qid, test.weight) if test else {}
+    scores = test_scores(task, test.y, b.predict(model, test.X, loop.best_iteration, task), test.qid, test.weight, gains=ndcg_gains(backend, p)) if test else {}
     if test and (blind := blind_split(data, task, metric, 'test')): warnings.warn(f"{blind[0]}: the test {metric} is {scores[metric]:.4g}", stacklevel=2)
     return TrainResult(backend, model, task, dev, p, loop.rounds_done, loop.best_iteration, loop.history, metric,
                        scores, meter.as_dict(), data.feature_names, data.feature_types,
