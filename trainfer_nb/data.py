@@ -396,26 +396,23 @@ def register_dataset(name:str, *, target:str, task:str, metric:str, version:int,
     return _reg
 
 # %% ../nbs/01_data.ipynb #33f1b1d1
-def _frame_categories(frame:pd.DataFrame) -> dict:
-    "{column: [its categories, ordered]} for each categorical column of `frame`."
-    return {c: [frame[c].cat.categories.tolist(), bool(frame[c].cat.ordered)] for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)}
-
-def _with_categories(frame:pd.DataFrame, kept:dict) -> pd.DataFrame:
-    "`frame` with the categorical columns `kept` (`_frame_categories`) categorical again where the Parquet file made them plain."
-    lost = {c: pd.CategoricalDtype(cats, ordered) for c, (cats, ordered) in kept.items() if not isinstance(frame[c].dtype, pd.CategoricalDtype)}
+def _with_categories(frame:pd.DataFrame, categories:dict, # `categories_of` the frame that was built
+                     ordered:list) -> pd.DataFrame: # its ordered categorical columns
+    "`frame` with the columns of `categories` categorical again where the Parquet file made them plain."
+    lost = {c: pd.CategoricalDtype(v, c in ordered) for c, v in categories.items() if not isinstance(frame[c].dtype, pd.CategoricalDtype)}
     return frame.astype(lost) if lost else frame
 
 def _cached_frame(spec:DatasetSpec, folder:Path, refresh:bool) -> pd.DataFrame:
     path, entry = folder/spec.cache_name, read_manifest(folder).get(spec.cache_name)
-    if not refresh and entry and 'categories' in entry and path.exists() and sha256_file(path) == entry['sha256']:   # an entry without: an older cache
-        try: return _with_categories(pd.read_parquet(path), entry['categories'])
+    if not refresh and entry and 'ordered' in entry and path.exists() and sha256_file(path) == entry['sha256']:   # an entry without: an older cache
+        try: return _with_categories(pd.read_parquet(path), entry['categories'], entry['ordered'])
         except Exception: pass  # unreadable despite its hash (a different pyarrow?): rebuild
     frame = spec.build()
     with atomic_path(path) as tmp:
         frame.to_parquet(tmp, index=False)
         entry = dict(dataset=spec.name, version=spec.version, rows=len(frame), columns=frame.shape[1],
                      bytes=tmp.stat().st_size, sha256=sha256_file(tmp), created=time.strftime('%Y-%m-%dT%H:%M:%S%z'),
-                     categories=_frame_categories(frame))
+                     categories=(cats := categories_of(frame)), ordered=[c for c in cats if frame[c].cat.ordered])
     _record(folder, spec.cache_name, entry)
     return frame
 
