@@ -44,9 +44,9 @@ UNSEEN = ('auto', 'missing', 'error')   # 'auto': as the model's library treats 
 
 def _unseen_error(c, values:pd.Series) -> ValueError:
     "The error refusing the rows that give categorical feature `c` the unknown `values`."
-    shown = [v.item() if isinstance(v, np.generic) else v for v in pd.unique(values)[:3]]
-    n = len(values)
-    return ValueError(f"column {c!r}: {', '.join(map(repr, shown))}{' ...' if pd.unique(values).size > 3 else ''} "
+    distinct, n = pd.unique(values), len(values)
+    shown = [v.item() if isinstance(v, np.generic) else v for v in distinct[:3]]
+    return ValueError(f"column {c!r}: {', '.join(map(repr, shown))}{' ...' if len(distinct) > 3 else ''} "
                       f"({n:,} row{'s' if n > 1 else ''}) {'is' if len(shown) == 1 else 'are'} not among the categories the model was trained on, "
                       "and this predictor refuses unknown categories (unseen='error'), as XGBoost refuses them for a model that keeps its "
                       "categories: unseen='missing' reads them as missing values (--unseen missing in the shell)")
@@ -1041,7 +1041,6 @@ def from_model(cls:Predictor, model, # an XGBoost or LightGBM model (booster or 
             if missing is not None: raise ValueError(f"missing={missing!r} is for a model trained elsewhere; {folder} holds one train made, which reads NaN as missing")
             return cls.load(folder, device, engine, unseen)
         model = read_model_file(model)
-    check_choice(unseen, UNSEEN, 'unseen')   # before the model is read
     f = model_facts(model, categories)
     if missing is not None: f['missing'] = missing
     f['unseen'] = unseen_policy(unseen, f.get('unseen', 'missing'))
