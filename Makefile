@@ -67,6 +67,7 @@ bench: install
 	$(BIN)/python bench/infer.py
 	$(BIN)/python bench/infer_linear.py
 	$(BIN)/python bench/float64_reading.py
+	$(BIN)/python bench/expf_rounding.py
 	$(BIN)/python bench/train_overhead.py
 	$(BIN)/python bench/data_shards.py
 

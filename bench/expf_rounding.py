@@ -1,0 +1,60 @@
+"""How often the C library's `expf` and a float64 exponential rounded to float32 part, over every float32 argument.
+
+XGBoost takes its sigmoid, softmax and exponential in float32 with the C library's `expf`; so does the compiled
+forest's CPU engine (numba's `math.exp` of a float32 calls it). The CUDA engine rounds a float64 exponential
+instead (CUDA's `expf` is another function again). Where the two exponentials part, a row's prediction on the two
+engines is a float32 step apart. This counts those arguments exactly, enumerating every float32 within ±88.7
+(XGBoost's sigmoid clips there), on this machine's C library:
+
+    python bench/expf_rounding.py
+"""
+import json, math, os, platform, time
+from pathlib import Path
+import numba as nb, numpy as np
+
+ROOT = Path(__file__).parent
+CHUNKS = 256
+
+@nb.njit(parallel=True)
+def parted(lo:int, hi:int):
+    "How many float32 bit patterns in [lo, hi) have expf(x) != float32(exp(float64(x))), and up to one example per chunk."
+    per = (hi - lo + CHUNKS - 1) // CHUNKS
+    count, example, steps = np.zeros(CHUNKS, np.int64), np.full(CHUNKS, -1, np.int64), np.zeros(CHUNKS, np.int64)
+    for c in nb.prange(CHUNKS):
+        bits, e = np.empty(1, np.uint32), np.empty(2, np.float32)
+        for i in range(lo + c * per, min(hi, lo + (c + 1) * per)):
+            bits[0] = np.uint32(i); x = bits.view(np.float32)[0]
+            e[0] = math.exp(x); e[1] = np.float32(math.exp(np.float64(x)))
+            if e[0] != e[1]:
+                count[c] += 1
+                if example[c] < 0: example[c] = i
+                u = e.view(np.int32)   # both positive: float32 steps apart is their bit patterns' difference
+                steps[c] = max(steps[c], abs(np.int64(u[0]) - np.int64(u[1])))
+    return count.sum(), example[example >= 0], steps.max()
+
+def as_float(bits) -> list: return [float(v) for v in np.asarray(bits, np.uint32).view(np.float32)]
+
+if __name__ == '__main__':
+    edge = int(np.float32([88.7]).view(np.uint32)[0])   # the bit pattern of 88.7; below it, every positive float32 (0 included)
+    t0 = time.perf_counter()
+    pos, pos_ex, pos_steps = parted(0, edge + 1)
+    neg, neg_ex, neg_steps = parted(0x80000000, 0x80000000 + edge + 1)   # -0 down to -88.7
+    total = 2 * (edge + 1)
+    libc = ' '.join(platform.libc_ver())
+    r = dict(when=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), machine=platform.processor() or platform.machine(), libc=libc,
+             numba=nb.__version__, arguments=total, parted=int(pos + neg), positive=int(pos), negative=int(neg),
+             share=(pos + neg) / total, most_steps=int(max(pos_steps, neg_steps)), seconds=round(time.perf_counter() - t0, 1),
+             examples=sorted(as_float(pos_ex[:5]) + as_float(neg_ex[:5]), key=abs))
+    (ROOT / 'results').mkdir(exist_ok=True)
+    (ROOT / 'results' / 'expf_rounding.json').write_text(json.dumps(r, indent=1))
+    (ROOT / 'results' / 'expf_rounding.md').write_text(
+        f"# The C library's expf against a float64 exponential rounded to float32\n\n"
+        f"{r['when']}, {libc}, numba {nb.__version__}; every float32 argument within ±88.7 ({total:,}), enumerated in {r['seconds']} s. "
+        "`bench/expf_rounding.py`.\n\n"
+        "| arguments | where the two part | share |\n|---:|---:|---:|\n"
+        f"| {total:,} | {pos + neg:,} ({pos:,} positive, {neg:,} negative) | {100 * r['share']:.4f}% |\n\n"
+        f"They part by at most {r['most_steps']} float32 step{'s' if r['most_steps'] > 1 else ''}. Some arguments where they part: {', '.join(f'{v:.7g}' for v in r['examples'])}.\n\n"
+        "The CPU engine and XGBoost take `expf`; the CUDA engine the rounded float64 exponential. A row of an XGBoost model "
+        "whose sigmoid, softmax or exponential meets one of these arguments scores a float32 step apart on the two engines "
+        "(03_forest tests which rows, on NumPy margins).\n")
+    print((ROOT / 'results' / 'expf_rounding.md').read_text())
