@@ -1054,6 +1054,6 @@ def iter_batches(source:Path|str, batch_rows:int=65_536, columns:list|None=None,
     files = _shard_files(path) if path.is_dir() else [path]
     if path.is_dir(): _check_shards(path, files, columns)   # Arrow would skip a column a shard lacks, without a word
     for f in files:
-        # unbuffered, Arrow reads each column's whole chunk of a row group first: a file written as one group (Spark's, DuckDB's) was held whole
+        # pre-buffered (Arrow's default) or unbuffered, a column's whole chunk of a row group is read at once: a file written as one group was held whole
         with pq.ParquetFile(f, pre_buffer=False, buffer_size=1 << 20) as pf:
             for batch in pf.iter_batches(batch_size=batch_rows, columns=columns): yield batch.to_pandas()
