@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_cli.ipynb #f2155324
 from __future__ import annotations
-import contextlib, signal, sys, json, platform, threading, warnings, importlib.metadata as md
+import contextlib, errno, signal, sys, json, platform, threading, warnings, importlib.metadata as md
 from pathlib import Path
 import numpy as np, pandas as pd, psutil
 from fastcore.script import call_parse, anno_parser, Param, store_true
@@ -195,8 +195,9 @@ def usage(commands:bool=True) -> str:
     return '\n'.join([text, '', 'commands:', *lines, '', "`trainfer COMMAND --help` lists the options of COMMAND."])
 
 def _library_error(e:Exception) -> bool:
-    "Whether `e` is an error a library raised on its input (LightGBM's is no ValueError, XGBoost's is)."
-    return isinstance(e, (ValueError, FileNotFoundError, DeviceUnavailableError)) or type(e).__name__ == 'LightGBMError'
+    "Whether `e` is an error a line says enough of: a library's on its input (LightGBM's is no ValueError, XGBoost's is), or a full disk (`no_room`)."
+    return (isinstance(e, (ValueError, FileNotFoundError, DeviceUnavailableError)) or type(e).__name__ == 'LightGBMError'
+            or getattr(e, 'errno', None) in (errno.ENOSPC, errno.EDQUOT))
 
 @contextlib.contextmanager
 def _stop_on_signals(command:str):

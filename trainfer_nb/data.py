@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_data.ipynb #0bc4b6dc
 from __future__ import annotations
-import os, re, json, time, uuid, hashlib, fcntl, tempfile, contextlib, warnings
+import os, re, json, time, uuid, hashlib, fcntl, tempfile, contextlib, warnings, errno, shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, NamedTuple
@@ -13,19 +13,19 @@ from tqdm.auto import tqdm
 from .core import check_choice, check_count, did_you_mean
 
 # %% auto #0
-__all__ = ['TASKS', 'TIME_OF_DAY', 'YEAR_FIRST_DATE', 'DURATION', 'FLAG_TEXT', 'INTERVAL_CLOSED', 'TEXT_DTYPES',
+__all__ = ['TASKS', 'ROOM', 'TIME_OF_DAY', 'YEAR_FIRST_DATE', 'DURATION', 'FLAG_TEXT', 'INTERVAL_CLOSED', 'TEXT_DTYPES',
            'WRITTEN_AS_TEXT', 'DATASETS', 'DIAMOND_GRADES', 'TWEET_HASH_FEATURES', 'TWEET_TIME_COLUMNS',
            'SYNTHETIC_CATEGORICALS', 'DEFAULT_METRICS', 'TABLE_SUFFIXES', 'CSV_COMPRESSIONS', 'ISO_DATETIME',
-           'LOCAL_DATE', 'DATE_ORDERS', 'WRITTEN_ORDERS', 'INDEX_NAMES', 'data_dir', 'atomic_path', 'check_writable',
-           'sha256_file', 'read_manifest', 'Part', 'split_rows', 'group_runs', 'check_groups', 'check_weights',
-           'split_groups', 'csr', 'Dataset', 'feature_types', 'categories_of', 'epoch_seconds', 'day_seconds',
-           'is_times', 'duration_seconds', 'is_durations', 'numeric_column', 'kept_as_text', 'category_dtypes',
-           'typed_categories', 'category_codes', 'as_matrix', 'DatasetSpec', 'register_dataset', 'load_dataset',
-           'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards', 'arrow_frame', 'zstandard_module',
-           'csv_encoding', 'csv_format', 'read_table', 'with_columns', 'held_flags', 'held_numbers', 'check_flat',
-           'infer_types', 'infer_task', 'check_target', 'mark_missing', 'numbers_as_text', 'dates_as_text',
-           'local_dates', 'date_order_of', 'parse_local_dates', 'read_local_dates', 'as_trained', 'identifier_columns',
-           'from_file', 'iter_batches']
+           'LOCAL_DATE', 'DATE_ORDERS', 'WRITTEN_ORDERS', 'INDEX_NAMES', 'data_dir', 'atomic_path', 'no_room',
+           'check_writable', 'sha256_file', 'read_manifest', 'Part', 'split_rows', 'group_runs', 'check_groups',
+           'check_weights', 'split_groups', 'csr', 'Dataset', 'feature_types', 'categories_of', 'epoch_seconds',
+           'day_seconds', 'is_times', 'duration_seconds', 'is_durations', 'numeric_column', 'kept_as_text',
+           'category_dtypes', 'typed_categories', 'category_codes', 'as_matrix', 'DatasetSpec', 'register_dataset',
+           'load_dataset', 'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards', 'arrow_frame',
+           'zstandard_module', 'csv_encoding', 'csv_format', 'read_table', 'with_columns', 'held_flags', 'held_numbers',
+           'check_flat', 'infer_types', 'infer_task', 'check_target', 'mark_missing', 'numbers_as_text',
+           'dates_as_text', 'local_dates', 'date_order_of', 'parse_local_dates', 'read_local_dates', 'as_trained',
+           'identifier_columns', 'from_file', 'iter_batches']
 
 # %% ../nbs/01_data.ipynb #0b23fc3e
 TASKS = ('binary', 'multiclass', 'regression', 'ranking')
@@ -47,8 +47,26 @@ def atomic_path(path:Path|str):
     try:
         yield Path(tmp)
         os.replace(tmp, path)
+    except Exception as e:
+        if (full := no_room(e, path)) is not None: raise full from None
+        raise
     finally:
         tmp.unlink(missing_ok=True)
+
+ROOM = 1 << 20   # bytes: a write that failed with less than this free on its file system failed for want of room
+
+def no_room(e:Exception, # what a failed write of `path` raised, before its partial file was removed
+            path:Path) -> OSError|None:
+    "The failure `e` as an error that says the file system of `path` is full, and names it; None where there was room. A library's own words do neither: XGBoost's 'FileStream.Write incomplete', skops' bare '[Errno 28]'."
+    code = getattr(e, 'errno', None)
+    try: free = shutil.disk_usage(Path(path).parent).free
+    except OSError: free = None
+    if code not in (errno.ENOSPC, errno.EDQUOT) and (free is None or free >= ROOM or type(e) is ValueError): return None   # a plain ValueError: bad input, said as it was
+    said = e.strerror if isinstance(e, OSError) and e.strerror else (str(e).strip().splitlines() or [type(e).__name__])[0].rsplit(': ', 1)[-1]
+    full = OSError(f"{'disk quota exceeded' if code == errno.EDQUOT else 'no space left'} to write {path}"
+                   + (f" ({free:,} bytes free there)" if free is not None else '') + f": {said}")
+    full.errno = errno.EDQUOT if code == errno.EDQUOT else errno.ENOSPC
+    return full
 
 def check_writable(path:Path, what:str='file'):
     "Raise, naming `what`, unless `path` can be written: the nearest folder above it that exists is a folder this process may write in (the rest is made)."

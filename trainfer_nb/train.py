@@ -13,7 +13,7 @@ import trainfer_nb
 from fastcore.basics import patch
 from .core import (check_choice, check_count, did_you_mean, is_cupy, resolve_device, to_device, to_host, xgboost_cuda_built, cuda_gpus,
                               lightgbm_gpu_error, DeviceUnavailableError, ResourceMeter, held_output, note_openmp_use)
-from .data import Dataset, as_matrix, as_trained, atomic_path, check_writable, sha256_file, category_dtypes, typed_categories, _check_unique, csr, TASKS, DEFAULT_METRICS
+from .data import Dataset, as_matrix, as_trained, atomic_path, no_room, check_writable, sha256_file, category_dtypes, typed_categories, _check_unique, csr, TASKS, DEFAULT_METRICS
 
 class _OnFirstUse:
     "Module `name`, imported when one of its names is first read: a service that imports only `trainfer_nb.infer` does not load scikit-learn (1 s here)."
@@ -758,12 +758,25 @@ class Checkpointer:
     def maybe_save(self, iteration:int, model, state:dict):
         if (iteration + 1) % self.every: return
         stem = f'ckpt-{iteration + 1:07d}'
-        with atomic_path(self.folder/(stem + self.backend.suffix)) as tmp: self.backend.save(model, tmp)
-        meta = dict(format=CHECKPOINT_FORMAT, identity=self.identity, model=stem + self.backend.suffix,
-                    sha256=sha256_file(self.folder/(stem + self.backend.suffix)), time=time.time(), **state)
-        with atomic_path(self.folder/(stem + '.json')) as tmp: tmp.write_text(json.dumps(meta))
+        try:
+            with atomic_path(self.folder/(stem + self.backend.suffix)) as tmp: self.backend.save(model, tmp)
+            meta = dict(format=CHECKPOINT_FORMAT, identity=self.identity, model=stem + self.backend.suffix,
+                        sha256=sha256_file(self.folder/(stem + self.backend.suffix)), time=time.time(), **state)
+            with atomic_path(self.folder/(stem + '.json')) as tmp: tmp.write_text(json.dumps(meta))
+        except OSError as e:   # a full disk (`no_room`), a folder removed: the run stops; its checkpoints so far stand
+            (self.folder/(stem + self.backend.suffix)).unlink(missing_ok=True)   # a model without its state is no checkpoint
+            raise self.not_written(iteration + 1, e) from None
         for old in self.states()[2:]:
             (self.folder/(old.stem + self.backend.suffix)).unlink(missing_ok=True); old.unlink(missing_ok=True)
+
+    def not_written(self, rounds:int, e:OSError) -> OSError:
+        "The error of a checkpoint after `rounds` rounds that `e` kept from being written, saying where the run can go on from."
+        newest = self.states()[:1]
+        err = OSError(f"checkpoint of round {rounds} not written: {e}; " + (
+            f"the one of round {int(newest[0].stem.split('-')[1])} stays in {self.folder}: make room, then train again with resume=True (trainfer train --resume) to go on from it"
+            if newest else f"none was written to {self.folder} before it"))
+        err.errno = e.errno
+        return err
 
     def latest(self):
         "`(model, state)` of the newest checkpoint whose files check out, or `None`."
@@ -1154,6 +1167,9 @@ def save(self:TrainResult, path:Path|str) -> Path:
         if path.exists(): path.rename(old)
         tmp.rename(path)
         shutil.rmtree(old, ignore_errors=True)
+    except Exception as e:
+        if (full := no_room(e, path)) is not None: raise full from None
+        raise
     finally: shutil.rmtree(tmp, ignore_errors=True)
     return path
 
