@@ -758,13 +758,14 @@ class Checkpointer:
     def maybe_save(self, iteration:int, model, state:dict):
         if (iteration + 1) % self.every: return
         stem = f'ckpt-{iteration + 1:07d}'
+        written = None
         try:
             with atomic_path(self.folder/(stem + self.backend.suffix)) as tmp: self.backend.save(model, tmp)
-            meta = dict(format=CHECKPOINT_FORMAT, identity=self.identity, model=stem + self.backend.suffix,
-                        sha256=sha256_file(self.folder/(stem + self.backend.suffix)), time=time.time(), **state)
+            written = self.folder/(stem + self.backend.suffix)
+            meta = dict(format=CHECKPOINT_FORMAT, identity=self.identity, model=written.name, sha256=sha256_file(written), time=time.time(), **state)
             with atomic_path(self.folder/(stem + '.json')) as tmp: tmp.write_text(json.dumps(meta))
         except OSError as e:   # a full disk (`no_room`), a folder removed: the run stops; its checkpoints so far stand
-            (self.folder/(stem + self.backend.suffix)).unlink(missing_ok=True)   # a model without its state is no checkpoint
+            if written: written.unlink(missing_ok=True)   # a model without its state is no checkpoint
             raise self.not_written(iteration + 1, e) from None
         for old in self.states()[2:]:
             (self.folder/(old.stem + self.backend.suffix)).unlink(missing_ok=True); old.unlink(missing_ok=True)
