@@ -426,12 +426,15 @@ def _cached_frame(spec:DatasetSpec, folder:Path, refresh:bool) -> pd.DataFrame:
         try: return _with_categories(pd.read_parquet(path), entry['categories'], entry['ordered'])
         except Exception: pass  # unreadable despite its hash (a different pyarrow?): rebuild
     frame = spec.build()
-    with atomic_path(path) as tmp:
-        frame.to_parquet(tmp, index=False)
-        entry = dict(dataset=spec.name, version=spec.version, rows=len(frame), columns=frame.shape[1],
-                     bytes=tmp.stat().st_size, sha256=sha256_file(tmp), created=time.strftime('%Y-%m-%dT%H:%M:%S%z'),
-                     categories=(cats := categories_of(frame)), ordered=[c for c in cats if frame[c].cat.ordered])
-    _record(folder, spec.cache_name, entry)
+    try:
+        with atomic_path(path) as tmp:
+            frame.to_parquet(tmp, index=False)
+            entry = dict(dataset=spec.name, version=spec.version, rows=len(frame), columns=frame.shape[1],
+                         bytes=tmp.stat().st_size, sha256=sha256_file(tmp), created=time.strftime('%Y-%m-%dT%H:%M:%S%z'),
+                         categories=(cats := categories_of(frame)), ordered=[c for c in cats if frame[c].cat.ordered])
+        _record(folder, spec.cache_name, entry)
+    except OSError as e:   # a full disk, a home a service may not write: the data set is there all the same
+        warnings.warn(f"data set {spec.name!r} not cached in {folder}: {e}; it is built again on each load until it can be", stacklevel=3)
     return frame
 
 def load_dataset(name:str, # a registered data set: see `DATASETS`
@@ -465,7 +468,7 @@ def _flights() -> pd.DataFrame:
     f32 = lambda s: s.astype(np.float32)
     return pd.DataFrame({
         'month': df['month'].astype(np.int8), 'day': df['day'].astype(np.int8),
-        'weekday': date.dt.weekday.astype(np.int8),
+        'weekday': date.dt.day_of_week.astype(np.int8),
         'sched_dep_time': df['sched_dep_time'].astype(np.int16), 'dep_time': f32(df['dep_time']),
         'dep_delay': f32(df['dep_delay']), 'sched_arr_time': df['sched_arr_time'].astype(np.int16),
         'carrier': cat(df['carrier']), 'origin': cat(df['origin']), 'dest': cat(df['dest']),
@@ -501,7 +504,7 @@ def _movielens() -> pd.DataFrame:
     return pd.concat([pd.DataFrame({
         'user': df['userId'].astype(np.int32), 'movie': df['movieId'].astype('category'),
         'year': df['year'].astype(np.float32), 'rated_year': rated.dt.year.astype(np.int16),
-        'rated_weekday': rated.dt.weekday.astype(np.int8)}), genres,
+        'rated_weekday': rated.dt.day_of_week.astype(np.int8)}), genres,
         pd.DataFrame({'relevance': np.floor(df['rating']).astype(np.int8)})], axis=1)
 
 # %% ../nbs/01_data.ipynb #73eef05b
@@ -523,7 +526,7 @@ def _tweets() -> pd.DataFrame:
     df = df[df['source'].isin(['Twitter for Android', 'Twitter for iPhone'])].reset_index(drop=True)
     t = pd.to_datetime(df['created_at'], utc=True)
     return pd.DataFrame({'text': df['text'].astype(str), 'hour': t.dt.hour.astype(np.int8),
-                         'weekday': t.dt.weekday.astype(np.int8), 'year': t.dt.year.astype(np.int16),
+                         'weekday': t.dt.day_of_week.astype(np.int8), 'year': t.dt.year.astype(np.int16),
                          'android': (df['source'] == 'Twitter for Android').astype(np.int8)})
 
 # %% ../nbs/01_data.ipynb #ecabdfff
