@@ -7,7 +7,7 @@ comma   := ,
 HAS_GPU := $(shell nvidia-smi -L >/dev/null 2>&1 && echo 1)
 EXTRAS  := dev$(if $(HAS_GPU),$(comma)gpu)
 
-.PHONY: demo test test-oldest docs install sync-check nbtest pytest bench gpu-check gpu-wheels clean
+.PHONY: demo test test-oldest docs install sync-check nbtest pytest bench gpu-check gpu-rehearse gpu-wheels clean
 
 $(BIN)/.installed: settings.ini setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,10 @@ bench: install
 # On a machine with an NVIDIA GPU: the `#| gpu` cells and the demo on the GPU (see README)
 gpu-check:
 	tools/gpu-check
+
+# Where no GPU is: the GPU check walked in the lent machine's environment (Python 3.12, its packages, the carried wheels), on the CuPy stand-in
+gpu-rehearse:
+	tools/gpu-rehearse
 
 # Wheels the lent GPU machine lacks (it has no network); carried there in .whl/
 gpu-wheels:
