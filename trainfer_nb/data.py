@@ -17,13 +17,13 @@ __all__ = ['TASKS', 'ROOM', 'TIME_OF_DAY', 'YEAR_FIRST_DATE', 'DURATION', 'FLAG_
            'WRITTEN_AS_TEXT', 'DATASETS', 'DIAMOND_GRADES', 'TWEET_HASH_FEATURES', 'TWEET_TIME_COLUMNS',
            'SYNTHETIC_CATEGORICALS', 'DEFAULT_METRICS', 'TABLE_SUFFIXES', 'CSV_COMPRESSIONS', 'ISO_DATETIME',
            'LOCAL_DATE', 'DATE_ORDERS', 'WRITTEN_ORDERS', 'INDEX_NAMES', 'data_dir', 'atomic_path', 'no_room',
-           'check_writable', 'sha256_file', 'read_manifest', 'Part', 'split_rows', 'group_runs', 'check_groups',
-           'check_weights', 'split_groups', 'csr', 'Dataset', 'feature_types', 'categories_of', 'epoch_seconds',
-           'day_seconds', 'is_times', 'duration_seconds', 'is_durations', 'numeric_column', 'kept_as_text',
-           'category_dtypes', 'typed_categories', 'category_codes', 'as_matrix', 'DatasetSpec', 'register_dataset',
-           'load_dataset', 'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards', 'arrow_frame',
-           'zstandard_module', 'csv_encoding', 'csv_format', 'read_table', 'with_columns', 'held_flags', 'held_numbers',
-           'check_flat', 'infer_types', 'infer_task', 'check_target', 'mark_missing', 'numbers_as_text',
+           'room_said', 'check_writable', 'sha256_file', 'read_manifest', 'Part', 'split_rows', 'group_runs',
+           'check_groups', 'check_weights', 'split_groups', 'csr', 'Dataset', 'feature_types', 'categories_of',
+           'epoch_seconds', 'day_seconds', 'is_times', 'duration_seconds', 'is_durations', 'numeric_column',
+           'kept_as_text', 'category_dtypes', 'typed_categories', 'category_codes', 'as_matrix', 'DatasetSpec',
+           'register_dataset', 'load_dataset', 'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards',
+           'arrow_frame', 'zstandard_module', 'csv_encoding', 'csv_format', 'read_table', 'with_columns', 'held_flags',
+           'held_numbers', 'check_flat', 'infer_types', 'infer_task', 'check_target', 'mark_missing', 'numbers_as_text',
            'dates_as_text', 'local_dates', 'date_order_of', 'parse_local_dates', 'read_local_dates', 'as_trained',
            'identifier_columns', 'from_file', 'iter_batches']
 
@@ -45,11 +45,9 @@ def atomic_path(path:Path|str):
     path = Path(path).expanduser(); path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f'.{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp{path.suffix}')  # keeps the suffix: libraries pick formats by it
     try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    except Exception as e:
-        if (full := no_room(e, path)) is not None: raise full from None
-        raise
+        with room_said(path):
+            yield Path(tmp)
+            os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -67,6 +65,14 @@ def no_room(e:Exception, # what a failed write of `path` raised, before its part
                    + (f" ({free:,} bytes free there)" if free is not None else '') + f": {said}")
     full.errno = errno.EDQUOT if code == errno.EDQUOT else errno.ENOSPC
     return full
+
+@contextlib.contextmanager
+def room_said(path:Path):
+    "Around a write of `path` (before its partial file is removed): a failure for want of room raised as `no_room` says it."
+    try: yield
+    except Exception as e:
+        if (full := no_room(e, path)) is not None: raise full from None
+        raise
 
 def check_writable(path:Path, what:str='file'):
     "Raise, naming `what`, unless `path` can be written: the nearest folder above it that exists is a folder this process may write in (the rest is made)."

@@ -13,7 +13,7 @@ import trainfer_nb
 from fastcore.basics import patch
 from .core import (check_choice, check_count, did_you_mean, is_cupy, resolve_device, to_device, to_host, xgboost_cuda_built, cuda_gpus,
                               lightgbm_gpu_error, DeviceUnavailableError, ResourceMeter, held_output, note_openmp_use)
-from .data import Dataset, as_matrix, as_trained, atomic_path, no_room, check_writable, sha256_file, category_dtypes, typed_categories, _check_unique, csr, TASKS, DEFAULT_METRICS
+from .data import Dataset, as_matrix, as_trained, atomic_path, room_said, check_writable, sha256_file, category_dtypes, typed_categories, _check_unique, csr, TASKS, DEFAULT_METRICS
 
 class _OnFirstUse:
     "Module `name`, imported when one of its names is first read: a service that imports only `trainfer_nb.infer` does not load scikit-learn (1 s here)."
@@ -1160,17 +1160,15 @@ def save(self:TrainResult, path:Path|str) -> Path:
     tmp = path.with_name(f'.{path.name}.{uuid.uuid4().hex[:8]}.tmp')
     tmp.mkdir(parents=True)
     try:
-        model_file = 'model' + b.suffix
-        b.save(self.model, tmp/model_file)
-        meta = {**self.metadata(), 'model_file': model_file, 'model_sha256': sha256_file(tmp/model_file)}
-        (tmp/'metadata.json').write_text(json.dumps(meta, indent=1))
-        old = path.with_name(f'.{path.name}.{uuid.uuid4().hex[:8]}.old')
-        if path.exists(): path.rename(old)
-        tmp.rename(path)
-        shutil.rmtree(old, ignore_errors=True)
-    except Exception as e:
-        if (full := no_room(e, path)) is not None: raise full from None
-        raise
+        with room_said(path):
+            model_file = 'model' + b.suffix
+            b.save(self.model, tmp/model_file)
+            meta = {**self.metadata(), 'model_file': model_file, 'model_sha256': sha256_file(tmp/model_file)}
+            (tmp/'metadata.json').write_text(json.dumps(meta, indent=1))
+            old = path.with_name(f'.{path.name}.{uuid.uuid4().hex[:8]}.old')
+            if path.exists(): path.rename(old)
+            tmp.rename(path)
+            shutil.rmtree(old, ignore_errors=True)
     finally: shutil.rmtree(tmp, ignore_errors=True)
     return path
 
