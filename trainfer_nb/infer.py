@@ -877,12 +877,12 @@ def _xgboost_facts(booster, estimator=None) -> dict:
         _check_objective('xgboost', task, {'objective': obj})   # as `train` refuses it: labels or margins, not probabilities
     else: task, classes = ('ranking' if obj.startswith('rank:') or 'Ranker' in kind else 'regression'), None
     names = booster.feature_names or [f'f{i}' for i in range(booster.num_features())]
-    cats = {}
-    if 'c' in (booster.feature_types or []) and hasattr(booster, 'get_categories'):   # XGBoost 3.1+ keeps the categories of a DataFrame it trained on
-        cats = {c: a.to_pylist() for c, a in booster.get_categories(export_to_arrow=True).to_arrow() if a is not None}
-    own = bool(cats)   # and refuses a category not among them
-    if not cats and (kept := booster.attr('trainfer_categories')):   # what `train` keeps in the file
+    cats, own = {}, False
+    if kept := booster.attr('trainfer_categories'):   # what `train` keeps in the file (dates as dates), whose predictions read an unseen category as missing
         cats = typed_categories(json.loads(kept), json.loads(booster.attr('trainfer_category_dtypes') or '{}'))
+    elif 'c' in (booster.feature_types or []):   # XGBoost 3.1+ keeps the categories of a DataFrame it trained on, and refuses a category not among them
+        cats = {c: a.to_pylist() for c, a in booster.get_categories(export_to_arrow=True).to_arrow() if a is not None}
+        own = bool(cats)
     # early stopping marks the best round: XGBoost's estimators predict with it (their save_model marks the file 'scikit_learn'), its Booster with every tree
     best = booster.attr('best_iteration') if estimator is not None or booster.attr('scikit_learn') is not None else None
     return dict(backend='xgboost', model=booster, task=task, feature_names=names, categories=cats, classes=classes,

@@ -24,16 +24,17 @@ _sk_metrics = _OnFirstUse('sklearn.metrics')
 
 # %% auto #0
 __all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'SCORES', 'PROBABILITY_OBJECTIVES', 'CLASSIFIER_OBJECTIVES',
-           'XGBOOST_ALIASES', 'ROUND_PARAMS', 'STOP_PARAMS', 'DEVICE_PARAMS', 'CATEGORY_PARAMS', 'SK_SCORERS',
-           'SKOPS_TRUSTED_PREFIXES', 'SKOPS_TRUSTED_TYPES', 'CHECKPOINT_FORMAT', 'LIBRARY_NAME_CHARS', 'FEATURE_PARAMS',
-           'DIVERGENCE_HINTS', 'OTHER_SPLIT', 'BY_CLASS', 'ARTIFACT_FORMAT', 'ndcg_at_10', 'test_scores', 'TrainResult',
-           'group_sizes', 'fingerprint', 'matrix_on', 'input_device', 'Split', 'param_key', 'merge_params',
-           'ndcg_gains', 'prepare', 'RoundInfo', 'Rounds', 'float32_cut', 'cut_lightgbm_thresholds',
-           'cut_sklearn_thresholds', 'short_xgboost_error', 'dart_booster', 'XGBoostBackend', 'LightGBMBackend',
-           'SklearnBackend', 'backend_for', 'Checkpointer', 'random_draws', 'check_resumable', 'library_name',
-           'library_names', 'feature_params', 'device_for', 'diverged', 'xgboost_intercept_outside', 'check_training',
-           'blind_split', 'check_rounds', 'train', 'library_versions', 'check_model_path', 'read_metadata',
-           'load_model', 'plot_learning_curve', 'feature_importance', 'plot_importance']
+           'XGBOOST_ALIASES', 'ROUND_PARAMS', 'STOP_PARAMS', 'DEVICE_PARAMS', 'CATEGORY_PARAMS', 'CATS_KEY',
+           'AFTER_CATS_KEY', 'SK_SCORERS', 'SKOPS_TRUSTED_PREFIXES', 'SKOPS_TRUSTED_TYPES', 'CHECKPOINT_FORMAT',
+           'LIBRARY_NAME_CHARS', 'FEATURE_PARAMS', 'DIVERGENCE_HINTS', 'OTHER_SPLIT', 'BY_CLASS', 'ARTIFACT_FORMAT',
+           'ndcg_at_10', 'test_scores', 'TrainResult', 'group_sizes', 'fingerprint', 'matrix_on', 'input_device',
+           'Split', 'param_key', 'merge_params', 'ndcg_gains', 'prepare', 'RoundInfo', 'Rounds', 'float32_cut',
+           'cut_lightgbm_thresholds', 'cut_sklearn_thresholds', 'short_xgboost_error', 'dart_booster', 'XGBoostBackend',
+           'LightGBMBackend', 'xgboost_holds', 'with_xgboost_categories', 'SklearnBackend', 'backend_for',
+           'Checkpointer', 'random_draws', 'check_resumable', 'library_name', 'library_names', 'feature_params',
+           'device_for', 'diverged', 'xgboost_intercept_outside', 'check_training', 'blind_split', 'check_rounds',
+           'train', 'library_versions', 'check_model_path', 'read_metadata', 'load_model', 'plot_learning_curve',
+           'feature_importance', 'plot_importance']
 
 # %% ../nbs/02_train.ipynb #95495dc9
 BACKENDS = ('xgboost', 'lightgbm', 'sklearn')
@@ -521,9 +522,11 @@ class XGBoostBackend:
         try: return model[: best_iteration + 1]
         except xgb.core.XGBoostError: return model   # a linear booster has no rounds to slice; predictions still take iteration_range
     def keep_categories(self, model, categories:dict):
-        "The categories (by the model's feature names) in the model file too, as booster attributes: a bare file is read with them, dates as dates."
-        if categories: model.set_attr(trainfer_categories=json.dumps(categories, default=lambda v: v.item() if isinstance(v, np.generic) else str(v)),
-                                      trainfer_category_dtypes=json.dumps(category_dtypes(categories)))
+        "The categories (by the model's feature names) in the model file too: as booster attributes, dates as dates, which `Predictor.from_model` reads, and as XGBoost keeps a DataFrame's (`with_xgboost_categories`)."
+        if not categories: return model
+        model.set_attr(trainfer_categories=json.dumps(categories, default=lambda v: v.item() if isinstance(v, np.generic) else str(v)),
+                       trainfer_category_dtypes=json.dumps(category_dtypes(categories)))
+        return with_xgboost_categories(model, categories)
     def save(self, model, path): model.save_model(str(path))
     def load(self, path):
         import xgboost as xgb
@@ -607,14 +610,46 @@ class LightGBMBackend:
         "The categories as LightGBM's own `pandas_categorical`, in column order: LightGBM maps a DataFrame's categories by them too."
         cats = [[v.item() if isinstance(v, np.generic) else v for v in vs] for vs in categories.values()]
         try: json.dumps(cats)   # LightGBM writes them as JSON: categories of other types (dates) stay in the saved folder's metadata only
-        except TypeError: return
+        except TypeError: return model
         model.pandas_categorical = cats or None
+        return model
     def save(self, model, path): model.save_model(str(path), num_iteration=-1)
     def load(self, path):
         import lightgbm as lgb
         with held_output(): return lgb.Booster(model_file=str(path))   # a broken file: LightGBM prints its '[Fatal]' line before raising the same
     def importance(self, model, names): return pd.Series(model.feature_importance('gain'), index=names)   # in training order
     def splits(self, model) -> int: return int(model.feature_importance('split').sum())
+
+# %% ../nbs/02_train.ipynb #7c1e4a21
+def _ubj_key(name:str) -> bytes: return b'L' + len(name).to_bytes(8, 'big') + name.encode()   # a key as XGBoost writes UBJSON: its length an int64
+CATS_KEY, AFTER_CATS_KEY = _ubj_key('cats'), _ubj_key('gbtree_model_param')   # keys in order: the categories, then the trees' parameters
+
+def _cats_span(raw:bytes) -> tuple[int, int]|None:
+    "Where the value of the one `cats` key in XGBoost UBJSON model `raw` lies, up to the key after it; None unless the layout is the one known."
+    if raw.count(CATS_KEY) != 1: return None
+    start = raw.index(CATS_KEY) + len(CATS_KEY)
+    end = raw.find(AFTER_CATS_KEY, start)
+    return (start, end) if end > start else None
+
+def xgboost_holds(values:list) -> bool:
+    "Whether XGBoost keeps categories `values` in a model: all text, or all integers (booleans not)."
+    return all(isinstance(v, str) for v in values) or \
+           all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in values)
+
+def with_xgboost_categories(model, # an XGBoost booster trained on codes
+                            categories:dict # {feature name: categories}, codes their positions
+                           ):
+    "Booster `model` with `categories` kept as XGBoost 3.1+ keeps a DataFrame's, so that XGBoost reads a frame's categories by value; `model` itself where XGBoost cannot hold them."
+    import xgboost as xgb
+    if not categories or not all(map(xgboost_holds, categories.values())): return model
+    one = pd.DataFrame({n: pd.Categorical(categories[n][:1], categories=categories[n]) if n in categories else np.zeros(1, np.float32)
+                        for n in model.feature_names})
+    written = xgb.train({'max_depth': 1, 'nthread': 1}, xgb.DMatrix(one, np.zeros(1), enable_categorical=True), 1).save_raw('ubj')
+    raw = model.save_raw('ubj')
+    if (src := _cats_span(written)) is None or (dst := _cats_span(raw)) is None: return model   # a layout not known: the attributes still keep them
+    kept = xgb.Booster(model_file=raw[:dst[0]] + written[src[0]:src[1]] + raw[dst[1]:])
+    kept.load_config(model.save_config())   # the training parameters (device, objective's, ...) as they were
+    return kept
 
 # %% ../nbs/02_train.ipynb #c12bcc73
 def _sk_predict(model, X, task):
@@ -698,7 +733,7 @@ class SklearnBackend:
             done += k
         return model
 
-    def keep_categories(self, model, categories:dict): pass   # fitted on codes: the saved folder's metadata keeps them
+    def keep_categories(self, model, categories:dict): return model   # fitted on codes: the saved folder's metadata keeps them
 
     def finish(self, model, best_iteration):
         "Drop the rounds after the best one: the estimator has no `iteration_range` to predict with; its thresholds cut for float64 input (`float32_cut`)."
@@ -1086,7 +1121,7 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
         finally: loop.close()
         model = b.finish(model, loop.best_iteration)
         cats = data.categories
-        b.keep_categories(model, {lib: cats[c] for c, lib in zip(data.feature_names, library_names(backend, data.feature_names)) if c in cats})
+        model = b.keep_categories(model, {lib: cats[c] for c, lib in zip(data.feature_names, library_names(backend, data.feature_names)) if c in cats})
     if (d := diverged(loop.history, watch, loop.higher, loop.best_iteration)):
         warnings.warn(f"{watch[0]} {watch[1]} rose from {d[1]:.4g} (round {d[0] + 1}) to {d[2]:.4g} (round {loop.best_iteration + 1}): the model diverged"
                       f"{_rare_classes(splits['train'].y, classes)}. {DIVERGENCE_HINTS[backend]}; or early_stopping_rounds, which keeps the best round",
