@@ -632,9 +632,9 @@ def _cats_span(raw:bytes) -> tuple[int, int]|None:
     return (start, end) if end > start else None
 
 def xgboost_holds(values:list) -> bool:
-    "Whether XGBoost keeps categories `values` in a model: all text, or all integers (booleans not)."
-    return all(isinstance(v, str) for v in values) or \
-           all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in values)
+    "Whether XGBoost keeps categories `values` in a model: all text, or all integers (booleans not); at least one."
+    return len(values) > 0 and (all(isinstance(v, str) for v in values) or
+                                all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in values))
 
 def with_xgboost_categories(model, # an XGBoost booster trained on codes
                             categories:dict # {feature name: categories}, codes their positions
