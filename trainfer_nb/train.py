@@ -645,9 +645,10 @@ def with_xgboost_categories(model, # an XGBoost booster trained on codes
     one = pd.DataFrame({n: pd.Categorical(categories[n][:1], categories=categories[n]) if n in categories else np.zeros(1, np.float32)
                         for n in model.feature_names})
     written = xgb.train({'max_depth': 1, 'nthread': 1}, xgb.DMatrix(one, np.zeros(1), enable_categorical=True), 1).save_raw('ubj')
-    raw = model.save_raw('ubj')
+    raw = model.save_raw('ubj')   # a bytearray: changed in place, as XGBoost reads it, no copy of the trees made
     if (src := _cats_span(written)) is None or (dst := _cats_span(raw)) is None: return model   # a layout not known: the attributes still keep them
-    kept = xgb.Booster(model_file=raw[:dst[0]] + written[src[0]:src[1]] + raw[dst[1]:])
+    raw[dst[0]:dst[1]] = written[src[0]:src[1]]
+    kept = xgb.Booster(model_file=raw)
     kept.load_config(model.save_config())   # the training parameters (device, objective's, ...) as they were
     return kept
 
