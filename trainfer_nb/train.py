@@ -24,17 +24,17 @@ _sk_metrics = _OnFirstUse('sklearn.metrics')
 
 # %% auto #0
 __all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'SCORES', 'PROBABILITY_OBJECTIVES', 'CLASSIFIER_OBJECTIVES',
-           'XGBOOST_ALIASES', 'ROUND_PARAMS', 'STOP_PARAMS', 'DEVICE_PARAMS', 'CATEGORY_PARAMS', 'CATS_KEY',
-           'AFTER_CATS_KEY', 'SK_SCORERS', 'SKOPS_TRUSTED_PREFIXES', 'SKOPS_TRUSTED_TYPES', 'CHECKPOINT_FORMAT',
-           'LIBRARY_NAME_CHARS', 'FEATURE_PARAMS', 'DIVERGENCE_HINTS', 'OTHER_SPLIT', 'BY_CLASS', 'ARTIFACT_FORMAT',
-           'ndcg_at_10', 'test_scores', 'TrainResult', 'group_sizes', 'fingerprint', 'matrix_on', 'input_device',
-           'Split', 'param_key', 'merge_params', 'ndcg_gains', 'prepare', 'RoundInfo', 'Rounds', 'float32_cut',
-           'cut_lightgbm_thresholds', 'cut_sklearn_thresholds', 'short_xgboost_error', 'dart_booster', 'XGBoostBackend',
-           'LightGBMBackend', 'xgboost_holds', 'with_xgboost_categories', 'SklearnBackend', 'backend_for',
-           'Checkpointer', 'random_draws', 'check_resumable', 'library_name', 'library_names', 'feature_params',
-           'device_for', 'diverged', 'xgboost_intercept_outside', 'check_training', 'blind_split', 'check_rounds',
-           'train', 'library_versions', 'check_model_path', 'read_metadata', 'load_model', 'plot_learning_curve',
-           'feature_importance', 'plot_importance']
+           'XGBOOST_ALIASES', 'ROUND_PARAMS', 'STOP_PARAMS', 'DEVICE_PARAMS', 'CATEGORY_PARAMS', 'SK_SCORERS',
+           'SKOPS_TRUSTED_PREFIXES', 'SKOPS_TRUSTED_TYPES', 'CHECKPOINT_FORMAT', 'LIBRARY_NAME_CHARS', 'FEATURE_PARAMS',
+           'DIVERGENCE_HINTS', 'OTHER_SPLIT', 'BY_CLASS', 'ARTIFACT_FORMAT', 'ndcg_at_10', 'test_scores', 'TrainResult',
+           'group_sizes', 'fingerprint', 'matrix_on', 'input_device', 'Split', 'param_key', 'merge_params',
+           'ndcg_gains', 'prepare', 'RoundInfo', 'Rounds', 'float32_cut', 'cut_lightgbm_thresholds',
+           'cut_sklearn_thresholds', 'short_xgboost_error', 'dart_booster', 'XGBoostBackend', 'LightGBMBackend',
+           'xgboost_holds', 'with_xgboost_categories', 'SklearnBackend', 'backend_for', 'Checkpointer', 'random_draws',
+           'check_resumable', 'library_name', 'library_names', 'feature_params', 'device_for', 'diverged',
+           'xgboost_intercept_outside', 'check_training', 'blind_split', 'check_rounds', 'train', 'library_versions',
+           'check_model_path', 'read_metadata', 'load_model', 'plot_learning_curve', 'feature_importance',
+           'plot_importance']
 
 # %% ../nbs/02_train.ipynb #95495dc9
 BACKENDS = ('xgboost', 'lightgbm', 'sklearn')
@@ -622,13 +622,13 @@ class LightGBMBackend:
 
 # %% ../nbs/02_train.ipynb #7c1e4a21
 def _ubj_key(name:str) -> bytes: return b'L' + len(name).to_bytes(8, 'big') + name.encode()   # a key as XGBoost writes UBJSON: its length an int64
-CATS_KEY, AFTER_CATS_KEY = _ubj_key('cats'), _ubj_key('gbtree_model_param')   # keys in order: the categories, then the trees' parameters
+_CATS, _AFTER_CATS = _ubj_key('cats') + b'{', _ubj_key('gbtree_model_param')   # in order: the categories' object (a feature named 'cats' is no object), the trees' parameters
 
 def _cats_span(raw:bytes) -> tuple[int, int]|None:
     "Where the value of the one `cats` key in XGBoost UBJSON model `raw` lies, up to the key after it; None unless the layout is the one known."
-    if raw.count(CATS_KEY) != 1: return None
-    start = raw.index(CATS_KEY) + len(CATS_KEY)
-    end = raw.find(AFTER_CATS_KEY, start)
+    if raw.count(_CATS) != 1: return None
+    start = raw.index(_CATS) + len(_CATS) - 1
+    end = raw.find(_AFTER_CATS, start)
     return (start, end) if end > start else None
 
 def xgboost_holds(values:list) -> bool:
