@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_train.ipynb #8ec4f882
 from __future__ import annotations
-import contextlib, functools, importlib, json, re, threading, time, hashlib, platform, warnings, shutil, uuid, weakref
+import contextlib, copy, functools, importlib, json, re, threading, time, hashlib, platform, warnings, shutil, uuid, weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np, pandas as pd, scipy.sparse as sp
@@ -30,11 +30,11 @@ __all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'SCORES', 'PROBABILITY_OBJE
            'group_sizes', 'fingerprint', 'matrix_on', 'input_device', 'Split', 'param_key', 'merge_params',
            'ndcg_gains', 'prepare', 'RoundInfo', 'Rounds', 'float32_cut', 'cut_lightgbm_thresholds',
            'cut_sklearn_thresholds', 'short_xgboost_error', 'dart_booster', 'XGBoostBackend', 'LightGBMBackend',
-           'xgboost_holds', 'with_xgboost_categories', 'SklearnBackend', 'backend_for', 'Checkpointer', 'random_draws',
-           'check_resumable', 'library_name', 'library_names', 'feature_params', 'device_for', 'diverged',
-           'xgboost_intercept_outside', 'check_training', 'blind_split', 'check_rounds', 'train', 'library_versions',
-           'check_model_path', 'read_metadata', 'load_model', 'plot_learning_curve', 'feature_importance',
-           'plot_importance']
+           'xgboost_holds', 'with_xgboost_categories', 'SklearnBackend', 'backend_for', 'sklearn_reading_frames',
+           'sklearn_reading_codes', 'Checkpointer', 'random_draws', 'check_resumable', 'library_name', 'library_names',
+           'feature_params', 'device_for', 'diverged', 'xgboost_intercept_outside', 'check_training', 'blind_split',
+           'check_rounds', 'train', 'library_versions', 'check_model_path', 'read_metadata', 'load_model',
+           'plot_learning_curve', 'feature_importance', 'plot_importance']
 
 # %% ../nbs/02_train.ipynb #95495dc9
 BACKENDS = ('xgboost', 'lightgbm', 'sklearn')
@@ -526,6 +526,8 @@ class XGBoostBackend:
         model.set_attr(trainfer_categories=json.dumps(categories, default=lambda v: v.item() if isinstance(v, np.generic) else str(v)),
                        trainfer_category_dtypes=json.dumps(category_dtypes(categories)))
         return with_xgboost_categories(model, categories)
+    def as_saved(self, model, names, categories): return model   # its categories kept by `keep_categories`
+    def as_loaded(self, model, categories): return model
     def save(self, model, path): model.save_model(str(path))
     def load(self, path):
         import xgboost as xgb
@@ -613,6 +615,8 @@ class LightGBMBackend:
         except TypeError: return model
         model.pandas_categorical = cats or None
         return model
+    def as_saved(self, model, names, categories): return model   # its categories kept by `keep_categories`
+    def as_loaded(self, model, categories): return model
     def save(self, model, path): model.save_model(str(path), num_iteration=-1)
     def load(self, path):
         import lightgbm as lgb
@@ -734,7 +738,13 @@ class SklearnBackend:
             done += k
         return model
 
-    def keep_categories(self, model, categories:dict): return model   # fitted on codes: the saved folder's metadata keeps them
+    def keep_categories(self, model, categories:dict): return model   # fitted on codes: its file holds the categories (`as_saved`)
+    def as_saved(self, model, names, categories):
+        "The estimator as its file holds it: reading a DataFrame as one fitted on the frame does (`sklearn_reading_frames`)."
+        return sklearn_reading_frames(model, names, categories)
+    def as_loaded(self, model, categories):
+        "A file's estimator as `train` fitted it, reading codes (`sklearn_reading_codes`)."
+        return sklearn_reading_codes(model, categories)
 
     def finish(self, model, best_iteration):
         "Drop the rounds after the best one: the estimator has no `iteration_range` to predict with; its thresholds cut for float64 input (`float32_cut`)."
@@ -761,6 +771,66 @@ def backend_for(name:str, task:str):
     b = {'xgboost': XGBoostBackend, 'lightgbm': LightGBMBackend, 'sklearn': SklearnBackend}[check_choice(name, BACKENDS, 'backend')]()
     b.task = task
     return b
+
+# %% ../nbs/02_train.ipynb #5c1f0a02
+def _held_values(codes:np.ndarray, # an encoder's categories: the codes seen in training, ascending, NaN last if missing was seen
+                 cats:list) -> np.ndarray|None:
+    "The categories `codes` stand for, as an encoder fitted on them would hold them; None if an encoder cannot."
+    seen = codes[~np.isnan(codes)].astype(np.int64)
+    if len(seen) and (seen.min() < 0 or seen.max() >= len(cats)): return None
+    values = [cats[i].item() if isinstance(cats[i], np.generic) else cats[i] for i in seen]
+    missing = [np.nan] * int(np.isnan(codes).sum())
+    if all(isinstance(v, str) for v in values): return np.array(values + missing, dtype=object)
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in values) and all(a < b for a, b in zip(values, values[1:])):
+        return np.array(values + missing, dtype=np.float64 if missing else np.int64)
+    return None
+
+def sklearn_reading_frames(model, # a HistGradientBoosting estimator that `train` fitted on codes
+                           feature_names:list, categories:dict # {feature name: categories}, codes their positions
+                          ):
+    "A copy of `model` that reads a DataFrame as an estimator fitted on the frame does: by column name, categories by value; `model` itself where it cannot."
+    names = list(feature_names)
+    if len(names) != model.n_features_in_ or len(set(names)) != len(names) or not all(isinstance(n, str) for n in names): return model
+    names = np.array(names, dtype=object)
+    framed = copy.copy(model)   # shallow: the trees are shared, not copied
+    framed.feature_names_in_ = names
+    pre = getattr(model, '_preprocessor', None)   # none without categorical features
+    if pre is None: return framed
+    pre = framed._preprocessor = copy.copy(pre)
+    pre.feature_names_in_, steps = names, []
+    for name, step, mask in pre.transformers_:
+        if name in ('encoder', 'numerical'):
+            step = copy.copy(step)
+            step.feature_names_in_ = names[mask]
+            if name == 'encoder':
+                held = [_held_values(c, categories.get(n, [])) for c, n in zip(step.categories_, step.feature_names_in_)]
+                if any(h is None for h in held): return model
+                step.categories_ = held
+        steps.append((name, step, mask))
+    pre.transformers_ = steps
+    return framed
+
+def _codes_of(values:np.ndarray, cats:list, column:str) -> np.ndarray:
+    "The codes, under `cats`, of the categories an encoder holds (NaN stays), as the encoder fitted on codes held them."
+    index = {c.item() if isinstance(c, np.generic) else c: i for i, c in enumerate(cats)}
+    codes = []
+    for v in values:
+        v = v.item() if isinstance(v, np.generic) else v
+        if isinstance(v, float) and np.isnan(v): codes.append(np.nan)
+        elif v in index: codes.append(index[v])
+        else: raise ValueError(f"the model's encoder holds category {v!r} of column {column!r}, which the metadata does not list")
+    return np.array(codes, dtype=np.float32)
+
+def sklearn_reading_codes(model, categories:dict):
+    "The estimator `sklearn_reading_frames` made of one `train` fitted, made that one again, in place: reading codes under `categories`; any other as it is."
+    if not hasattr(model, 'feature_names_in_'): return model   # fitted on a matrix, as train's were before artifact format 2
+    del model.feature_names_in_
+    if (pre := getattr(model, '_preprocessor', None)) is None: return model
+    del pre.feature_names_in_
+    for name, step, mask in pre.transformers_:
+        if name == 'encoder': step.categories_ = [_codes_of(v, categories.get(n, []), n) for v, n in zip(step.categories_, step.feature_names_in_)]
+        if name in ('encoder', 'numerical'): del step.feature_names_in_
+    return model
 
 # %% ../nbs/02_train.ipynb #0e6be65e
 CHECKPOINT_FORMAT = 1
@@ -1155,7 +1225,7 @@ def predict(self:TrainResult, X):
     return to_host(b.predict(self.model, matrix_on(X, input_device(b, self.device)), self.best_iteration, self.task))
 
 # %% ../nbs/02_train.ipynb #f4e158e3
-ARTIFACT_FORMAT = 1
+ARTIFACT_FORMAT = 2   # 2: scikit-learn's file reads a DataFrame (`sklearn_reading_frames`); a format-1 reader would give it codes
 
 def _jsonable(x):
     if isinstance(x, dict): return {str(k): _jsonable(v) for k, v in x.items()}
@@ -1198,7 +1268,7 @@ def save(self:TrainResult, path:Path|str) -> Path:
     try:
         with room_said(path):
             model_file = 'model' + b.suffix
-            b.save(self.model, tmp/model_file)
+            b.save(b.as_saved(self.model, self.feature_names, self.categories), tmp/model_file)
             meta = {**self.metadata(), 'model_file': model_file, 'model_sha256': sha256_file(tmp/model_file)}
             (tmp/'metadata.json').write_text(json.dumps(meta, indent=1))
             old = path.with_name(f'.{path.name}.{uuid.uuid4().hex[:8]}.old')
@@ -1235,7 +1305,7 @@ def load_model(path:Path|str) -> TrainResult:
     if not model_path.exists() or sha256_file(model_path) != meta['model_sha256']:
         raise ValueError(f"{model_path} is missing or damaged: its SHA-256 does not match metadata.json")
     b = backend_for(meta['backend'], meta['task'])
-    model = b.load(model_path)
+    model = b.as_loaded(b.load(model_path), meta['categories'])
     classes = None if meta['classes'] is None else np.asarray(meta['classes'])
     return TrainResult(meta['backend'], model, meta['task'], 'cpu', meta['params'], meta['num_boost_round'],
                        meta['best_iteration'], meta['history'], meta['metric'], meta['test_metrics'], meta['resources'],
