@@ -297,11 +297,14 @@ def is_durations(s:pd.Series) -> bool:
 
 FLAG_TEXT = {'True': 1.0, 'TRUE': 1.0, 'true': 1.0, 'False': 0.0, 'FALSE': 0.0, 'false': 0.0}   # what `pd.read_csv` reads as booleans
 
-def numeric_column(col:pd.Series, name:str) -> np.ndarray:
-    "A numeric feature as float32: numbers; datetimes (values, or ISO 8601 or year-first text such as a CSV holds) as `epoch_seconds`; times of day and durations as seconds; a category column's codes."
+def numeric_column(col:pd.Series, name:str,
+                   categorical_as:str='codes' # a category column: its 'codes', as LightGBM and XGBoost read one, or its 'values', as scikit-learn does
+                  ) -> np.ndarray:
+    "A numeric feature as float32: numbers; datetimes (values, or ISO 8601 or year-first text such as a CSV holds) as `epoch_seconds`; times of day and durations as seconds; a category column's codes or values."
     if col.dtype.kind == 'M': return epoch_seconds(col).to_numpy(np.float32)   # NumPy's, pandas' zoned and Arrow's (which pandas 2 does not count as datetime64)
     if col.dtype.kind == 'm': return col.dt.total_seconds().to_numpy(np.float32, na_value=np.nan)
-    if isinstance(col.dtype, pd.CategoricalDtype):   # no categories known for it: its codes, as LightGBM and XGBoost read a category column
+    if isinstance(col.dtype, pd.CategoricalDtype) and categorical_as == 'values': return numeric_column(pd.Series(np.asarray(col), index=col.index), name)
+    if isinstance(col.dtype, pd.CategoricalDtype):   # no categories known for it: its codes
         codes = col.cat.codes.to_numpy(np.float32)
         return np.where(codes < 0, np.float32(np.nan), codes)
     if col.dtype.kind in 'biuf':   # numbers already: no `to_numeric` (a one-row frame's time is its columns' 30 us each)
@@ -375,10 +378,12 @@ def category_codes(col, categories:list|pd.Index) -> np.ndarray:
     return idx.get_indexer(col)
 
 def as_matrix(X:pd.DataFrame|sp.spmatrix, categories:dict|None=None, # levels per categorical column; default: X's own
-              rows:np.ndarray|None=None # the row positions to take (default: all), a column at a time: no copy of the frame's rows first
+              rows:np.ndarray|None=None, # the row positions to take (default: all), a column at a time: no copy of the frame's rows first
+              categorical_as:str='codes' # a category column of a numeric feature: its 'codes' or its 'values' (`numeric_column`)
              ) -> np.ndarray:
     "`X` (or its `rows`) as a float32 C-ordered matrix; categorical columns hold codes under `categories`, NaN when missing or unseen."
     if sp.issparse(X): return csr(X if rows is None else X[rows], np.float32)  # text features stay sparse
+    check_choice(categorical_as, ('codes', 'values'), 'categorical_as')
     categories = categories_of(X) if categories is None else categories
     out = np.empty((len(X) if rows is None else len(rows), X.shape[1]), dtype=np.float32)
     for j, c in enumerate(X.columns):
@@ -387,7 +392,7 @@ def as_matrix(X:pd.DataFrame|sp.spmatrix, categories:dict|None=None, # levels pe
             codes = category_codes(col, categories[c]).astype(np.float32)
             codes[codes < 0] = np.nan
             out[:, j] = codes
-        else: out[:, j] = numeric_column(col, c)
+        else: out[:, j] = numeric_column(col, c, categorical_as)
     return out
 
 # %% ../nbs/01_data.ipynb #776e8d1c

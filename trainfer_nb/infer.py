@@ -17,7 +17,7 @@ from .core import check_choice, check_count, resolve_device, to_device, to_host,
 from .data import (as_matrix, as_trained, check_writable, zstandard_module, CSV_COMPRESSIONS, parse_local_dates, numeric_column, typed_categories, arrow_frame, atomic_path, iter_batches, csv_format,
                               WRITTEN_AS_TEXT, ISO_DATETIME, _kind, _shard_files, _check_unique, csr, _csv_open)
 from .train import (TrainResult, backend_for, matrix_on, input_device, load_model, read_metadata, short_xgboost_error,
-                               _check_objective, library_name, LIBRARY_NAME_CHARS)
+                               _check_objective, library_name, LIBRARY_NAME_CHARS, CATEGORY_COLUMNS)
 from . import forest as forest_module
 from .forest import (Forest, Deep, UnsupportedModel, forest_of, from_lightgbm, _sk_columns, save_forest, load_forest, pack_forest, pack_deep,
                                 packed_args, deep_args, fast_row, predict_margin, transform, _row_score,
@@ -399,7 +399,7 @@ class Predictor:
             if 0 < len(X) <= FEW_FRAME_ROWS and (M := self._by_row(X, names, ties)) is not None: return M
             # in training order already, as a frame of the training data is: no copy
             frame = as_trained(X if names == self.feature_names else X[self.feature_names], self.na_values, self.date_orders)
-            X = as_matrix(frame, self._category_index)
+            X = as_matrix(frame, self._category_index, categorical_as=CATEGORY_COLUMNS[self.backend])
             if self.unseen == 'error': self._refuse_unseen(X, frame.__getitem__)
             if self._splits64 is not None: self._snap_columns(X, frame, ties)
             if self.categories: self._warn_unseen(X, frame.__getitem__)
@@ -420,7 +420,7 @@ class Predictor:
 
     def _by_row(self, X:pd.DataFrame|list, names:list|None=None, # a frame's column names
                 ties:list|None=None) -> np.ndarray|None:
-        "A few rows (a DataFrame or JSON records) read one at a time as `row` reads a dict; None where the frame path must read them: a category column for a numeric feature (its codes), or a value `row` refuses (the frame path names it)."
+        "A few rows (a DataFrame or JSON records) read one at a time as `row` reads a dict; None where the frame path must read them: a category column for a numeric feature (its codes, or scikit-learn's values), or a value `row` refuses (the frame path names it)."
         if isinstance(X, pd.DataFrame):
             if any(isinstance(t, pd.CategoricalDtype) and c not in self._codes for c, t in zip(names, X.dtypes.tolist())): return None
             X = [dict(zip(names, X.iloc[i].tolist())) for i in range(len(X))]   # 70 us a row; the frame's columns, one by one, 800 us

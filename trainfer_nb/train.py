@@ -23,21 +23,22 @@ class _OnFirstUse:
 _sk_metrics = _OnFirstUse('sklearn.metrics')
 
 # %% auto #0
-__all__ = ['BACKENDS', 'OBJECTIVES', 'EVAL_METRICS', 'SCORES', 'PROBABILITY_OBJECTIVES', 'CLASSIFIER_OBJECTIVES',
-           'XGBOOST_ALIASES', 'ROUND_PARAMS', 'STOP_PARAMS', 'DEVICE_PARAMS', 'CATEGORY_PARAMS', 'SK_SCORERS',
-           'SKOPS_TRUSTED_PREFIXES', 'SKOPS_TRUSTED_TYPES', 'CHECKPOINT_FORMAT', 'LIBRARY_NAME_CHARS', 'FEATURE_PARAMS',
-           'DIVERGENCE_HINTS', 'OTHER_SPLIT', 'BY_CLASS', 'ARTIFACT_FORMAT', 'ndcg_at_10', 'test_scores', 'TrainResult',
-           'group_sizes', 'fingerprint', 'matrix_on', 'input_device', 'Split', 'param_key', 'merge_params',
-           'ndcg_gains', 'prepare', 'RoundInfo', 'Rounds', 'float32_cut', 'cut_lightgbm_thresholds',
-           'cut_sklearn_thresholds', 'short_xgboost_error', 'dart_booster', 'XGBoostBackend', 'LightGBMBackend',
-           'xgboost_holds', 'with_xgboost_categories', 'SklearnBackend', 'backend_for', 'sklearn_reading_frames',
-           'sklearn_reading_codes', 'Checkpointer', 'random_draws', 'check_resumable', 'library_name', 'library_names',
-           'feature_params', 'device_for', 'diverged', 'xgboost_intercept_outside', 'check_training', 'blind_split',
-           'check_rounds', 'train', 'library_versions', 'check_model_path', 'read_metadata', 'load_model',
-           'plot_learning_curve', 'feature_importance', 'plot_importance']
+__all__ = ['BACKENDS', 'CATEGORY_COLUMNS', 'OBJECTIVES', 'EVAL_METRICS', 'SCORES', 'PROBABILITY_OBJECTIVES',
+           'CLASSIFIER_OBJECTIVES', 'XGBOOST_ALIASES', 'ROUND_PARAMS', 'STOP_PARAMS', 'DEVICE_PARAMS',
+           'CATEGORY_PARAMS', 'SK_SCORERS', 'SKOPS_TRUSTED_PREFIXES', 'SKOPS_TRUSTED_TYPES', 'CHECKPOINT_FORMAT',
+           'LIBRARY_NAME_CHARS', 'FEATURE_PARAMS', 'DIVERGENCE_HINTS', 'OTHER_SPLIT', 'BY_CLASS', 'ARTIFACT_FORMAT',
+           'ndcg_at_10', 'test_scores', 'TrainResult', 'group_sizes', 'fingerprint', 'matrix_on', 'input_device',
+           'Split', 'param_key', 'merge_params', 'ndcg_gains', 'prepare', 'RoundInfo', 'Rounds', 'float32_cut',
+           'cut_lightgbm_thresholds', 'cut_sklearn_thresholds', 'short_xgboost_error', 'dart_booster', 'XGBoostBackend',
+           'LightGBMBackend', 'xgboost_holds', 'with_xgboost_categories', 'SklearnBackend', 'backend_for',
+           'sklearn_reading_frames', 'sklearn_reading_codes', 'Checkpointer', 'random_draws', 'check_resumable',
+           'library_name', 'library_names', 'feature_params', 'device_for', 'diverged', 'xgboost_intercept_outside',
+           'check_training', 'blind_split', 'check_rounds', 'train', 'library_versions', 'check_model_path',
+           'read_metadata', 'load_model', 'plot_learning_curve', 'feature_importance', 'plot_importance']
 
 # %% ../nbs/02_train.ipynb #95495dc9
 BACKENDS = ('xgboost', 'lightgbm', 'sklearn')
+CATEGORY_COLUMNS = {'xgboost': 'codes', 'lightgbm': 'codes', 'sklearn': 'values'}   # how each library reads a category column of a numeric feature (`as_matrix`)
 
 OBJECTIVES = {  # task -> (XGBoost objective, LightGBM objective); scikit-learn picks its loss from the estimator class
     'binary':     ('binary:logistic',  'binary'),
@@ -1220,7 +1221,7 @@ def predict(self:TrainResult, X):
     if isinstance(X, pd.DataFrame):
         if not X.columns.is_unique: _check_unique(list(X.columns), 'X')
         if missing := [c for c in self.feature_names if c not in X.columns]: raise ValueError(f"X lacks the model's columns {missing}")
-        X = as_matrix(as_trained(X[self.feature_names], self.na_values, self.date_orders), self.categories)
+        X = as_matrix(as_trained(X[self.feature_names], self.na_values, self.date_orders), self.categories, categorical_as=CATEGORY_COLUMNS[self.backend])
     b = backend_for(self.backend, self.task)
     return to_host(b.predict(self.model, matrix_on(X, input_device(b, self.device)), self.best_iteration, self.task))
 
