@@ -14,7 +14,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted, validate_data, _check_y, _check_sample_weight
 from .core import is_cupy, is_cupy_sparse, to_host
 from .data import Dataset, infer_types, check_flat, check_groups, as_matrix, arrow_frame, DEFAULT_METRICS, _check_unique
-from .train import train, backend_for, ndcg_at_10, ndcg_gains, merge_params, device_for, BACKENDS
+from .train import train, backend_for, ndcg_at_10, ndcg_gains, merge_params, device_for, BACKENDS, CATEGORY_COLUMNS
 
 # %% auto #0
 __all__ = ['GBMClassifier', 'GBMRegressor', 'GBMRanker']
@@ -187,13 +187,13 @@ class _GBM(BaseEstimator):
 
     def _as_fitted(self, X:pd.DataFrame) -> pd.DataFrame:
         "Rows `X` typed as the training frame: the fitted categories, the other columns as the model reads them (`as_matrix`)."
-        M = as_matrix(X, self.categories_)
+        M = as_matrix(X, self.categories_, categorical_as=CATEGORY_COLUMNS[self.backend])
         return pd.DataFrame({c: pd.Categorical.from_codes(np.nan_to_num(M[:, j], nan=-1).astype(np.int64), categories=self.categories_[c])
                              if c in self.categories_ else M[:, j] for j, c in enumerate(X.columns)}, index=X.index)
 
     def _raw(self, X):
         check_is_fitted(self, 'result_')
-        return self.result_.predict(as_matrix(self._frame(X, reset=False), self.categories_))
+        return self.result_.predict(as_matrix(self._frame(X, reset=False), self.categories_, categorical_as=CATEGORY_COLUMNS[self.backend]))
 
     @property
     def feature_importances_(self):
