@@ -823,7 +823,7 @@ def _codes_of(values:np.ndarray, cats:list, column:str) -> np.ndarray:
     return np.array(codes, dtype=np.float32)
 
 def sklearn_reading_codes(model, categories:dict):
-    "The estimator `sklearn_reading_frames` made of one `train` fitted, made that one again, in place: reading codes under `categories`; any other as it is."
+    "Undo `sklearn_reading_frames`, in place: the estimator reads codes under `categories` again, as `train` fitted it; one without column names stays as it is."
     if not hasattr(model, 'feature_names_in_'): return model   # fitted on a matrix, as train's were before artifact format 2
     del model.feature_names_in_
     if (pre := getattr(model, '_preprocessor', None)) is None: return model
