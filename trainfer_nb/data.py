@@ -303,8 +303,8 @@ def numeric_column(col:pd.Series, name:str,
     "A numeric feature as float32: numbers; datetimes (values, or ISO 8601 or year-first text such as a CSV holds) as `epoch_seconds`; times of day and durations as seconds; a category column's codes or values."
     if col.dtype.kind == 'M': return epoch_seconds(col).to_numpy(np.float32)   # NumPy's, pandas' zoned and Arrow's (which pandas 2 does not count as datetime64)
     if col.dtype.kind == 'm': return col.dt.total_seconds().to_numpy(np.float32, na_value=np.nan)
-    if isinstance(col.dtype, pd.CategoricalDtype) and categorical_as == 'values': return numeric_column(pd.Series(np.asarray(col), index=col.index), name)
-    if isinstance(col.dtype, pd.CategoricalDtype):   # no categories known for it: its codes
+    if isinstance(col.dtype, pd.CategoricalDtype):   # no categories known for it
+        if categorical_as == 'values': return numeric_column(pd.Series(np.asarray(col), index=col.index), name)
         codes = col.cat.codes.to_numpy(np.float32)
         return np.where(codes < 0, np.float32(np.nan), codes)
     if col.dtype.kind in 'biuf':   # numbers already: no `to_numeric` (a one-row frame's time is its columns' 30 us each)

@@ -329,7 +329,7 @@ def from_sklearn(model) -> Forest:
     else: raise UnsupportedModel(f"scikit-learn loss {loss} is not supported")
     cols, known = _sk_columns(model)
     cols_arr = np.asarray(cols, dtype=np.int32)
-    b = _Builder()
+    b, coded = _Builder(), {}   # each categorical feature's codes, made at its first split
     for it in model._predictors:
         for g, pred in enumerate(it):
             nd = pred.nodes
@@ -339,7 +339,8 @@ def from_sklearn(model) -> Forest:
             known_off, known_len = np.zeros(len(nd), np.int32), np.full(len(nd), -1, np.int32)
             for j in np.flatnonzero(cat):   # its bitset indexes the encoder's categories: map them back to category codes
                 f, words = int(nd['feature_idx'][j]), pred.raw_left_cat_bitsets[nd['bitset_idx'][j]]
-                codes, seen = _sk_codes(known[f], cols[f])
+                if f not in coded: coded[f] = _sk_codes(known[f], cols[f])
+                codes, seen = coded[f]
                 cat_off[j], cat_len[j] = b.bitset([codes[i] for i in seen if words[i // 32] >> (i % 32) & 1])
                 known_off[j], known_len[j] = b.bitset(codes[seen])
             b.tree(g, np.where(leaf, -1, nd['left'].astype(np.int64)), np.where(leaf, -1, nd['right'].astype(np.int64)),

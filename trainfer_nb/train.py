@@ -13,7 +13,7 @@ import trainfer_nb
 from fastcore.basics import patch
 from .core import (check_choice, check_count, did_you_mean, is_cupy, resolve_device, to_device, to_host, xgboost_cuda_built, cuda_gpus,
                               lightgbm_gpu_error, DeviceUnavailableError, ResourceMeter, held_output, note_openmp_use)
-from .data import Dataset, as_matrix, as_trained, atomic_path, room_said, check_writable, sha256_file, category_dtypes, typed_categories, _check_unique, csr, TASKS, DEFAULT_METRICS
+from .data import Dataset, as_matrix, as_trained, atomic_path, room_said, check_writable, sha256_file, category_codes, category_dtypes, typed_categories, _check_unique, csr, TASKS, DEFAULT_METRICS
 
 class _OnFirstUse:
     "Module `name`, imported when one of its names is first read: a service that imports only `trainfer_nb.infer` does not load scikit-learn (1 s here)."
@@ -782,7 +782,7 @@ def _held_values(codes:np.ndarray, # an encoder's categories: the codes seen in 
     values = [cats[i].item() if isinstance(cats[i], np.generic) else cats[i] for i in seen]
     missing = [np.nan] * int(np.isnan(codes).sum())
     if all(isinstance(v, str) for v in values): return np.array(values + missing, dtype=object)
-    if all(isinstance(v, int) and not isinstance(v, bool) for v in values) and all(a < b for a, b in zip(values, values[1:])):
+    if xgboost_holds(values) and all(a < b for a, b in zip(values, values[1:])):   # integers, then: looked up by bisection
         return np.array(values + missing, dtype=np.float64 if missing else np.int64)
     return None
 
@@ -813,14 +813,11 @@ def sklearn_reading_frames(model, # a HistGradientBoosting estimator that `train
 
 def _codes_of(values:np.ndarray, cats:list, column:str) -> np.ndarray:
     "The codes, under `cats`, of the categories an encoder holds (NaN stays), as the encoder fitted on codes held them."
-    index = {c.item() if isinstance(c, np.generic) else c: i for i, c in enumerate(cats)}
-    codes = []
-    for v in values:
-        v = v.item() if isinstance(v, np.generic) else v
-        if isinstance(v, float) and np.isnan(v): codes.append(np.nan)
-        elif v in index: codes.append(index[v])
-        else: raise ValueError(f"the model's encoder holds category {v!r} of column {column!r}, which the metadata does not list")
-    return np.array(codes, dtype=np.float32)
+    codes, missing = category_codes(values, cats).astype(np.float32), pd.isna(values)
+    if (lost := (codes < 0) & ~missing).any():
+        raise ValueError(f"the model's encoder holds category {values[lost].tolist()[0]!r} of column {column!r}, which the metadata does not list")
+    codes[missing] = np.nan
+    return codes
 
 def sklearn_reading_codes(model, categories:dict):
     "Undo `sklearn_reading_frames`, in place: the estimator reads codes under `categories` again, as `train` fitted it; one without column names stays as it is."
