@@ -359,7 +359,7 @@ def forest_of(backend:str, model, best_iteration:int|None=None) -> Forest:
 
 def compile_forest(result:TrainResult) -> Forest:
     "The forest of a trained model, up to its best round."
-    return forest_of(result.backend, result.model, result.best_iteration)
+    return forest_of(result.backend, result.matrix_model, result.best_iteration)
 
 # %% ../nbs/03_forest.ipynb #aea27f45
 FOREST_FORMAT = 3   # 2: LightGBM's categorical nodes are kind 3; 3: linear leaves

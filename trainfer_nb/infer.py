@@ -257,6 +257,22 @@ def _compiled(make, engine:str) -> Forest | None:
         warnings.warn(f"{e}: engine 'auto' predicts with the library's own predictor ('native')", stacklevel=3)
         return None
 
+class _FrameInput:
+    "A scikit-learn model fitted on a DataFrame, fed the predictor's matrix as such a frame: its column names, and category codes as the values its encoder knows."
+    def __init__(self, model, names:list, categories:dict): self.model, self.names, self.categories = model, names, categories
+    def __getattr__(self, name):
+        if name.startswith('__') or name == 'model': raise AttributeError(name)   # unpickling asks before `model` is set
+        return getattr(self.model, name)
+    def frame(self, X) -> pd.DataFrame:
+        X = pd.DataFrame(to_host(X), columns=self.names)
+        for c, cats in self.categories.items():
+            codes = X[c].to_numpy()
+            known = (codes >= 0) & (codes < len(cats))   # NaN, negative or past the last: no category the model knows
+            X[c] = pd.Categorical.from_codes(np.where(known, codes, -1).astype(int), categories=cats)
+        return X
+    def predict(self, X): return self.model.predict(self.frame(X))
+    def predict_proba(self, X): return self.model.predict_proba(self.frame(X))
+
 class Predictor:
     "Predictions from a trained XGBoost, LightGBM or scikit-learn model, following scikit-learn's `predict`/`predict_proba`."
     def __init__(self, backend:str, model, task:str, feature_names:list, categories:dict, best_iteration:int,
@@ -310,6 +326,7 @@ class Predictor:
         if self.backend == 'xgboost':
             model = model.copy()  # our own copy: setting its device must not change the caller's booster
             model.set_param({'device': self.device})
+        if not isinstance(model, _FrameInput): model = self._backend.reading_codes(model, self.categories)   # scikit-learn's `TrainResult.model` reads frames: as fitted, on codes
         return model
 
     @property
@@ -317,7 +334,7 @@ class Predictor:
         "The library's model (read from the saved folder when first needed, after a load that found its forest cached)."
         if self._model is None:
             with self._lock:
-                if self._model is None: self._model = self._own(load_model(self._model_path).model)
+                if self._model is None: self._model = self._own(load_model(self._model_path).matrix_model)
         return self._model
 
     @classmethod
@@ -326,7 +343,7 @@ class Predictor:
         if not isinstance(result, TrainResult):   # else "'Booster' object has no attribute 'backend'"
             raise TypeError(f"from_result takes the TrainResult that train returns, got {repr(str(result)) if isinstance(result, (str, Path)) else 'a ' + type(result).__name__}: "
                             "for a model use Predictor.from_model, for a saved model's folder or file Predictor.load")
-        return cls(result.backend, result.model, result.task, result.feature_names, result.categories,
+        return cls(result.backend, result.matrix_model, result.task, result.feature_names, result.categories,
                    result.best_iteration, result.classes, device, engine, na_values=result.na_values, date_orders=result.date_orders,
                    unseen=unseen_policy(unseen))
 
@@ -352,12 +369,12 @@ class Predictor:
         forest = None
         if engine != 'native':   # LightGBM's forest from its saved text: LightGBM need not write it out again
             forest = _compiled(lambda: from_lightgbm((path / meta['model_file']).read_text(), r.best_iteration) if r.backend == 'lightgbm'
-                               else forest_of(r.backend, r.model, r.best_iteration), engine)
+                               else forest_of(r.backend, r.matrix_model, r.best_iteration), engine)
             if forest is None: engine = 'native'
             elif cached is not None:
                 try: save_forest(forest, cached)
                 except OSError as e: warnings.warn(f"could not cache the forest in {folder}: {e}")
-        return cls(r.backend, r.model, r.task, r.feature_names, r.categories, r.best_iteration, r.classes, device, engine, forest,
+        return cls(r.backend, r.matrix_model, r.task, r.feature_names, r.categories, r.best_iteration, r.classes, device, engine, forest,
                    na_values=r.na_values, date_orders=r.date_orders, unseen=unseen)
 
     @property
@@ -951,22 +968,6 @@ def _sklearn_facts(model) -> dict:
     return dict(backend='sklearn', model=native, task=task, feature_names=names, categories=cats,
                 classes=None if classes is None else np.asarray(classes), best_iteration=model.n_iter_ - 1)
 
-class _FrameInput:
-    "A scikit-learn model fitted on a DataFrame, fed the predictor's matrix as such a frame: its column names, and category codes as the values its encoder knows."
-    def __init__(self, model, names:list, categories:dict): self.model, self.names, self.categories = model, names, categories
-    def __getattr__(self, name):
-        if name.startswith('__') or name == 'model': raise AttributeError(name)   # unpickling asks before `model` is set
-        return getattr(self.model, name)
-    def frame(self, X) -> pd.DataFrame:
-        X = pd.DataFrame(to_host(X), columns=self.names)
-        for c, cats in self.categories.items():
-            codes = X[c].to_numpy()
-            known = (codes >= 0) & (codes < len(cats))   # NaN, negative or past the last: no category the model knows
-            X[c] = pd.Categorical.from_codes(np.where(known, codes, -1).astype(int), categories=cats)
-        return X
-    def predict(self, X): return self.model.predict(self.frame(X))
-    def predict_proba(self, X): return self.model.predict_proba(self.frame(X))
-
 # %% ../nbs/04_infer.ipynb #6d3522c5
 def _not_fitted(model):
     return ValueError(f"{type(model).__name__} is not fitted: fit it before making a predictor of it")
@@ -975,7 +976,7 @@ def _facts(model, categories:dict|None) -> dict:
     lib = type(model).__module__.split('.')[0]
     if isinstance(getattr(model, 'result_', None), TrainResult):   # a GBMClassifier/GBMRegressor/GBMRanker: its result, read as a frame
         r = model.result_
-        return dict(backend=r.backend, model=r.model, task=r.task, feature_names=r.feature_names, categories=model.categories_,
+        return dict(backend=r.backend, model=r.matrix_model, task=r.task, feature_names=r.feature_names, categories=model.categories_,
                     classes=getattr(model, 'classes_', None), best_iteration=r.best_iteration, na_values=r.na_values, date_orders=r.date_orders)
     if lib == 'xgboost':
         if type(model).__name__ == 'Booster': return _xgboost_facts(model)

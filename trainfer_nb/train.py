@@ -100,7 +100,7 @@ def test_scores(task:str, y, pred, group=None, weight=None,
 class TrainResult:
     "A trained model with its metadata, history, test metrics and resource figures."
     backend:str
-    model:object          # xgboost.Booster, lightgbm.Booster or a fitted HistGradientBoosting estimator
+    model:object          # xgboost.Booster, lightgbm.Booster or a fitted HistGradientBoosting estimator, reading a DataFrame as its library does
     task:str
     device:str            # the device training ran on: 'cpu' or 'cuda'
     params:dict           # the parameters passed to the library
@@ -119,9 +119,16 @@ class TrainResult:
     best_score:float|None = None  # the watched metric (last eval set) at the best round
     na_values:list = field(default_factory=list)   # text that marks a missing value in the features, as in the training source
     date_orders:dict = field(default_factory=dict) # {feature: 'dmy', 'mdy' or 'ymd'}: how its text dates were written in training, and are read in scoring
+    _matrix_model:object = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def test_metric(self) -> float|None: return self.test_metrics.get(self.metric)
+
+    @property
+    def matrix_model(self):
+        "The model as `train` fitted it, reading the matrices `as_matrix` makes: `model` itself, but for scikit-learn, whose `model` reads DataFrames"
+        if self._matrix_model is None: self._matrix_model = backend_for(self.backend, self.task).reading_codes(self.model, self.categories)
+        return self._matrix_model
 
     def __repr__(self):
         r = self.resources
@@ -527,8 +534,8 @@ class XGBoostBackend:
         model.set_attr(trainfer_categories=json.dumps(categories, default=lambda v: v.item() if isinstance(v, np.generic) else str(v)),
                        trainfer_category_dtypes=json.dumps(category_dtypes(categories)))
         return with_xgboost_categories(model, categories)
-    def as_saved(self, model, names, categories): return model   # its categories kept by `keep_categories`
-    def as_loaded(self, model, categories): return model
+    def reading_frames(self, model, names, categories): return model   # its categories kept by `keep_categories`
+    def reading_codes(self, model, categories): return model
     def save(self, model, path): model.save_model(str(path))
     def load(self, path):
         import xgboost as xgb
@@ -616,8 +623,8 @@ class LightGBMBackend:
         except TypeError: return model
         model.pandas_categorical = cats or None
         return model
-    def as_saved(self, model, names, categories): return model   # its categories kept by `keep_categories`
-    def as_loaded(self, model, categories): return model
+    def reading_frames(self, model, names, categories): return model   # its categories kept by `keep_categories`
+    def reading_codes(self, model, categories): return model
     def save(self, model, path): model.save_model(str(path), num_iteration=-1)
     def load(self, path):
         import lightgbm as lgb
@@ -739,12 +746,12 @@ class SklearnBackend:
             done += k
         return model
 
-    def keep_categories(self, model, categories:dict): return model   # fitted on codes: its file holds the categories (`as_saved`)
-    def as_saved(self, model, names, categories):
-        "The estimator as its file holds it: reading a DataFrame as one fitted on the frame does (`sklearn_reading_frames`)."
+    def keep_categories(self, model, categories:dict): return model   # fitted on codes: the categories go in `reading_frames`'s copy
+    def reading_frames(self, model, names, categories):
+        "The estimator `train` fitted, reading a DataFrame as one fitted on the frame does (`sklearn_reading_frames`): as `TrainResult.model` and its file hold it."
         return sklearn_reading_frames(model, names, categories)
-    def as_loaded(self, model, categories):
-        "A file's estimator as `train` fitted it, reading codes (`sklearn_reading_codes`)."
+    def reading_codes(self, model, categories):
+        "Such an estimator as `train` fitted it, reading codes (`sklearn_reading_codes`)."
         return sklearn_reading_codes(model, categories)
 
     def finish(self, model, best_iteration):
@@ -786,30 +793,44 @@ def _held_values(codes:np.ndarray, # an encoder's categories: the codes seen in 
         return np.array(values + missing, dtype=np.float64 if missing else np.int64)
     return None
 
-def sklearn_reading_frames(model, # a HistGradientBoosting estimator that `train` fitted on codes
-                           feature_names:list, categories:dict # {feature name: categories}, codes their positions
-                          ):
-    "A copy of `model` that reads a DataFrame as an estimator fitted on the frame does: by column name, categories by value; `model` itself where it cannot."
-    names = list(feature_names)
-    if len(names) != model.n_features_in_ or len(set(names)) != len(names) or not all(isinstance(n, str) for n in names): return model
-    names = np.array(names, dtype=object)
-    framed = copy.copy(model)   # shallow: the trees are shared, not copied
-    framed.feature_names_in_ = names
+def _named(o, names):
+    "`o`'s column names set to `names`; none if None."
+    if names is None: vars(o).pop('feature_names_in_', None)
+    else: o.feature_names_in_ = names
+
+def _sklearn_columns(model, names:np.ndarray|None, # the column names the copy reads by; None: it reads a matrix
+                     encoded): # (an encoder's categories_, their columns' names) -> the copy's categories_, or None if it cannot hold them
+    "A shallow copy of HistGradientBoosting `model` reading columns `names`, its encoder holding `encoded` categories; None where `encoded` gives None."
+    out = copy.copy(model)   # shallow: the trees are shared, not copied
+    _named(out, names)
     pre = getattr(model, '_preprocessor', None)   # none without categorical features
-    if pre is None: return framed
-    pre = framed._preprocessor = copy.copy(pre)
-    pre.feature_names_in_, steps = names, []
+    if pre is None: return out
+    columns = names if names is not None else model.feature_names_in_
+    pre = out._preprocessor = copy.copy(pre)
+    _named(pre, names)
+    steps = []
     for name, step, mask in pre.transformers_:
         if name in ('encoder', 'numerical'):
             step = copy.copy(step)
-            step.feature_names_in_ = names[mask]
+            _named(step, None if names is None else names[mask])
             if name == 'encoder':
-                held = [_held_values(c, categories.get(n, [])) for c, n in zip(step.categories_, step.feature_names_in_)]
-                if any(h is None for h in held): return model
-                step.categories_ = held
+                step.categories_ = encoded(step.categories_, columns[mask])
+                if step.categories_ is None: return None
         steps.append((name, step, mask))
     pre.transformers_ = steps
-    return framed
+    return out
+
+def sklearn_reading_frames(model, # a HistGradientBoosting estimator that `train` fitted on codes
+                           feature_names:list, categories:dict # {feature name: categories}, codes their positions
+                          ):
+    "A copy of `model` that reads a DataFrame as an estimator fitted on the frame does: by column name, categories by value; `model` itself where it cannot, or does already."
+    names = list(feature_names)
+    if hasattr(model, 'feature_names_in_') or len(names) != model.n_features_in_ or len(set(names)) != len(names) or not all(isinstance(n, str) for n in names):
+        return model
+    def held(codes, columns):
+        values = [_held_values(c, categories.get(n, [])) for c, n in zip(codes, columns)]
+        return None if any(v is None for v in values) else values
+    return _sklearn_columns(model, np.array(names, dtype=object), held) or model
 
 def _codes_of(values:np.ndarray, cats:list, column:str) -> np.ndarray:
     "The codes, under `cats`, of the categories an encoder holds (NaN stays), as the encoder fitted on codes held them."
@@ -820,15 +841,9 @@ def _codes_of(values:np.ndarray, cats:list, column:str) -> np.ndarray:
     return codes
 
 def sklearn_reading_codes(model, categories:dict):
-    "Undo `sklearn_reading_frames`, in place: the estimator reads codes under `categories` again, as `train` fitted it; one without column names stays as it is."
+    "Undo `sklearn_reading_frames`: a copy of `model` that reads codes under `categories`, as `train` fitted it; `model` itself if it reads no column names."
     if not hasattr(model, 'feature_names_in_'): return model   # fitted on a matrix, as train's were before artifact format 2
-    del model.feature_names_in_
-    if (pre := getattr(model, '_preprocessor', None)) is None: return model
-    del pre.feature_names_in_
-    for name, step, mask in pre.transformers_:
-        if name == 'encoder': step.categories_ = [_codes_of(v, categories.get(n, []), n) for v, n in zip(step.categories_, step.feature_names_in_)]
-        if name in ('encoder', 'numerical'): del step.feature_names_in_
-    return model
+    return _sklearn_columns(model, None, lambda held, columns: [_codes_of(v, categories.get(n, []), n) for v, n in zip(held, columns)])
 
 # %% ../nbs/02_train.ipynb #0e6be65e
 CHECKPOINT_FORMAT = 1
@@ -1204,10 +1219,12 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
     test = prepare(data, task, on, ('test',))[0]['test'] if len(data.split['test']) else None  # estimators have no test rows
     scores = test_scores(task, test.y, b.predict(model, test.X, loop.best_iteration, task), test.qid, test.weight, gains=ndcg_gains(backend, p)) if test else {}
     if test and (blind := blind_split(data, task, metric, 'test')): warnings.warn(f"{blind[0]}: the test {metric} is {scores[metric]:.4g}", stacklevel=2)
-    return TrainResult(backend, model, task, dev, p, loop.rounds_done, loop.best_iteration, loop.history, metric,
-                       scores, meter.as_dict(), data.feature_names, data.feature_types,
-                       cats, classes, int(splits['train'].X.shape[0]), fp, loop.best_score, list(data.na_values),
-                       dict(data.date_orders))
+    result = TrainResult(backend, b.reading_frames(model, data.feature_names, cats), task, dev, p, loop.rounds_done, loop.best_iteration,
+                         loop.history, metric, scores, meter.as_dict(), data.feature_names, data.feature_types,
+                         cats, classes, int(splits['train'].X.shape[0]), fp, loop.best_score, list(data.na_values),
+                         dict(data.date_orders))
+    result._matrix_model = model   # as fitted: no copy to make again
+    return result
 
 # %% ../nbs/02_train.ipynb #0caccb0d
 @patch
@@ -1220,7 +1237,7 @@ def predict(self:TrainResult, X):
         if missing := [c for c in self.feature_names if c not in X.columns]: raise ValueError(f"X lacks the model's columns {missing}")
         X = as_matrix(as_trained(X[self.feature_names], self.na_values, self.date_orders), self.categories, categorical_as=CATEGORY_COLUMNS[self.backend])
     b = backend_for(self.backend, self.task)
-    return to_host(b.predict(self.model, matrix_on(X, input_device(b, self.device)), self.best_iteration, self.task))
+    return to_host(b.predict(self.matrix_model, matrix_on(X, input_device(b, self.device)), self.best_iteration, self.task))
 
 # %% ../nbs/02_train.ipynb #f4e158e3
 ARTIFACT_FORMAT = 2   # 2: scikit-learn's file reads a DataFrame (`sklearn_reading_frames`); a format-1 reader would give it codes
@@ -1266,7 +1283,7 @@ def save(self:TrainResult, path:Path|str) -> Path:
     try:
         with room_said(path):
             model_file = 'model' + b.suffix
-            b.save(b.as_saved(self.model, self.feature_names, self.categories), tmp/model_file)
+            b.save(b.reading_frames(self.model, self.feature_names, self.categories), tmp/model_file)   # `model` already, unless made by hand
             meta = {**self.metadata(), 'model_file': model_file, 'model_sha256': sha256_file(tmp/model_file)}
             (tmp/'metadata.json').write_text(json.dumps(meta, indent=1))
             old = path.with_name(f'.{path.name}.{uuid.uuid4().hex[:8]}.old')
@@ -1303,7 +1320,8 @@ def load_model(path:Path|str) -> TrainResult:
     if not model_path.exists() or sha256_file(model_path) != meta['model_sha256']:
         raise ValueError(f"{model_path} is missing or damaged: its SHA-256 does not match metadata.json")
     b = backend_for(meta['backend'], meta['task'])
-    model = b.as_loaded(b.load(model_path), meta['categories'])
+    model = b.load(model_path)
+    if meta['format'] < 2: model = b.reading_frames(model, meta['feature_names'], meta['categories'])   # format 1 wrote it as fitted, reading codes
     classes = None if meta['classes'] is None else np.asarray(meta['classes'])
     return TrainResult(meta['backend'], model, meta['task'], 'cpu', meta['params'], meta['num_boost_round'],
                        meta['best_iteration'], meta['history'], meta['metric'], meta['test_metrics'], meta['resources'],
@@ -1334,7 +1352,7 @@ def feature_importance(result:TrainResult, data:Dataset|None=None, n_repeats:int
         from sklearn.inspection import permutation_importance
         v = data.valid
         y = np.searchsorted(result.classes, v.y) if result.classes is not None else v.y
-        pi = permutation_importance(result.model, as_matrix(v.X, result.categories), y, n_repeats=n_repeats, random_state=seed, sample_weight=v.weight)
+        pi = permutation_importance(result.matrix_model, as_matrix(v.X, result.categories), y, n_repeats=n_repeats, random_state=seed, sample_weight=v.weight)
         imp = pd.Series(pi.importances_mean, index=result.feature_names)
     return imp.astype(float).sort_values(ascending=False)
 
