@@ -331,7 +331,7 @@ class Predictor:
 
     @property
     def model(self):
-        "The library's model (read from the saved folder when first needed, after a load that found its forest cached)."
+        "The library's model, reading matrices as the engines do (a scikit-learn estimator from `train`: its `result.matrix_model`); read from the saved folder when first needed, after a load that found its forest cached."
         if self._model is None:
             with self._lock:
                 if self._model is None: self._model = self._own(load_model(self._model_path).matrix_model)
