@@ -326,7 +326,7 @@ class Predictor:
         if self.backend == 'xgboost':
             model = model.copy()  # our own copy: setting its device must not change the caller's booster
             model.set_param({'device': self.device})
-        if not isinstance(model, _FrameInput): model = self._backend.reading_codes(model, self.categories)   # scikit-learn's `TrainResult.model` reads frames: as fitted, on codes
+        if not isinstance(model, _FrameInput): model = self._backend.reading_codes(model, self.categories, self.classes)   # scikit-learn's `TrainResult.model` reads frames: as fitted, on codes
         return model
 
     @property

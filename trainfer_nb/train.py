@@ -127,7 +127,7 @@ class TrainResult:
     @property
     def matrix_model(self):
         "The model as `train` fitted it, reading the matrices `as_matrix` makes: `model` itself, but for scikit-learn, whose `model` reads DataFrames"
-        if self._matrix_model is None: self._matrix_model = backend_for(self.backend, self.task).reading_codes(self.model, self.categories)
+        if self._matrix_model is None: self._matrix_model = backend_for(self.backend, self.task).reading_codes(self.model, self.categories, self.classes)
         return self._matrix_model
 
     def __repr__(self):
@@ -534,8 +534,8 @@ class XGBoostBackend:
         model.set_attr(trainfer_categories=json.dumps(categories, default=lambda v: v.item() if isinstance(v, np.generic) else str(v)),
                        trainfer_category_dtypes=json.dumps(category_dtypes(categories)))
         return with_xgboost_categories(model, categories)
-    def reading_frames(self, model, names, categories): return model   # its categories kept by `keep_categories`
-    def reading_codes(self, model, categories): return model
+    def reading_frames(self, model, names, categories, classes=None): return model   # its categories kept by `keep_categories`
+    def reading_codes(self, model, categories, classes=None): return model
     def save(self, model, path): model.save_model(str(path))
     def load(self, path):
         import xgboost as xgb
@@ -623,8 +623,8 @@ class LightGBMBackend:
         except TypeError: return model
         model.pandas_categorical = cats or None
         return model
-    def reading_frames(self, model, names, categories): return model   # its categories kept by `keep_categories`
-    def reading_codes(self, model, categories): return model
+    def reading_frames(self, model, names, categories, classes=None): return model   # its categories kept by `keep_categories`
+    def reading_codes(self, model, categories, classes=None): return model
     def save(self, model, path): model.save_model(str(path), num_iteration=-1)
     def load(self, path):
         import lightgbm as lgb
@@ -747,12 +747,12 @@ class SklearnBackend:
         return model
 
     def keep_categories(self, model, categories:dict): return model   # fitted on codes: the categories go in `reading_frames`'s copy
-    def reading_frames(self, model, names, categories):
-        "The estimator `train` fitted, reading a DataFrame as one fitted on the frame does (`sklearn_reading_frames`): as `TrainResult.model` and its file hold it."
-        return sklearn_reading_frames(model, names, categories)
-    def reading_codes(self, model, categories):
+    def reading_frames(self, model, names, categories, classes=None):
+        "The estimator `train` fitted, reading a DataFrame and predicting labels as one fitted on them does (`sklearn_reading_frames`): as `TrainResult.model` and its file hold it."
+        return sklearn_reading_frames(model, names, categories, classes)
+    def reading_codes(self, model, categories, classes=None):
         "Such an estimator as `train` fitted it, reading codes (`sklearn_reading_codes`)."
-        return sklearn_reading_codes(model, categories)
+        return sklearn_reading_codes(model, categories, classes)
 
     def finish(self, model, best_iteration):
         "Drop the rounds after the best one: the estimator has no `iteration_range` to predict with; its thresholds cut for float64 input (`float32_cut`)."
@@ -820,17 +820,36 @@ def _sklearn_columns(model, names:np.ndarray|None, # the column names the copy r
     pre.transformers_ = steps
     return out
 
+def _labels(classes) -> np.ndarray|None:
+    "`classes` as an estimator fitted on them holds them (text, numbers or booleans); None for other labels, or none."
+    if classes is None: return None
+    c = np.asarray(classes)
+    if c.dtype.kind in 'biuf': return c
+    return np.array(c.tolist(), dtype=object) if len(c) and all(isinstance(v, str) for v in c.tolist()) else None
+
+def _with_classes(model, classes:np.ndarray):
+    "`model` (a copy already) predicting `classes`: its `classes_`, and its label encoder's, which a fit on more rows reads."
+    model.classes_ = classes
+    if (le := getattr(model, '_label_encoder', None)) is not None:
+        model._label_encoder = copy.copy(le)
+        model._label_encoder.classes_ = classes
+    return model
+
 def sklearn_reading_frames(model, # a HistGradientBoosting estimator that `train` fitted on codes
-                           feature_names:list, categories:dict # {feature name: categories}, codes their positions
+                           feature_names:list, categories:dict, # {feature name: categories}, codes their positions
+                           classes=None # a classifier's labels, codes their positions
                           ):
-    "A copy of `model` that reads a DataFrame as an estimator fitted on the frame does: by column name, categories by value; `model` itself where it cannot, or does already."
+    "A copy of `model` that reads a DataFrame as an estimator fitted on the frame does (by column name, categories by value) and predicts the labels; `model` itself where it cannot, or does already."
     names = list(feature_names)
     if hasattr(model, 'feature_names_in_') or len(names) != model.n_features_in_ or len(set(names)) != len(names) or not all(isinstance(n, str) for n in names):
         return model
     def held(codes, columns):
         values = [_held_values(c, categories.get(n, [])) for c, n in zip(codes, columns)]
         return None if any(v is None for v in values) else values
-    return _sklearn_columns(model, np.array(names, dtype=object), held) or model
+    if (framed := _sklearn_columns(model, np.array(names, dtype=object), held)) is None: return model
+    labels = _labels(classes)
+    if labels is not None and hasattr(model, 'classes_') and np.array_equal(model.classes_, np.arange(len(labels))): _with_classes(framed, labels)
+    return framed
 
 def _codes_of(values:np.ndarray, cats:list, column:str) -> np.ndarray:
     "The codes, under `cats`, of the categories an encoder holds (NaN stays), as the encoder fitted on codes held them."
@@ -840,10 +859,13 @@ def _codes_of(values:np.ndarray, cats:list, column:str) -> np.ndarray:
     codes[missing] = np.nan
     return codes
 
-def sklearn_reading_codes(model, categories:dict):
-    "Undo `sklearn_reading_frames`: a copy of `model` that reads codes under `categories`, as `train` fitted it; `model` itself if it reads no column names."
+def sklearn_reading_codes(model, categories:dict, classes=None):
+    "Undo `sklearn_reading_frames`: a copy of `model` that reads codes under `categories` and predicts the codes of `classes`, as `train` fitted it; `model` itself if it reads no column names."
     if not hasattr(model, 'feature_names_in_'): return model   # fitted on a matrix, as train's were before artifact format 2
-    return _sklearn_columns(model, None, lambda held, columns: [_codes_of(v, categories.get(n, []), n) for v, n in zip(held, columns)])
+    coded = _sklearn_columns(model, None, lambda held, columns: [_codes_of(v, categories.get(n, []), n) for v, n in zip(held, columns)])
+    labels = _labels(classes)
+    if labels is not None and np.array_equal(getattr(model, 'classes_', None), labels): _with_classes(coded, np.arange(len(labels), dtype=np.float32))   # as y was given to fit
+    return coded
 
 # %% ../nbs/02_train.ipynb #0e6be65e
 CHECKPOINT_FORMAT = 1
@@ -1219,7 +1241,7 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
     test = prepare(data, task, on, ('test',))[0]['test'] if len(data.split['test']) else None  # estimators have no test rows
     scores = test_scores(task, test.y, b.predict(model, test.X, loop.best_iteration, task), test.qid, test.weight, gains=ndcg_gains(backend, p)) if test else {}
     if test and (blind := blind_split(data, task, metric, 'test')): warnings.warn(f"{blind[0]}: the test {metric} is {scores[metric]:.4g}", stacklevel=2)
-    result = TrainResult(backend, b.reading_frames(model, data.feature_names, cats), task, dev, p, loop.rounds_done, loop.best_iteration,
+    result = TrainResult(backend, b.reading_frames(model, data.feature_names, cats, classes), task, dev, p, loop.rounds_done, loop.best_iteration,
                          loop.history, metric, scores, meter.as_dict(), data.feature_names, data.feature_types,
                          cats, classes, int(splits['train'].X.shape[0]), fp, loop.best_score, list(data.na_values),
                          dict(data.date_orders))
@@ -1240,7 +1262,7 @@ def predict(self:TrainResult, X):
     return to_host(b.predict(self.matrix_model, matrix_on(X, input_device(b, self.device)), self.best_iteration, self.task))
 
 # %% ../nbs/02_train.ipynb #f4e158e3
-ARTIFACT_FORMAT = 2   # 2: scikit-learn's file reads a DataFrame (`sklearn_reading_frames`); a format-1 reader would give it codes
+ARTIFACT_FORMAT = 3   # 2: scikit-learn's file reads a DataFrame (`sklearn_reading_frames`), which a format-1 reader would give codes; 3: and predicts the labels
 
 def _jsonable(x):
     if isinstance(x, dict): return {str(k): _jsonable(v) for k, v in x.items()}
@@ -1283,7 +1305,7 @@ def save(self:TrainResult, path:Path|str) -> Path:
     try:
         with room_said(path):
             model_file = 'model' + b.suffix
-            b.save(b.reading_frames(self.model, self.feature_names, self.categories), tmp/model_file)   # `model` already, unless made by hand
+            b.save(b.reading_frames(self.matrix_model, self.feature_names, self.categories, self.classes), tmp/model_file)   # `model`, but with these classes
             meta = {**self.metadata(), 'model_file': model_file, 'model_sha256': sha256_file(tmp/model_file)}
             (tmp/'metadata.json').write_text(json.dumps(meta, indent=1))
             old = path.with_name(f'.{path.name}.{uuid.uuid4().hex[:8]}.old')
@@ -1321,8 +1343,9 @@ def load_model(path:Path|str) -> TrainResult:
         raise ValueError(f"{model_path} is missing or damaged: its SHA-256 does not match metadata.json")
     b = backend_for(meta['backend'], meta['task'])
     model = b.load(model_path)
-    if meta['format'] < 2: model = b.reading_frames(model, meta['feature_names'], meta['categories'])   # format 1 wrote it as fitted, reading codes
     classes = None if meta['classes'] is None else np.asarray(meta['classes'])
+    if meta['format'] < 3:   # scikit-learn's estimator predicting the classes' codes, and under format 1 reading codes too
+        model = b.reading_frames(b.reading_codes(model, meta['categories']), meta['feature_names'], meta['categories'], classes)
     return TrainResult(meta['backend'], model, meta['task'], 'cpu', meta['params'], meta['num_boost_round'],
                        meta['best_iteration'], meta['history'], meta['metric'], meta['test_metrics'], meta['resources'],
                        meta['feature_names'], meta['feature_types'], meta['categories'], classes, meta['n_train'], meta['fingerprint'],
