@@ -404,6 +404,7 @@ def _goes_left(x, i, g, threshold, bits):
         if np.isnan(x): return g[i, DLEFT] == 1
         if (x <= -1.0 if g[i, KIND] == 3 else x < 0):   # no category: LightGBM, XGBoost right; sklearn the missing way
             return g[i, KLEN] >= 0 and g[i, DLEFT] == 1
+        if g[i, KLEN] >= 0 and x != np.floor(x): return g[i, DLEFT] == 1   # sklearn looks values up: 2.5 is no category (XGBoost, LightGBM read 2)
         c = np.int64(min(x, 2147483648.0))
         if _in_bits(bits, g[i, COFF], g[i, CLEN], c): return True
         if g[i, KLEN] < 0 or _in_bits(bits, g[i, KOFF], g[i, KLEN], c): return False
@@ -472,7 +473,7 @@ class Bins:
     features:np.ndarray   # numeric slot s reads feature features[s]; its cuts: cuts[start[s]:start[s] + 2**steps[s] - 1]
     cuts:np.ndarray; start:np.ndarray; steps:np.ndarray
     cat_features:np.ndarray = _empty(np.int64)    # categorical slot len(features) + 1 + k reads feature cat_features[k]
-    cat_truncate:np.ndarray = _empty(np.bool_)   # ... as LightGBM does (-1 < x < 0 is category 0)
+    cat_rule:np.ndarray = _empty(np.uint8)   # ... as XGBoost (0), LightGBM (1: -1 < x < 0 is category 0) or scikit-learn (2: 2.5 is none) reads it
     table:np.ndarray = _empty(np.uint8, 2)       # per categorical node, per code: 1 where it goes right
 
 @dataclass
@@ -570,12 +571,14 @@ def _bin_categories(b:Bins, ci, cat_features, forest:Forest, orig) -> Bins|None:
     "`b` with the categorical nodes `ci` (records) added: their slots, codes and table; None past 16-bit codes or a 64 MiB table."
     f, oi = forest, orig[ci].astype(np.int64)
     cslot = np.searchsorted(cat_features, f.feature[oi])
-    trunc = np.bincount(cslot, f.kind[oi] == 3, len(cat_features))
-    if (trunc % np.bincount(cslot, minlength=len(cat_features)) != 0).any(): return None   # a feature read both ways
+    rule = np.where(f.kind[oi] == 3, 1, np.where(f.known_len[oi] >= 0, 2, 0)).astype(np.uint8)
+    lo, hi = np.full(len(cat_features), 3, np.uint8), np.zeros(len(cat_features), np.uint8)
+    np.minimum.at(lo, cslot, rule); np.maximum.at(hi, cslot, rule)
+    if (lo != hi).any(): return None   # a feature read two ways
     K = 32 * int(max(f.cat_len[oi].max(), f.known_len[oi].max(initial=0)))   # categories any node's sets reach
     if K + 1 >= 1 << 16 or len(ci) * (K + 2) > 1 << 26: return None   # codes in 16 bits, the table under 64 MiB
     b.nodes[ci] = np.uint32(1 << 31) | (len(b.features) + 1 + cslot).astype(np.uint32) << 16 | np.arange(len(ci), dtype=np.uint32)
-    b.cat_features, b.cat_truncate = cat_features.astype(np.int64), trunc > 0
+    b.cat_features, b.cat_rule = cat_features.astype(np.int64), hi
     b.table = _category_table(oi, K, node_rules(f), f.threshold, f.bits)
     return b
 
@@ -645,7 +648,7 @@ def _stack_f32(typingctx, n): return _alloca(types.float32, n)
 DENSE_LEVELS = 3   # top levels checked node by node against the whole block (1 + 2 + 4 nodes)
 
 @nb.njit(cache=_CACHE, inline='always')
-def _binned(X, r0, m, slots, cuts, start, steps, cat_features, cat_truncate, K):
+def _binned(X, r0, m, slots, cuts, start, steps, cat_features, cat_rule, K):
     "Rows `r0`..`r0 + m` of `X` as bins (see `Bins`), slot `s` of row `r` at `s * BLOCK + r`; and whether a value read is NaN."
     S = slots.shape[0]
     xb = np.empty((S + 1 + cat_features.shape[0]) * BLOCK, np.uint16)
@@ -665,17 +668,17 @@ def _binned(X, r0, m, slots, cuts, start, steps, cat_features, cat_truncate, K):
         for r in range(m):
             v = X[r0 + r, cat_features[k]]
             if v != v: return xb, True
-            if (v <= -1 if cat_truncate[k] else v < 0): xb[o + r] = 0
+            if (v <= -1 if cat_rule[k] == 1 else v < 0) or (cat_rule[k] == 2 and v != np.floor(v)): xb[o + r] = 0   # no category
             else:
                 c = np.int64(min(v, np.float32(2147483648.0)))
                 xb[o + r] = c + 1 if c < K else K + 1
     return xb, False
 
 @nb.njit(cache=_CACHE, inline='always')
-def _bins_of(X, r0, m, words, slots, cuts, start, steps, cat_features, cat_truncate, table):
+def _bins_of(X, r0, m, words, slots, cuts, start, steps, cat_features, cat_rule, table):
     "`_binned` for a forest with bins (`words` not empty), with whether the block can step on them (no NaN read)."
     if words.shape[0] == 0: return np.empty(0, np.uint16), False
-    xb, nan = _binned(X, r0, m, slots, cuts, start, steps, cat_features, cat_truncate, table.shape[1] - 2)
+    xb, nan = _binned(X, r0, m, slots, cuts, start, steps, cat_features, cat_rule, table.shape[1] - 2)
     return xb, not nan
 
 @nb.njit(cache=_CACHE, inline='always')
@@ -712,8 +715,8 @@ def _block_binned(xb, r0, m, out, D, words, table, leaves, group, base):
 
 @nb.njit(cache=_CACHE, inline='always')
 def _block(X, r0, m, out, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, bits,
-           words, slots, cuts, start, steps, cat_features, cat_truncate, table):
-    xb, binned = _bins_of(X, r0, m, words, slots, cuts, start, steps, cat_features, cat_truncate, table)
+           words, slots, cuts, start, steps, cat_features, cat_rule, table):
+    xb, binned = _bins_of(X, r0, m, words, slots, cuts, start, steps, cat_features, cat_rule, table)
     if binned: return _block_binned(xb, r0, m, out, D, words, table, leaves, group, base)
     T, NI = leaves.shape[0], np.uint64(leaves.shape[1] - 1)
     one = np.uint64(1)
@@ -736,17 +739,17 @@ def _block(X, r0, m, out, D, special, nodes, thresholds, orig, leaves, group, ba
     _finish_block(out, acc, r0, m)
 
 @nb.njit(cache=_CACHE)
-def _batch_serial(X, out, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, bits, words, slots, cuts, start, steps, cat_features, cat_truncate, table):
+def _batch_serial(X, out, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, bits, words, slots, cuts, start, steps, cat_features, cat_rule, table):
     n = X.shape[0]
     for b in range((n + BLOCK - 1) // BLOCK):
-        _block(X, b * BLOCK, min(n - b * BLOCK, BLOCK), out, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, bits, words, slots, cuts, start, steps, cat_features, cat_truncate, table)
+        _block(X, b * BLOCK, min(n - b * BLOCK, BLOCK), out, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, bits, words, slots, cuts, start, steps, cat_features, cat_rule, table)
     return out
 
 @nb.njit(cache=_CACHE, parallel=True)
-def _batch_parallel(X, out, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, bits, words, slots, cuts, start, steps, cat_features, cat_truncate, table):
+def _batch_parallel(X, out, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, bits, words, slots, cuts, start, steps, cat_features, cat_rule, table):
     n = X.shape[0]
     for b in nb.prange((n + BLOCK - 1) // BLOCK):
-        _block(X, b * BLOCK, min(n - b * BLOCK, BLOCK), out, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, bits, words, slots, cuts, start, steps, cat_features, cat_truncate, table)
+        _block(X, b * BLOCK, min(n - b * BLOCK, BLOCK), out, D, special, nodes, thresholds, orig, leaves, group, base, g, gthr, bits, words, slots, cuts, start, steps, cat_features, cat_rule, table)
     return out
 
 @nb.njit(cache=_CACHE, inline='always')
@@ -835,9 +838,9 @@ def _row_score_plain(x, code, scale, D, words, thresholds, leaves, group, base):
     return m
 
 @nb.njit(cache=_CACHE)
-def _row_score_binned(x, code, scale, D, words, slots, cuts, start, steps, cat_features, cat_truncate, table, leaves, group, base):
+def _row_score_binned(x, code, scale, D, words, slots, cuts, start, steps, cat_features, cat_rule, table, leaves, group, base):
     "`_row_score` for a forest with bins (categorical splits among them): the row binned as a block of one, then 16-bit steps; empty if `x` holds a NaN."
-    xb, nan = _binned(x.reshape((1, x.shape[0])), 0, 1, slots, cuts, start, steps, cat_features, cat_truncate, table.shape[1] - 2)
+    xb, nan = _binned(x.reshape((1, x.shape[0])), 0, 1, slots, cuts, start, steps, cat_features, cat_rule, table.shape[1] - 2)
     if nan: return np.empty(0)
     T, NI = leaves.shape[0], leaves.shape[1] - 1
     low = np.uint32(0xFFFF)
@@ -862,7 +865,7 @@ def fast_row(p:Packed) -> tuple|None:
     if not p.special: return _row_score_plain, plain_row_args(p)
     b = p.bins
     if b is None: return None
-    return _row_score_binned, (p.depth, b.nodes, b.features, b.cuts, b.start, b.steps, b.cat_features, b.cat_truncate, b.table, p.leaves, p.group, p.forest.base)
+    return _row_score_binned, (p.depth, b.nodes, b.features, b.cuts, b.start, b.steps, b.cat_features, b.cat_rule, b.table, p.leaves, p.group, p.forest.base)
 
 @nb.njit(cache=_CACHE)
 def scores(m, code:int, scale:float):
@@ -901,7 +904,7 @@ def packed_args(p:Packed) -> tuple:
 def batch_args(p) -> tuple:
     "The arrays the batch kernels of `p` (`Packed` or `Deep`) take after `X` and `out`: its row kernels' and its bins (empty ones for a forest without)."
     b = p.bins or _NO_BINS
-    return (packed_args(p) if isinstance(p, Packed) else deep_args(p)) + (b.nodes, b.features, b.cuts, b.start, b.steps, b.cat_features, b.cat_truncate, b.table)
+    return (packed_args(p) if isinstance(p, Packed) else deep_args(p)) + (b.nodes, b.features, b.cuts, b.start, b.steps, b.cat_features, b.cat_rule, b.table)
 
 def predict_margin(forest, # a `Forest`, `Packed` or `Deep`
                    X, threads:bool=True) -> np.ndarray:
@@ -1019,8 +1022,8 @@ def _deep_block_binned(xb, r0, m, out, depth, nodes, words, table, value, group,
 
 @nb.njit(cache=_CACHE, inline='always')
 def _deep_block(X, r0, m, out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits,
-                words, slots, cuts, start, steps, cat_features, cat_truncate, table):
-    xb, binned = _bins_of(X, r0, m, words, slots, cuts, start, steps, cat_features, cat_truncate, table)
+                words, slots, cuts, start, steps, cat_features, cat_rule, table):
+    xb, binned = _bins_of(X, r0, m, words, slots, cuts, start, steps, cat_features, cat_rule, table)
     if binned: return _deep_block_binned(xb, r0, m, out, depth, nodes, words, table, value, group, base)
     idx = np.empty(BLOCK, np.uint64)
     acc = _start_block(base)
@@ -1049,17 +1052,17 @@ def _deep_block(X, r0, m, out, special, depth, nodes, thresholds, orig, value, g
     _finish_block(out, acc, r0, m)
 
 @nb.njit(cache=_CACHE)
-def _deep_serial(X, out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits, words, slots, cuts, start, steps, cat_features, cat_truncate, table):
+def _deep_serial(X, out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits, words, slots, cuts, start, steps, cat_features, cat_rule, table):
     n = X.shape[0]
     for b in range((n + BLOCK - 1) // BLOCK):
-        _deep_block(X, b * BLOCK, min(n - b * BLOCK, BLOCK), out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits, words, slots, cuts, start, steps, cat_features, cat_truncate, table)
+        _deep_block(X, b * BLOCK, min(n - b * BLOCK, BLOCK), out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits, words, slots, cuts, start, steps, cat_features, cat_rule, table)
     return out
 
 @nb.njit(cache=_CACHE, parallel=True)
-def _deep_parallel(X, out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits, words, slots, cuts, start, steps, cat_features, cat_truncate, table):
+def _deep_parallel(X, out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits, words, slots, cuts, start, steps, cat_features, cat_rule, table):
     n = X.shape[0]
     for b in nb.prange((n + BLOCK - 1) // BLOCK):
-        _deep_block(X, b * BLOCK, min(n - b * BLOCK, BLOCK), out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits, words, slots, cuts, start, steps, cat_features, cat_truncate, table)
+        _deep_block(X, b * BLOCK, min(n - b * BLOCK, BLOCK), out, special, depth, nodes, thresholds, orig, value, group, base, g, gthr, bits, words, slots, cuts, start, steps, cat_features, cat_rule, table)
     return out
 
 @nb.njit(cache=_CACHE)
@@ -1157,6 +1160,7 @@ __device__ inline bool goes_left(double x, long long i, const int* g, const doub
     if (n[KIND] >= 2) {
         if (isnan(x)) return n[DLEFT] == 1;
         if (n[KIND] == 3 ? x <= -1.0 : x < 0) return n[KLEN] >= 0 && n[DLEFT] == 1;
+        if (n[KLEN] >= 0 && x != floor(x)) return n[DLEFT] == 1;
         long long c = (long long)fmin(x, 2147483648.0);
         if (in_bits(bits, n[COFF], n[CLEN], c)) return true;
         if (n[KLEN] < 0 || in_bits(bits, n[KOFF], n[KLEN], c)) return false;
