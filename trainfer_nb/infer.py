@@ -122,20 +122,28 @@ def _slot(bits, j):
     h = (np.uint64(bits) + np.uint64(j) * np.uint64(7919)) * np.uint64(2654435761)
     return (h & np.uint64(0xFFFFFFFF)) >> np.uint64(16)
 
-def _float64_splits(forest:Forest|None) -> tuple|None:
+def _float64_splits(forest:Forest|None,
+                    held:bool=False) -> tuple|None: # whether float64 values matter elsewhere (`_held_features`): no splits then gives an empty tuple, not None
     "(features, offsets, thresholds, ups, below ups, table) of the splits of `forest` that send `x <= t` left in float64 (LightGBM's, scikit-learn's): feature `features[i]`'s thresholds, sorted, at `offsets[i]:offsets[i + 1]`, with the least float32 above each (`up`: the compiled forest sends a float32 value right from it) and the greatest at or below it; `table` marks the slots (`_slot`) of those float32 values, the only ones a float64 value can round to and go the other way. None where there are no such splits."
     if forest is None: return None
     inner = np.flatnonzero((forest.left >= 0) & (forest.kind == 1))
-    if not len(inner): return None
+    if not len(inner) and not held: return None
     inner = inner[np.lexsort((forest.threshold[inner], forest.feature[inner]))]   # by feature, then threshold
     f, t, up = forest.feature[inner], forest.threshold[inner], _right_threshold(forest, inner)
-    keep = np.r_[True, (f[1:] != f[:-1]) | (t[1:] != t[:-1])]   # each threshold once
+    keep = np.r_[True, (f[1:] != f[:-1]) | (t[1:] != t[:-1])][:len(f)]   # each threshold once
     f, t, up = f[keep], t[keep], up[keep]
     below = np.nextafter(up, np.float32(-np.inf))
     table = np.zeros(1 << 16, np.bool_)
     for w in (up, below): table[_slot(w.view(np.uint32), f)] = True
     features, starts = np.unique(f, return_index=True)
     return features.astype(np.int64), np.r_[starts, len(f)].astype(np.int64), t, up, below, table
+
+def _held_features(forest:Forest|None) -> np.ndarray|None:
+    "The features whose float64 values the library reads as they are, where float32 moves the answer even without a threshold between: those linear leaves multiply (LightGBM), and scikit-learn's categorical ones (looked up by value: 2.0000001 is no category, its float32 is 2). None if none."
+    if forest is None: return None
+    held = forest.feature[(forest.left >= 0) & (forest.kind == 2) & (forest.known_len >= 0)]
+    if forest.linear: held = np.r_[held, forest.lin_feature]
+    return np.unique(held).astype(np.int64) if len(held) else None
 
 _nb_slot = nb.njit(inline='always')(_slot)
 
@@ -187,7 +195,7 @@ def _snap_entries(x, indptr, cols, out, bits, tied, at, offsets, t, up, below, t
                 if tie: tied[r] = True
 
 def _snap_sparse(X, splits:tuple, n_features:int,
-                 linear:np.ndarray|None=None) -> tuple: # the features linear leaves multiply: a row with a value float32 does not hold there is marked too
+                 held:np.ndarray|None=None) -> tuple: # features read as given (`_held_features`): a row with a value float32 does not hold there is marked too
     "Sparse `X` of float64 (or wide integer) values as CSR float32, each stored value read as `_snap` reads it; and its rows that no float32 reads so."
     X = csr(X)   # in its own type: the float32 copy below keeps its layout
     M = X.astype(np.float32)
@@ -195,13 +203,13 @@ def _snap_sparse(X, splits:tuple, n_features:int,
     at = np.full(n_features, -1, np.int64); at[features] = np.arange(len(features))
     tied = np.zeros(X.shape[0], np.bool_)
     _snap_entries(X.data.astype(np.float64, copy=False), X.indptr, X.indices, M.data, M.data.view(np.uint32), tied, at, offsets, t, up, below, table)
-    if linear is not None:
-        multiplied = np.zeros(n_features, np.bool_); multiplied[linear] = True
-        tied[np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))[multiplied[X.indices] & _inexact(X.data, M.data)]] = True
+    if held is not None:
+        read = np.zeros(n_features, np.bool_); read[held] = True
+        tied[np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))[read[X.indices] & _inexact(X.data, M.data)]] = True
     return M, tied
 
 def _snap_array(X, splits:tuple,
-                linear:np.ndarray|None=None) -> tuple: # as `_snap_sparse` takes it
+                held:np.ndarray|None=None) -> tuple: # as `_snap_sparse` takes it
     "Float64 (or wide integer) matrix `X`, NumPy or CuPy, as float32 read as `_snap` reads it, a whole column at a time and where it is (CuPy input stays on its GPU); and its rows that no float32 reads so."
     xp = array_module(X)
     M, tied = X.astype(xp.float32), xp.zeros(X.shape[0], dtype=bool)
@@ -215,9 +223,9 @@ def _snap_array(X, splits:tuple,
         tied |= (k > 0) & (k < b - a) & (u[lo] == u[hi]) & (w != v) & ~xp.isnan(v)
         w = xp.where((k > 0) & (w < u[lo]), u[lo], w)
         M[:, j] = xp.where((k < b - a) & (w >= u[hi]), below[a:b][hi], w)
-    if linear is not None:
-        lin = xp.asarray(linear)   # CuPy indexes by its own arrays
-        tied |= _inexact(X[:, lin], M[:, lin])
+    if held is not None:
+        h = xp.asarray(held)   # CuPy indexes by its own arrays
+        tied |= _inexact(X[:, h], M[:, h])
     return M, tied
 
 def _inexact(x64, x32):
@@ -312,8 +320,8 @@ class Predictor:
         self._transform = None if self.forest is None else transform_code(self.forest)
         self.float64 = bool(float64) and backend != 'xgboost'   # XGBoost reads float32 itself
         splits_forest = self._splits_forest(best_iteration) if self.float64 else None
-        self._splits64 = _float64_splits(splits_forest)   # where a float64 value is read to go its own way (`_snap`)
-        self._linear64 = np.unique(splits_forest.lin_feature) if self._splits64 is not None and splits_forest.linear else None   # the features linear leaves multiply: a float64 value float32 does not hold moves the leaf's output
+        self._held64 = _held_features(splits_forest)   # a float64 value float32 does not hold there: its row is scored by the library
+        self._splits64 = _float64_splits(splits_forest, self._held64 is not None)   # where a float64 value is read to go its own way (`_snap`)
 
     def _splits_forest(self, best_iteration:int) -> Forest|None:
         "The forest whose splits float64 input is read for: the engines', or for 'native' the model's too (the library is given float32 rows)."
@@ -424,12 +432,12 @@ class Predictor:
         if is_cupy_sparse(X): X = X.get()   # CuPy's sparse matrices: read on the host, as SciPy's
         if sp.issparse(X) and (self._splits64 is None or not _wide(X.dtype)): X = csr(X, np.float32)   # no copy on the hot path when already CSR float32
         elif sp.issparse(X):
-            X64, (X, tied) = X, _snap_sparse(X, self._splits64, self.n_features, self._linear64)
+            X64, (X, tied) = X, _snap_sparse(X, self._splits64, self.n_features, self._held64)
             _note_ties(ties, tied, lambda rows: csr(X64)[rows])
         elif not is_cupy(X): X = self._positional(X, ties)
         elif self._splits64 is not None and _wide(X.dtype):
             X64 = X if X.ndim == 2 else X.reshape(1, -1)
-            X, tied = _snap_array(X64, self._splits64, self._linear64)
+            X, tied = _snap_array(X64, self._splits64, self._held64)
             _note_ties(ties, tied, lambda rows: to_host(X64[array_module(X64).asarray(rows)]).astype(np.float64))
         if X.ndim == 1: X = X.reshape(1, -1)
         self._check_shape(X)
@@ -509,13 +517,14 @@ class Predictor:
                       ties:list|None=None): # as `matrix` takes it
         "`M` with each float64 (or wide integer) value of a numeric feature moved to the float32 that goes its way at every split, as the library reads it in float64 (`_snap`)."
         dtypes = X.dtypes.tolist() if isinstance(X, pd.DataFrame) else [X.dtype] * X.shape[1]
-        if not (wide := {j for j in self._splits64[0].tolist() if _wide(dtypes[j])}): return
+        held = set() if self._held64 is None else set(self._held64.tolist())
+        if not (wide := {j for j in set(self._splits64[0].tolist()) | held if _wide(dtypes[j])}): return
         tied, bits = np.zeros(len(M), np.bool_), M.view(np.uint32)
         if isinstance(X, pd.DataFrame) and all(d == np.float64 for d in dtypes): X = X.to_numpy()   # one block: 5 us for 64 rows
         if not isinstance(X, pd.DataFrame):   # one type: every feature wide
             X = np.asarray(X, np.float64)
             _snap_rows(X, M, bits, tied, *self._splits64)
-            if self._linear64 is not None: tied |= _inexact(X[:, self._linear64], M[:, self._linear64])
+            if self._held64 is not None: tied |= _inexact(X[:, self._held64], M[:, self._held64])
             return _note_ties(ties, tied, X.__getitem__)
         features, offsets, t, up, below, table = self._splits64
         names = X.columns.tolist()
@@ -524,7 +533,8 @@ class Predictor:
             a, b = offsets[i], offsets[i + 1]
             v = X[names[j]].to_numpy(np.float64, na_value=np.nan)
             _snap(v, M, bits, j, t[a:b], up[a:b], below[a:b], table, tied)
-            if self._linear64 is not None and j in self._linear64: tied |= _inexact(v, M[:, j])
+            if j in held: tied |= _inexact(v, M[:, j]); held.discard(j)
+        for j in held & wide: tied |= _inexact(X[names[j]].to_numpy(np.float64, na_value=np.nan), M[:, j])   # held features without float64 splits
         def rows_of(rows):   # as the library reads them: codes and narrow numbers as read, the wide columns as given (read again: few rows, and no copy of every column kept)
             R = M[rows].astype(np.float64)
             for j in wide: R[:, j] = X[names[j]].iloc[rows].to_numpy(np.float64, na_value=np.nan)
@@ -566,7 +576,7 @@ class Predictor:
                 except (TypeError, ValueError): x[i] = self._when(c, v)
         if self._splits64 is None: return x
         x32, tied = x.astype(np.float32)[None], np.zeros(1, np.bool_)
-        if _snap_rows(x[None], x32, x32.view(np.uint32), tied, *self._splits64) or (self._linear64 is not None and _inexact(x[self._linear64], x32[0, self._linear64]).any()):
+        if _snap_rows(x[None], x32, x32.view(np.uint32), tied, *self._splits64) or (self._held64 is not None and _inexact(x[self._held64], x32[0, self._held64]).any()):
             tied[0] = True
             _note_ties(ties, tied, lambda rows: x[None])
         return x32[0]
