@@ -138,6 +138,15 @@ def _float64_splits(forest:Forest|None,
     features, starts = np.unique(f, return_index=True)
     return features.astype(np.int64), np.r_[starts, len(f)].astype(np.int64), t, up, below, table
 
+def _text_type(dtype) -> bool:
+    "Whether a column of `dtype` may hold numbers as text or Python objects (an object array's columns, `DataFrame.to_numpy()` of mixed types)."
+    return dtype == object or isinstance(dtype, pd.StringDtype)
+
+def _float64_column(col:pd.Series) -> np.ndarray:
+    "A numeric feature's values as given, in float64: numbers, or text and objects holding them; NaN where none is (missing, or a date's text)."
+    if _text_type(col.dtype): col = pd.to_numeric(col, errors='coerce')
+    return col.to_numpy(np.float64, na_value=np.nan)
+
 def _held_features(forest:Forest|None) -> np.ndarray|None:
     "The features whose float64 values the library reads as they are, where float32 moves the answer even without a threshold between: those linear leaves multiply (LightGBM), and scikit-learn's categorical ones (looked up by value: 2.0000001 is no category, its float32 is 2). None if none."
     if forest is None: return None
@@ -510,6 +519,7 @@ class Predictor:
         frame = as_trained(pd.DataFrame(rows, columns=self.feature_names), self.na_values, self.date_orders)
         out = as_matrix(frame, self._category_index)
         if self.unseen == 'error': self._refuse_unseen(out, frame.__getitem__)
+        if self._splits64 is not None: self._snap_columns(out, frame, ties)   # its numbers as given, in float64, as a frame's are
         return out[0] if X.ndim == 1 else out
 
     def _snap_columns(self, M:np.ndarray, # float32 rows, in training order
@@ -518,7 +528,8 @@ class Predictor:
         "`M` with each float64 (or wide integer) value of a numeric feature moved to the float32 that goes its way at every split, as the library reads it in float64 (`_snap`)."
         dtypes = X.dtypes.tolist() if isinstance(X, pd.DataFrame) else [X.dtype] * X.shape[1]
         held = set() if self._held64 is None else set(self._held64.tolist())
-        if not (wide := {j for j in set(self._splits64[0].tolist()) | held if _wide(dtypes[j])}): return
+        def given64(j): return _wide(dtypes[j]) or (_text_type(dtypes[j]) and self.feature_names[j] not in self._codes)   # numbers as text: a row's text is read so too
+        if not (wide := {j for j in set(self._splits64[0].tolist()) | held if given64(j)}): return
         tied, bits = np.zeros(len(M), np.bool_), M.view(np.uint32)
         if isinstance(X, pd.DataFrame) and all(d == np.float64 for d in dtypes): X = X.to_numpy()   # one block: 5 us for 64 rows
         if not isinstance(X, pd.DataFrame):   # one type: every feature wide
@@ -531,13 +542,15 @@ class Predictor:
         for i, j in enumerate(features.tolist()):   # a frame of several types: its wide columns one by one, by name (10 us; `iloc`, 20)
             if j not in wide: continue
             a, b = offsets[i], offsets[i + 1]
-            v = X[names[j]].to_numpy(np.float64, na_value=np.nan)
+            v = _float64_column(X[names[j]])
             _snap(v, M, bits, j, t[a:b], up[a:b], below[a:b], table, tied)
             if j in held: tied |= _inexact(v, M[:, j]); held.discard(j)
-        for j in held & wide: tied |= _inexact(X[names[j]].to_numpy(np.float64, na_value=np.nan), M[:, j])   # held features without float64 splits
+        for j in held & wide: tied |= _inexact(_float64_column(X[names[j]]), M[:, j])   # held features without float64 splits
         def rows_of(rows):   # as the library reads them: codes and narrow numbers as read, the wide columns as given (read again: few rows, and no copy of every column kept)
             R = M[rows].astype(np.float64)
-            for j in wide: R[:, j] = X[names[j]].iloc[rows].to_numpy(np.float64, na_value=np.nan)
+            for j in wide:
+                v = _float64_column(X[names[j]].iloc[rows])
+                R[:, j] = np.where(np.isnan(v), R[:, j], v)   # no number in the text (a date): as read
             return R
         _note_ties(ties, tied, rows_of)
 
