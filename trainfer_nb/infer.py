@@ -144,8 +144,12 @@ def _text_type(dtype) -> bool:
 
 def _float64_column(col:pd.Series) -> np.ndarray:
     "A numeric feature's values as given, in float64: numbers, or text and objects holding them; NaN where none is (missing, or a date's text)."
-    if _text_type(col.dtype): col = pd.to_numeric(col, errors='coerce')
-    return col.to_numpy(np.float64, na_value=np.nan)
+    if not _text_type(col.dtype): return col.to_numpy(np.float64, na_value=np.nan)
+    v = np.array(pd.to_numeric(col, errors='coerce').to_numpy(np.float64, na_value=np.nan))   # which are numbers
+    at = np.flatnonzero(~np.isnan(v))
+    try: v[at] = col.to_numpy(object)[at].astype(np.float64)   # pandas 2's parser may miss text's last bit (0.038075906433423026); Python's rounds correctly
+    except (TypeError, ValueError): pass   # one Python does not read as a number: pandas' values
+    return v
 
 def _held_features(forest:Forest|None) -> np.ndarray|None:
     "The features whose float64 values the library reads as they are, where float32 moves the answer even without a threshold between: those linear leaves multiply (LightGBM), and scikit-learn's categorical ones (looked up by value: 2.0000001 is no category, its float32 is 2). None if none."
