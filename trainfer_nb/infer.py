@@ -151,6 +151,17 @@ def _float64_column(col:pd.Series) -> np.ndarray:
     except (TypeError, ValueError): pass   # one Python does not read as a number: pandas' values
     return v
 
+def _numeric_categories(forest:Forest|None,
+                        coded:set) -> dict: # the features whose categories are text, read as codes: not these
+    "{feature: the values its encoder knows, float64} for scikit-learn's categorical features in `forest` other than `coded`: their codes are their values."
+    out = {}
+    if forest is None: return out
+    for i in np.flatnonzero((forest.left >= 0) & (forest.kind == 2) & (forest.known_len >= 0)).tolist():
+        if (j := int(forest.feature[i])) in coded or j in out: continue   # every node of a feature knows the same categories: the encoder's
+        words = forest.bits[forest.known_off[i]:forest.known_off[i] + forest.known_len[i]].astype('<u4')
+        out[j] = np.flatnonzero(np.unpackbits(words.view(np.uint8), bitorder='little')).astype(np.float64)   # bit c of word c // 32: category c
+    return out
+
 def _held_features(forest:Forest|None) -> np.ndarray|None:
     "The features whose float64 values the library reads as they are, where float32 moves the answer even without a threshold between: those linear leaves multiply (LightGBM), and scikit-learn's categorical ones (looked up by value: 2.0000001 is no category, its float32 is 2). None if none."
     if forest is None: return None
@@ -329,6 +340,7 @@ class Predictor:
         self._codes = {c: _code_table(cats) for c, cats in categories.items()}
         self._index = {c: i for i, c in enumerate(self.feature_names)}
         self._warned = set()   # categorical columns already warned of (`_warn_unseen`)
+        self._known = None   # `_numbers_known`, read when first needed
         self._plan, self._by_bits, self.timings, self.plan_file, self._plan_key, self.others_cores = None, None, None, None, None, None
         self._transform = None if self.forest is None else transform_code(self.forest)
         self.float64 = bool(float64) and backend != 'xgboost'   # XGBoost reads float32 itself
@@ -510,6 +522,17 @@ class Predictor:
         for c in self.categories:
             if not (lost := np.isnan(M[:, self._index[c]])).any(): continue
             if (bad := lost & values(c).notna().to_numpy()).any(): raise _unseen_error(c, values(c)[bad])
+        for j, known in self._numbers_known.items():   # scikit-learn's categories of numbers: their values as given (4.5, 2.0000001: none)
+            given = values(self.feature_names[j])
+            v = _float64_column(given)
+            if (bad := ~np.isnan(v) & ~np.isin(v, known)).any(): raise _unseen_error(self.feature_names[j], given[bad])
+
+    @property
+    def _numbers_known(self) -> dict:
+        "{feature index: the values scikit-learn's encoder knows} for the categorical features a scikit-learn model reads by value, numbers rather than text (which `categories` holds)."
+        if self._known is None:
+            self._known = {} if self.backend != 'sklearn' else _numeric_categories(self._splits_forest(self.best_iteration), {self._index[c] for c in self._codes})
+        return self._known
 
     def _positional(self, X, ties:list|None=None) -> np.ndarray:
         "Rows (or one row) with their values in training order as float32; text among them (`DataFrame.to_numpy()`) read column by column as in a DataFrame."
@@ -591,6 +614,9 @@ class Predictor:
             else:
                 try: x[i] = float(v) if not isinstance(v, str) or _number_text(v) else self._when(c, v)
                 except (TypeError, ValueError): x[i] = self._when(c, v)
+        if self.unseen == 'error':
+            for j, known in self._numbers_known.items():
+                if not np.isnan(x[j]) and x[j] not in known: raise _unseen_error(self.feature_names[j], pd.Series([values[self.feature_names[j]]]))
         if self._splits64 is None: return x
         x32, tied = x.astype(np.float32)[None], np.zeros(1, np.bool_)
         if _snap_rows(x[None], x32, x32.view(np.uint32), tied, *self._splits64) or (self._held64 is not None and _inexact(x[self._held64], x32[0, self._held64]).any()):
