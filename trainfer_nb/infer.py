@@ -140,7 +140,7 @@ def _float64_splits(forest:Forest|None,
 
 def _text_type(dtype) -> bool:
     "Whether a column of `dtype` may hold numbers as text or Python objects (an object array's columns, `DataFrame.to_numpy()` of mixed types)."
-    return dtype == object or isinstance(dtype, pd.StringDtype)
+    return dtype == object or pd.api.types.is_string_dtype(dtype)   # pandas' str, string and Arrow's string types
 
 def _float64_column(col:pd.Series) -> np.ndarray:
     "A numeric feature's values as given, in float64: numbers, or text and objects holding them; NaN where none is (missing, or a date's text)."
