@@ -151,12 +151,16 @@ def _float64_column(col:pd.Series) -> np.ndarray:
     except (TypeError, ValueError): pass   # one Python does not read as a number: pandas' values
     return v
 
+def _lookup_nodes(forest:Forest) -> np.ndarray:
+    "Which nodes of `forest` are scikit-learn's categorical splits: they look a value up among the categories its encoder knows."
+    return (forest.left >= 0) & (forest.kind == 2) & (forest.known_len >= 0)
+
 def _numeric_categories(forest:Forest|None,
                         coded:set) -> dict: # the features whose categories are text, read as codes: not these
     "{feature: the values its encoder knows, float64} for scikit-learn's categorical features in `forest` other than `coded`: their codes are their values."
     out = {}
     if forest is None: return out
-    for i in np.flatnonzero((forest.left >= 0) & (forest.kind == 2) & (forest.known_len >= 0)).tolist():
+    for i in np.flatnonzero(_lookup_nodes(forest)).tolist():
         if (j := int(forest.feature[i])) in coded or j in out: continue   # every node of a feature knows the same categories: the encoder's
         words = forest.bits[forest.known_off[i]:forest.known_off[i] + forest.known_len[i]].astype('<u4')
         out[j] = np.flatnonzero(np.unpackbits(words.view(np.uint8), bitorder='little')).astype(np.float64)   # bit c of word c // 32: category c
@@ -165,7 +169,7 @@ def _numeric_categories(forest:Forest|None,
 def _held_features(forest:Forest|None) -> np.ndarray|None:
     "The features whose float64 values the library reads as they are, where float32 moves the answer even without a threshold between: those linear leaves multiply (LightGBM), and scikit-learn's categorical ones (looked up by value: 2.0000001 is no category, its float32 is 2). None if none."
     if forest is None: return None
-    held = forest.feature[(forest.left >= 0) & (forest.kind == 2) & (forest.known_len >= 0)]
+    held = forest.feature[_lookup_nodes(forest)]
     if forest.linear: held = np.r_[held, forest.lin_feature]
     return np.unique(held).astype(np.int64) if len(held) else None
 
