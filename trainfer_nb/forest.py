@@ -572,13 +572,12 @@ def _bin_categories(b:Bins, ci, cat_features, forest:Forest, orig) -> Bins|None:
     f, oi = forest, orig[ci].astype(np.int64)
     cslot = np.searchsorted(cat_features, f.feature[oi])
     rule = np.where(f.kind[oi] == 3, 1, np.where(f.known_len[oi] >= 0, 2, 0)).astype(np.uint8)
-    lo, hi = np.full(len(cat_features), 3, np.uint8), np.zeros(len(cat_features), np.uint8)
-    np.minimum.at(lo, cslot, rule); np.maximum.at(hi, cslot, rule)
-    if (lo != hi).any(): return None   # a feature read two ways
+    per = np.zeros(len(cat_features), np.uint8); np.maximum.at(per, cslot, rule)
+    if (rule != per[cslot]).any(): return None   # a feature read two ways
     K = 32 * int(max(f.cat_len[oi].max(), f.known_len[oi].max(initial=0)))   # categories any node's sets reach
     if K + 1 >= 1 << 16 or len(ci) * (K + 2) > 1 << 26: return None   # codes in 16 bits, the table under 64 MiB
     b.nodes[ci] = np.uint32(1 << 31) | (len(b.features) + 1 + cslot).astype(np.uint32) << 16 | np.arange(len(ci), dtype=np.uint32)
-    b.cat_features, b.cat_rule = cat_features.astype(np.int64), hi
+    b.cat_features, b.cat_rule = cat_features.astype(np.int64), per
     b.table = _category_table(oi, K, node_rules(f), f.threshold, f.bits)
     return b
 

@@ -130,7 +130,7 @@ def _float64_splits(forest:Forest|None,
     if not len(inner) and not held: return None
     inner = inner[np.lexsort((forest.threshold[inner], forest.feature[inner]))]   # by feature, then threshold
     f, t, up = forest.feature[inner], forest.threshold[inner], _right_threshold(forest, inner)
-    keep = np.r_[True, (f[1:] != f[:-1]) | (t[1:] != t[:-1])][:len(f)]   # each threshold once
+    keep = np.r_[True, (f[1:] != f[:-1]) | (t[1:] != t[:-1])][:len(f)]   # each threshold once (no splits: an empty table)
     f, t, up = f[keep], t[keep], up[keep]
     below = np.nextafter(up, np.float32(-np.inf))
     table = np.zeros(1 << 16, np.bool_)
