@@ -80,7 +80,7 @@ def ours(backend, data, rounds):
         fit = stack.enter_context(Clock(b, 'fit'))
         hook, predict, scores = stack.enter_context(Clock(Rounds, 'after')), stack.enter_context(Clock(b, 'predict', fit)), stack.enter_context(Clock(T, 'test_scores', fit))
         # lightgbm.train ends with a trip through the model's text (to free the training data), which the direct call makes too;
-        # train() asks it not to (keep_training_booster) and makes it in `finish`, then reads the text again with its thresholds moved
+        # train() asks it not to (keep_training_booster) and makes it in `finish`, with the thresholds moved on the way
         trip = []
         if backend == 'lightgbm':   # imported for LightGBM's runs only: in another's process it would add its library to the peak RSS
             import lightgbm as lgb
@@ -156,9 +156,8 @@ def main():
               "plus the per-round hook inside `fit` (`Rounds.after`: history, progress bar, callbacks, early stopping). `fit` holds the library's "
               "own matrix building and boosting, which the direct call does too (scikit-learn: `fit` also scores each round, as direct does). "
               "`lightgbm.train` ends with a trip through the model's text, which frees the training data; `train()` asks it not to "
-              "(`keep_training_booster=True`) and makes that trip in its `finish`, then reads the text again with its thresholds moved: one "
-              "`model_to_string` and one `model_from_string` there count as the library's work, as inside the direct call; the moving and "
-              "the second reading count as `train()`'s.")
+              "(`keep_training_booster=True`) and makes that trip in its `finish`, with the thresholds moved on the way: its "
+              "`model_to_string` and `model_from_string` count as the library's work, as inside the direct call; the moving counts as `train()`'s.")
     md.append("\n`train() training` is its ResourceMeter wall time (DataFrame to matrices, fingerprint, boosting with the "
               "per-round hook); `whole call` adds scoring the 65,469 test rows; peak RSS is over the whole call, and *training only* over `train()`'s own meter, which ends before the test rows are scored. `direct` starts from prepared matrices and records "
               "the valid AUC of every round as `train()` does (scikit-learn: one `fit`, then `staged_predict_proba`). CPU: user and system "

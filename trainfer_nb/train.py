@@ -400,26 +400,32 @@ def _lines_of(text:str, key:str) -> list:
         out.append((start, at))
     return out
 
-def cut_lightgbm_thresholds(text:str) -> str:
-    "LightGBM text model `text` with every numeric threshold cut by `float32_cut` (categorical ones are indices, and stay), and its `tree_sizes` (each tree's bytes, which LightGBM reads the trees by) counted again."
+def _numbers_on(text:str, lines:list) -> np.ndarray:
+    "The numbers on `lines` ((start, end) pairs from `_lines_of`) of `text`, in order, as float64: read in one pass, with no Python object per number."
+    return np.fromstring(' '.join(text[a:b] for a, b in lines), dtype=np.float64, sep=' ')   # rounds as Python's float() does
+
+def _cut_pieces(text:str) -> list:
+    "LightGBM text model `text` in pieces that, joined, are `cut_lightgbm_thresholds(text)`: a caller that drops `text` before joining them holds two copies of the model at once, not three."
     lines = _lines_of(text, 'threshold')
-    if not lines: return text
-    given = ' '.join(text[a:b] for a, b in lines).split()
-    words = ('%.17g ' * len(given) % tuple(float32_cut(np.array(given, np.float64)).tolist())).split()   # as LightGBM writes a double; one call formats 31k in 9 ms
-    kinds = np.array(' '.join(text[a:b] for a, b in _lines_of(text, 'decision_type')).split(), np.int64)
-    for i in np.flatnonzero(kinds & 1).tolist(): words[i] = given[i]   # decision_type's bit 0: a categorical split, whose threshold indexes its category sets
-    del given   # the words and the text's pieces are the most this holds at once: 7 MB for a 3.4 MB text, not 19
-    parts, grown, at, i = [], [], 0, 0
+    if not lines: return [text]
+    given = _numbers_on(text, lines)
+    cut = float32_cut(given)
+    categorical = (_numbers_on(text, _lines_of(text, 'decision_type')).astype(np.int64) & 1).astype(bool)   # decision_type's bit 0: the threshold indexes category sets
+    cut[categorical] = given[categorical]; del given, categorical
+    pieces, grown, at, i = [], [], 0, 0
     for a, b in lines:
         n = text.count(' ', a, b) + 1 if b > a else 0
-        line = ' '.join(words[i:i + n]); i += n
-        parts += [text[at:a], line]; grown.append(len(line) - (b - a)); at = b
-    parts.append(text[at:])
-    del words
-    if sizes := _lines_of(parts[0], 'tree_sizes'):   # in the header, before the first tree: counted again there, so the text is joined once
+        line = ' '.join(('%.17g',) * n) % tuple(cut[i:i + n].tolist()); i += n   # as LightGBM writes a double
+        pieces += [text[at:a], line]; grown.append(len(line) - (b - a)); at = b
+    pieces.append(text[at:])
+    if sizes := _lines_of(pieces[0], 'tree_sizes'):   # in the header, before the first tree: counted again there, so the text is joined once
         (a, b), = sizes
-        parts[0] = parts[0][:a] + ' '.join(map(str, (np.array(parts[0][a:b].split(), np.int64) + grown).tolist())) + parts[0][b:]
-    return ''.join(parts)
+        pieces[0] = pieces[0][:a] + ' '.join(map(str, (np.array(pieces[0][a:b].split(), np.int64) + grown).tolist())) + pieces[0][b:]
+    return pieces
+
+def cut_lightgbm_thresholds(text:str) -> str:
+    "LightGBM text model `text` with every numeric threshold cut by `float32_cut` (categorical ones are indices, and stay), and its `tree_sizes` (each tree's bytes, which LightGBM reads the trees by) counted again."
+    return ''.join(_cut_pieces(text))
 
 def cut_sklearn_thresholds(model):
     "A fitted `HistGradientBoosting*` with every numeric threshold of its trees cut by `float32_cut`, in place."
@@ -611,9 +617,9 @@ class LightGBMBackend:
     def finish(self, model, best_iteration):
         "Drop the rounds after the best one: the booster, its file and its feature importance hold the model `train` scores; its thresholds cut for float64 input (`float32_cut`)."
         text = model.model_to_string(num_iteration=best_iteration + 1)
-        model.model_from_string(text).free_dataset()   # as `lightgbm.train` ends: the training state freed (before the thresholds move: 5 MiB less at the peak)
-        cut = cut_lightgbm_thresholds(text); del text   # one text at a time while LightGBM reads it
-        model.model_from_string(cut)
+        pieces = _cut_pieces(text); del text   # the text gone before its cut pieces are joined: two copies of the model at most
+        cut = ''.join(pieces); del pieces
+        model.model_from_string(cut).free_dataset()   # one trip through the text, as `lightgbm.train` ends: it frees the training state
         model.best_iteration = best_iteration + 1      # LightGBM's count: its `predict` takes every round kept
         return model
     def keep_categories(self, model, categories:dict):
