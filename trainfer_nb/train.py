@@ -363,7 +363,7 @@ class Rounds:
             v = latest.get(self.watch[0], {}).get(self.watch[1])
             if v is None: raise ValueError(f"eval set {self.watch[0]!r} reported no {self.watch[1]!r}; it reported {latest}")
             self._record(iteration, v)
-            self.bar.set_postfix({f'{self.watch[0]} {self.watch[1]}': f'{v:.5g}'}, refresh=False)
+            if not self.bar.disable: self.bar.set_postfix({f'{self.watch[0]} {self.watch[1]}': f'{v:.5g}'}, refresh=False)   # 30 us a round between LightGBM's
         else: self.best_iteration = iteration
         if self.checkpointer and rounds_in_model in (None, iteration + 1):  # sklearn trains in chunks: save at chunk ends
             self.checkpointer.maybe_save(iteration, model, self.state())
@@ -400,21 +400,26 @@ def _lines_of(text:str, key:str) -> list:
         out.append((start, at))
     return out
 
-def _numbers_on(text:str, lines:list) -> np.ndarray:
-    "The numbers on `lines` ((start, end) pairs from `_lines_of`) of `text`, in order, as float64: read in one pass, with no Python object per number."
-    return np.fromstring(' '.join(text[a:b] for a, b in lines), dtype=np.float64, sep=' ')   # rounds as Python's float() does
+def _numbers_on(text:str, key:str) -> tuple[list, np.ndarray]:
+    "Where each `key=` line of LightGBM text model `text` lies (`_lines_of`), and the numbers on them in order as float64: read in one pass, with no Python object per number."
+    lines = _lines_of(text, key)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error', DeprecationWarning)   # older NumPy warns, and stops reading, at a word that is no number
+        try: return lines, np.fromstring(' '.join(text[a:b] for a, b in lines if b > a), dtype=np.float64, sep=' ')   # rounds as Python's float() does; given only spaces, it returns [-1]
+        except (ValueError, DeprecationWarning): raise ValueError(f"not a LightGBM text model: its {key} lines hold words that are not numbers") from None
 
 def _cut_pieces(text:str) -> list:
     "LightGBM text model `text` in pieces that, joined, are `cut_lightgbm_thresholds(text)`: a caller that drops `text` before joining them holds two copies of the model at once, not three."
-    lines = _lines_of(text, 'threshold')
+    lines, given = _numbers_on(text, 'threshold')
     if not lines: return [text]
-    given = _numbers_on(text, lines)
     cut = float32_cut(given)
-    categorical = (_numbers_on(text, _lines_of(text, 'decision_type')).astype(np.int64) & 1).astype(bool)   # decision_type's bit 0: the threshold indexes category sets
+    categorical = (_numbers_on(text, 'decision_type')[1].astype(np.int64) & 1).astype(bool)   # decision_type's bit 0: the threshold indexes category sets
+    if len(categorical) != len(cut): raise ValueError(f"not a LightGBM text model: {len(cut):,} thresholds but {len(categorical):,} decision types")
     cut[categorical] = given[categorical]; del given, categorical
+    counts = [text.count(' ', a, b) + 1 if b > a else 0 for a, b in lines]   # LightGBM writes one space between numbers
+    if sum(counts) != len(cut): raise ValueError(f"not a LightGBM text model: its threshold lines hold {len(cut):,} numbers in {sum(counts):,} places")
     pieces, grown, at, i = [], [], 0, 0
-    for a, b in lines:
-        n = text.count(' ', a, b) + 1 if b > a else 0
+    for (a, b), n in zip(lines, counts):
         line = ' '.join(('%.17g',) * n) % tuple(cut[i:i + n].tolist()); i += n   # as LightGBM writes a double
         pieces += [text[at:a], line]; grown.append(len(line) - (b - a)); at = b
     pieces.append(text[at:])
