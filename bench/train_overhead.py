@@ -11,7 +11,7 @@ Peak RSS: each variant in a fresh subprocess, so earlier runs cannot inflate it,
 the same code's peak moves by a few MiB from process to process, so the medians are compared. The claim under
 test (issue 4): wall within 3%, peak RSS no higher.
 
-    python bench/train_overhead.py --rounds 500 --repeats 7 --rss_runs 5
+    python bench/train_overhead.py --rounds 500 --repeats 7 --rss_runs 7
 """
 import argparse, contextlib, json, platform, resource, subprocess, sys, time
 from pathlib import Path
@@ -107,7 +107,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--rounds', type=int, default=500)
     ap.add_argument('--repeats', type=int, default=7)
-    ap.add_argument('--rss_runs', type=int, default=5, help='fresh processes per variant for peak RSS')
+    ap.add_argument('--rss_runs', type=int, default=7, help='fresh processes per variant for peak RSS')
     ap.add_argument('--backends', default='xgboost,lightgbm,sklearn')
     ap.add_argument('--one', nargs=2, metavar=('VARIANT', 'BACKEND'), help=argparse.SUPPRESS)
     ap.add_argument('--results', default='bench/results/train_overhead')
