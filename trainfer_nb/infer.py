@@ -42,14 +42,21 @@ __all__ = ['ENGINES', 'UNSEEN', 'FEW_RECORDS', 'FEW_FRAME_ROWS', 'CALIBRATION_SI
 ENGINES = ('auto', 'cpu', 'cuda', 'native')
 UNSEEN = ('auto', 'missing', 'error')   # 'auto': as the model's library treats an unknown category (`unseen_policy`)
 
-def _unseen_error(c, values:pd.Series) -> ValueError:
+def _unseen_error(c, values:pd.Series,
+                  codes:int|None=None, # given, `values` are codes a matrix gives a feature of that many categories (their places)
+                  numbers:bool=False) -> ValueError: # `values` are a numeric matrix's: whole ones shown as integers (7, not 7.0)
     "The error refusing the rows that give categorical feature `c` the unknown `values`."
     distinct, n = pd.unique(values), len(values)
     shown = [v.item() if isinstance(v, np.generic) else v for v in distinct[:3]]
-    return ValueError(f"column {c!r}: {', '.join(map(repr, shown))}{' ...' if len(distinct) > 3 else ''} "
-                      f"({n:,} row{'s' if n > 1 else ''}) {'is' if len(shown) == 1 else 'are'} not among the categories the model was trained on, "
-                      "and this predictor refuses unknown categories (unseen='error'), as XGBoost refuses them for a model that keeps its "
-                      "categories: unseen='missing' reads them as missing values (--unseen missing in the shell)")
+    if numbers or codes is not None: shown = [int(v) if isinstance(v, float) and v.is_integer() else v for v in shown]
+    listed = f"column {c!r}: {', '.join(map(repr, shown))}{' ...' if len(distinct) > 3 else ''} ({n:,} row{'s' if n > 1 else ''}) {'is' if len(shown) == 1 else 'are'} "
+    lenient = "unseen='missing' reads them as missing values (--unseen missing in the shell)"
+    if codes is not None:
+        return ValueError(listed + f"no category's code: a matrix gives a category by its place among the {codes:,} the model was trained on, "
+                          f"0 to {codes - 1:,}; this predictor refuses unknown categories (unseen='error'), where XGBoost reads such a code as "
+                          f"none of a split's categories, silently: {lenient}")
+    return ValueError(listed + "not among the categories the model was trained on, and this predictor refuses unknown categories "
+                      f"(unseen='error'), as XGBoost refuses them for a model that keeps its categories: {lenient}")
 
 def unseen_policy(unseen:str, # one of `UNSEEN`
                   library:str='missing') -> str: # what the model's library does: 'error' for an XGBoost model that keeps its categories
@@ -211,6 +218,21 @@ def _snap_rows(X, out, bits, tied, features, offsets, t, up, below, table):
     return found
 
 @nb.njit(cache='__file__' in globals() and forest_module._CACHE, nogil=True)
+def _first_unknown(M, cols, known, starts, codes, missing, missing_to):
+    "The first row of `M` whose value in a column of `cols` is none of that column's `known` numbers (sorted; column k's at `starts[k]:starts[k + 1]`, or where `codes[k]` >= 0, the whole numbers 0 to `codes[k]` - 1), -1 if none. NaN, `missing` and a value at or below `missing_to` are missing, not unknown."
+    for i in range(M.shape[0]):
+        for k in range(cols.shape[0]):
+            v = np.float64(M[i, cols[k]])
+            if np.isnan(v) or v == missing or v <= missing_to: continue
+            if codes[k] >= 0:   # a category's place: no search
+                if v < 0 or v >= codes[k] or v != np.floor(v): return i
+                continue
+            a, b = starts[k], starts[k + 1]
+            at = a + np.searchsorted(known[a:b], v)
+            if at == b or known[at] != v: return i
+    return -1
+
+@nb.njit(cache='__file__' in globals() and forest_module._CACHE, nogil=True)
 def _snap_entries(x, indptr, cols, out, bits, tied, at, offsets, t, up, below, table):
     "`_snap` for the entries a CSR matrix stores: float64 values `x` in columns `cols`, row r's at `indptr[r]:indptr[r + 1]`, `out` their float32 (`bits` its uint32 view); `at[j]`: feature j's place in the `_float64_splits` table, -1 where it has no such splits."
     for r in range(indptr.shape[0] - 1):
@@ -345,6 +367,7 @@ class Predictor:
         self._index = {c: i for i, c in enumerate(self.feature_names)}
         self._warned = set()   # categorical columns already warned of (`_warn_unseen`)
         self._known = None   # `_numbers_known`, read when first needed
+        self._code_check = None   # `_numbers_allowed`, read when a matrix is first checked (`_refuse_unknown_codes`)
         self._plan, self._by_bits, self.timings, self.plan_file, self._plan_key, self.others_cores = None, None, None, None, None, None
         self._transform = None if self.forest is None else transform_code(self.forest)
         self.float64 = bool(float64) and backend != 'xgboost'   # XGBoost reads float32 itself
@@ -427,6 +450,7 @@ class Predictor:
         "`X` as the float32 matrix the model reads (on the host; CuPy stays on the GPU); its columns checked first."
         if type(X) is np.ndarray and X.dtype == np.float32 and X.ndim == 2 and X.flags.c_contiguous:   # the service's hot path
             if X.shape[1] != self.n_features: self._check_shape(X)
+            if self.unseen == 'error': self._refuse_unknown_codes(X)
             return X
         if isinstance(X, (str, Path)): raise ValueError(f"X is the text {str(X)!r}, not rows: to score a file, score_file(model, {str(X)!r}, output)")
         if (records := _json_records(X)) and (M := self._by_row(records, ties=ties)) is not None:   # a service's JSON request: no frame built
@@ -457,8 +481,10 @@ class Predictor:
             if self.unseen == 'error': self._refuse_unseen(X, frame.__getitem__)
             if self._splits64 is not None: self._snap_columns(X, frame, ties)
             if self.categories: self._warn_unseen(X, frame.__getitem__)
+            return X   # float32, C-ordered, in training order
         elif isinstance(X, (dict, pd.Series)): return self.row(X, ties)[None]
         if is_cupy_sparse(X): X = X.get()   # CuPy's sparse matrices: read on the host, as SciPy's
+        if self.unseen == 'error' and (sp.issparse(X) or is_cupy(X)): self._refuse_unknown_codes(X)   # NumPy's in `_positional`
         if sp.issparse(X) and (self._splits64 is None or not _wide(X.dtype)): X = csr(X, np.float32)   # no copy on the hot path when already CSR float32
         elif sp.issparse(X):
             X64, (X, tied) = X, _snap_sparse(X, self._splits64, self.n_features, self._held64)
@@ -538,10 +564,36 @@ class Predictor:
             self._known = {} if self.backend != 'sklearn' else _numeric_categories(self._splits_forest(self.best_iteration), {self._index[c] for c in self._codes})
         return self._known
 
+    def _numbers_allowed(self) -> tuple:
+        "`_first_unknown`'s table of the numbers a matrix may give the categorical features (`cols`, `known`, `starts`, `codes`), and what is missing there (`missing`, `missing_to`): for a feature `categories` names, its categories' places (codes) 0, 1 ...; for scikit-learn's categories of numbers, the values its encoder knows (`_numbers_known`)."
+        allowed = {self._index[c]: np.arange(len(cats), dtype=np.float64) for c, cats in self.categories.items()} | self._numbers_known
+        cols = np.array(sorted(allowed), dtype=np.int64)
+        parts = [allowed[j] for j in cols.tolist()]
+        codes = np.array([len(v) if np.array_equal(v, np.arange(len(v))) else -1 for v in parts], dtype=np.int64)
+        missing_to = {'lightgbm': -1.0, 'sklearn': -np.finfo(np.float64).smallest_subnormal}.get(self.backend, -np.inf)   # -0.5: LightGBM's category 0
+        return (cols, np.concatenate(parts) if parts else np.empty(0), np.cumsum([0] + [len(v) for v in parts]).astype(np.int64), codes,
+                np.nan if self.missing is None else self.missing, missing_to)
+
+    def _refuse_unknown_codes(self, X):
+        "Refuse numeric rows (NumPy, CuPy or SciPy's sparse; a matrix or one row) that give a categorical feature a number that is no category (`unseen='error'`): a code past the last category, not whole, or below 0 (LightGBM and scikit-learn read a negative one as missing: so is it here), or for scikit-learn's categories of numbers a value its encoder does not know. NaN, and XGBoost's `missing`, are missing."
+        if self._code_check is None: self._code_check = self._numbers_allowed()
+        cols, allowed, starts, codes, missing, missing_to = self._code_check
+        if not len(cols): return
+        M = X.reshape(1, -1) if X.ndim == 1 else X
+        if M.shape[1] != self.n_features: self._check_shape(M)   # before the kernel reads its columns
+        if type(M) is not np.ndarray or M.dtype.kind not in 'iuf' or M.dtype == np.float16:   # sparse, CuPy ...: its categorical columns alone, as NumPy's float64
+            M, cols = np.asarray((M[:, cols].toarray() if sp.issparse(M) else to_host(M[:, array_module(M).asarray(cols)])), dtype=np.float64), np.arange(len(cols))
+        if _first_unknown(M, cols, allowed, starts, codes, missing, missing_to) < 0: return
+        for k, j in enumerate(self._code_check[0].tolist()):   # the first column holding one, named
+            v = np.asarray(M[:, cols[k]], dtype=np.float64)
+            bad = ~(np.isnan(v) | (v == missing) | (v <= missing_to) | np.isin(v, allowed[starts[k]:starts[k + 1]]))
+            if bad.any(): raise _unseen_error(self.feature_names[j], pd.Series(v[bad]), starts[k + 1] - starts[k] if self.feature_names[j] in self._codes else None, numbers=True)
+
     def _positional(self, X, ties:list|None=None) -> np.ndarray:
         "Rows (or one row) with their values in training order as float32; text among them (`DataFrame.to_numpy()`) read column by column as in a DataFrame."
         X = np.asarray(X)
         if X.dtype.kind not in 'OUS':
+            if self.unseen == 'error': self._refuse_unknown_codes(X)
             M = np.ascontiguousarray(X, dtype=np.float32)
             if self._splits64 is not None and M is not X: self._snap_columns(M if M.ndim == 2 else M[None], X if X.ndim == 2 else X[None], ties)
             return M
@@ -871,7 +923,9 @@ def predict_one(self:Predictor, row):
     "The score of one row (a dict or Series by feature name, values in training order, or a one-row DataFrame or matrix): a float, or class probabilities for multiclass."
     ties = None if self._splits64 is None else []
     if is_cupy(row) and row.ndim == 1: row = to_host(row)   # one row's values: read on the host, as a float comes back
-    if type(row) is np.ndarray and row.ndim == 1: x = row if row.dtype == np.float32 and row.flags.c_contiguous else self._positional(row, ties)
+    if type(row) is np.ndarray and row.ndim == 1:
+        x = row if row.dtype == np.float32 and row.flags.c_contiguous else self._positional(row, ties)
+        if x is row and self.unseen == 'error': self._refuse_unknown_codes(row)
     elif isinstance(row := _tabular(row), (dict, pd.Series)): x = self.row(row, ties)
     elif isinstance(row, pd.DataFrame) or sp.issparse(row) or getattr(row, 'ndim', 1) == 2 or type(row).__module__.startswith('pyarrow'):
         X = self.matrix(row, ties)
