@@ -5,7 +5,9 @@ one-row DataFrame with its categories as text. (And a few rows: 64 JSON records,
 same rows as a DataFrame, read column by column.) Each form costs its conversion on top of the kernel; this measures
 that cost, per call, for a model as `train` grows it on flights (carrier, origin and dest as categorical splits),
 against XGBoost's and LightGBM's own predictors given the same one-row DataFrame (their `enable_categorical` path)
-and the float32 row they also take. All in one process, in 5 interleaved rounds (order rotated); medians kept.
+and the float32 row they also take. A predictor made with `unseen='error'` also checks each categorical value (in a
+matrix, that its code is a category's): those lines measure that check, on one row and on a 65,536-row batch
+against the same batch unchecked. All in one process, in 5 interleaved rounds (order rotated); medians kept.
 
     python bench/input_forms.py
 """
@@ -16,12 +18,12 @@ from trainfer_nb.data import load_dataset, as_matrix
 from trainfer_nb.train import train
 from trainfer_nb.infer import Predictor
 
-ROUNDS, CALLS = 5, 300
+ROUNDS, CALLS, BATCH_CALLS, BATCH = 5, 300, 15, 65_536
 ROOT = Path(__file__).parent
 
 def per_call_us(f, n:int=CALLS) -> float:
-    "Median microseconds a call of `f` over `n` calls (after 20 warm-up calls)."
-    for _ in range(20): f()
+    "Median microseconds a call of `f` over `n` calls (after 20 warm-up calls, or 2 for a batch's few)."
+    for _ in range(20 if n >= 100 else 2): f()
     ts = np.empty(n)
     for i in range(n):
         t = time.perf_counter(); f(); ts[i] = time.perf_counter() - t
@@ -31,15 +33,22 @@ def cases(backend:str, d) -> dict:
     "name -> zero-argument call scoring one flights test row, for a model `train` grows with `backend`."
     r = train(d, backend, device='cpu', params=dict(max_depth=6), num_boost_round=100, verbose=False)
     p = Predictor.from_result(r, device='cpu', engine='cpu')
+    strict = Predictor.from_result(r, device='cpu', engine='cpu', unseen='error')
     frame = d.test.X.iloc[[5]]
     row, series = frame.iloc[0].to_dict(), frame.iloc[0]
     x = as_matrix(frame, d.categories)
     frame64 = d.test.X.iloc[:64]; records = frame64.to_dict('records')
     columns = {k: [v] for k, v in row.items()}
+    batch = np.ascontiguousarray(np.resize(as_matrix(d.test.X, d.categories), (BATCH, len(d.feature_names))))
     out = {'float32 (1, n) matrix: predict_score': lambda: p.predict_score(x),
            'float32 (1, n) matrix: predict_proba': lambda: p.predict_proba(x),
            'float32 (1, n) matrix: predict': lambda: p.predict(x),
            '1-D float32 row: predict_one': lambda: p.predict_one(x[0]),
+           "float32 (1, n) matrix, unseen='error': predict_score": lambda: strict.predict_score(x),
+           "1-D float32 row, unseen='error': predict_one": lambda: strict.predict_one(x[0]),
+           "dict (JSON record), unseen='error': predict_one": lambda: strict.predict_one(row),
+           f'{BATCH:,}-row float32 matrix: predict_score': lambda: p.predict_score(batch),
+           f"{BATCH:,}-row float32 matrix, unseen='error': predict_score": lambda: strict.predict_score(batch),
            'dict (JSON record): predict_one': lambda: p.predict_one(row),
            'Series (df.iloc[i]): predict_one': lambda: p.predict_one(series),
            '[dict] (one JSON record): predict_score': lambda: p.predict_score([row]),
@@ -57,6 +66,7 @@ def cases(backend:str, d) -> dict:
     want = float(np.asarray(out[next(k for k in out if 'DataFrame' in k and k[0] in 'XL')]()).ravel()[0])
     assert abs(p.predict_one(row) - want) < 1e-5 and abs(p.predict_score(frame)[0] - want) < 1e-5, (backend, want)
     assert np.array_equal(p.predict_score(records), p.predict_score(frame64)), backend   # records a row at a time, the frame by columns
+    assert np.array_equal(strict.predict_score(batch), p.predict_score(batch)), backend   # every code a category's: checked, then scored alike
     return out
 
 def main():
@@ -66,7 +76,7 @@ def main():
         calls = cases(backend, d)
         names, runs = list(calls), {k: [] for k in calls}
         for k in range(ROUNDS):
-            for name in names[k % len(names):] + names[:k % len(names)]: runs[name].append(per_call_us(calls[name]))
+            for name in names[k % len(names):] + names[:k % len(names)]: runs[name].append(per_call_us(calls[name], BATCH_CALLS if name.startswith(f'{BATCH:,}') else CALLS))
         res[backend] = {name: dict(p50_us=float(np.median(v)), rounds=v) for name, v in runs.items()}
         for name, v in res[backend].items(): print(f"  {backend:8s} {name:48s} {v['p50_us']:9.1f} us", flush=True)
     out = dict(when=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), cpu=platform.processor() or platform.machine(),
@@ -77,7 +87,9 @@ def main():
              f"{out['when']}, {out['threads']} CPUs, Python {out['python']}; flights, 100 rounds of depth 6 as `train` grows them "
              "(carrier, origin, dest as categorical splits); engine `cpu`. Median per-call time over "
              f"{ROUNDS} interleaved rounds of {CALLS} calls, one process. The library rows give the same one-row DataFrame "
-             "(categories as pandas categoricals) or the float32 row to the library's own predictor. The 64-row lines time one call for all 64.\n"]
+             "(categories as pandas categoricals) or the float32 row to the library's own predictor. The 64-row lines time one call for all 64; "
+             f"the {BATCH:,}-row lines one call for all of them ({BATCH_CALLS} calls a round). `unseen='error'`: the predictor checks every "
+             "categorical value first.\n"]
     for backend, rows in res.items():
         lines += [f"\n## {backend}\n", "| input, call | per call (us) | rounds (us) |", "|---|---:|---|"]
         lines += [f"| {k} | {v['p50_us']:.1f} | {', '.join(f'{t:.0f}' for t in v['rounds'])} |" for k, v in rows.items()]
