@@ -42,13 +42,18 @@ __all__ = ['ENGINES', 'UNSEEN', 'FEW_RECORDS', 'FEW_FRAME_ROWS', 'CALIBRATION_SI
 ENGINES = ('auto', 'cpu', 'cuda', 'native')
 UNSEEN = ('auto', 'missing', 'error')   # 'auto': as the model's library treats an unknown category (`unseen_policy`)
 
+def _integers(values) -> list:
+    "`values` as Python's, whole floats as integers (7, not 7.0): numbers a matrix gives, as a message shows them."
+    values = [v.item() if isinstance(v, np.generic) else v for v in values]
+    return [int(v) if isinstance(v, float) and v.is_integer() else v for v in values]
+
 def _unseen_error(c, values:pd.Series,
                   codes:int|None=None, # given, `values` are codes a matrix gives a feature of that many categories (their places)
                   numbers:bool=False) -> ValueError: # `values` are a numeric matrix's: whole ones shown as integers (7, not 7.0)
     "The error refusing the rows that give categorical feature `c` the unknown `values`."
     distinct, n = pd.unique(values), len(values)
     shown = [v.item() if isinstance(v, np.generic) else v for v in distinct[:3]]
-    if numbers or codes is not None: shown = [int(v) if isinstance(v, float) and v.is_integer() else v for v in shown]
+    if numbers: shown = _integers(shown)
     listed = f"column {c!r}: {', '.join(map(repr, shown))}{' ...' if len(distinct) > 3 else ''} ({n:,} row{'s' if n > 1 else ''}) {'is' if len(shown) == 1 else 'are'} "
     lenient = "unseen='missing' reads them as missing values (--unseen missing in the shell)"
     if codes is not None:
@@ -76,6 +81,7 @@ def _tabular(X):
 
 FEW_RECORDS = 256    # JSON records up to this many are read one by one, as `Predictor.row` reads a dict, not as a frame built of them
 FEW_FRAME_ROWS = 4   # a DataFrame up to this long is read a row at a time: pandas' cost per column outweighs a row's
+_TELLING = 10   # a categorical column's values, not missing, that none known tells of a changed type (or values for codes): fewer tell nothing
 
 def _column_lengths(X:dict) -> dict:
     "{column: length} of the columns of dict `X` held as lists or 1-D arrays (Series align by their index, dicts are indexes: pandas reads those)."
@@ -217,6 +223,12 @@ def _snap_rows(X, out, bits, tied, features, offsets, t, up, below, table):
         found |= _snap(X[:, j], out, bits, j, t[a:b], up[a:b], below[a:b], table, tied)
     return found
 
+@nb.njit(inline='always')
+def _in_sorted(v, known):
+    "Whether `v` is one of the sorted numbers `known`."
+    at = np.searchsorted(known, v)
+    return at < known.shape[0] and known[at] == v
+
 @nb.njit(cache='__file__' in globals() and forest_module._CACHE, nogil=True)
 def _first_unknown(M, cols, known, starts, codes, missing, missing_to):
     "The first row of `M` whose value in a column of `cols` is none of that column's `known` numbers (sorted; column k's at `starts[k]:starts[k + 1]`, or where `codes[k]` >= 0, the whole numbers 0 to `codes[k]` - 1), -1 if none. NaN, `missing` and a value at or below `missing_to` are missing, not unknown."
@@ -224,13 +236,27 @@ def _first_unknown(M, cols, known, starts, codes, missing, missing_to):
         for k in range(cols.shape[0]):
             v = np.float64(M[i, cols[k]])
             if np.isnan(v) or v == missing or v <= missing_to: continue
-            if codes[k] >= 0:   # a category's place: no search
+            if codes[k] >= 0:   # a category's place: no search (so spelled out, numba's loop is 10x faster than through a helper)
                 if v < 0 or v >= codes[k] or v != np.floor(v): return i
-                continue
-            a, b = starts[k], starts[k + 1]
-            at = a + np.searchsorted(known[a:b], v)
-            if at == b or known[at] != v: return i
+            elif not _in_sorted(v, known[starts[k]:starts[k + 1]]): return i
     return -1
+
+@nb.njit(cache='__file__' in globals() and forest_module._CACHE, nogil=True)
+def _none_known(M, cols, known, starts, codes, missing, missing_to, min_values):
+    "For each column of `cols`, whether `M` gives it at least `min_values` values that are not missing and none of them known (`_first_unknown`'s arguments); read only until each column has shown a known one."
+    given, seen = np.zeros(cols.shape[0], np.int64), np.zeros(cols.shape[0], np.bool_)
+    left = cols.shape[0]
+    for i in range(M.shape[0]):
+        for k in range(cols.shape[0]):
+            if seen[k]: continue
+            v = np.float64(M[i, cols[k]])
+            if np.isnan(v) or v == missing or v <= missing_to: continue
+            given[k] += 1
+            if (0 <= v < codes[k] and v == np.floor(v)) if codes[k] >= 0 else _in_sorted(v, known[starts[k]:starts[k + 1]]):
+                seen[k] = True
+                left -= 1
+        if left == 0: break
+    return ~seen & (given >= min_values)
 
 @nb.njit(cache='__file__' in globals() and forest_module._CACHE, nogil=True)
 def _snap_entries(x, indptr, cols, out, bits, tied, at, offsets, t, up, below, table):
@@ -368,6 +394,7 @@ class Predictor:
         self._warned = set()   # categorical columns already warned of (`_warn_unseen`)
         self._known = None   # `_numbers_known`, read when first needed
         self._code_check = None   # `_numbers_allowed`, read when a matrix is first checked (`_refuse_unknown_codes`)
+        self._watch_codes = True   # whether a categorical column of NumPy rows is still to be warned of, if none of its values is known (`_warn_unknown_codes`)
         self._plan, self._by_bits, self.timings, self.plan_file, self._plan_key, self.others_cores = None, None, None, None, None, None
         self._transform = None if self.forest is None else transform_code(self.forest)
         self.float64 = bool(float64) and backend != 'xgboost'   # XGBoost reads float32 itself
@@ -451,6 +478,7 @@ class Predictor:
         if type(X) is np.ndarray and X.dtype == np.float32 and X.ndim == 2 and X.flags.c_contiguous:   # the service's hot path
             if X.shape[1] != self.n_features: self._check_shape(X)
             if self.unseen == 'error': self._refuse_unknown_codes(X)
+            elif self._watch_codes and X.shape[0] >= _TELLING: self._warn_unknown_codes(X)
             return X
         if isinstance(X, (str, Path)): raise ValueError(f"X is the text {str(X)!r}, not rows: to score a file, score_file(model, {str(X)!r}, output)")
         if (records := _json_records(X)) and (M := self._by_row(records, ties=ties)) is not None:   # a service's JSON request: no frame built
@@ -533,7 +561,7 @@ class Predictor:
 
     def _warn_unseen(self, M:np.ndarray, # the rows as the model reads them
                      values:Callable[[str], pd.Series], # the values given for a categorical feature
-                     min_values:int=10):
+                     min_values:int=_TELLING):
         "Warn, once a column, when not one of a categorical feature's values is a category the model knows: a changed type (5 for '05'), not new data."
         if len(M) < min_values: return   # too few values in any column to tell
         for c, known in self.categories.items():
@@ -589,11 +617,31 @@ class Predictor:
             bad = ~(np.isnan(v) | (v == missing) | (v <= missing_to) | np.isin(v, allowed[starts[k]:starts[k + 1]]))
             if bad.any(): raise _unseen_error(self.feature_names[j], pd.Series(v[bad]), starts[k + 1] - starts[k] if self.feature_names[j] in self._codes else None, numbers=True)
 
+    def _warn_unknown_codes(self, M:np.ndarray): # NumPy rows of numbers, in training order
+        "Warn, once a column, when not one of the values a matrix gives a categorical feature is a category's code (or, for scikit-learn's categories of numbers, a value its encoder knows), so that each reads as unseen: values where codes belong, not new data."
+        if self._code_check is None: self._code_check = self._numbers_allowed()
+        cols, allowed, starts, codes, missing, missing_to = self._code_check
+        if not len(cols) or M.shape[1] != self.n_features or M.dtype.kind not in 'iuf' or M.dtype == np.float16: return   # a wrong shape is refused after
+        if not (unknown := _none_known(M, cols, allowed, starts, codes, missing, missing_to, _TELLING)).any(): return   # the usual: 2 us
+        for k in np.flatnonzero(unknown).tolist():
+            c = self.feature_names[cols[k]]
+            if c in self._warned: continue
+            self._warned.add(c)
+            v = M[:, cols[k]].astype(np.float64)
+            seen = _integers(pd.unique(v[~np.isnan(v)])[:3])
+            what = (f"a category's code (its place among the {codes[k]:,} categories the model knows, 0 to {codes[k] - 1:,}, for "
+                    f"{self.categories[c][:3]}{' ...' if codes[k] > 3 else ''})") if c in self._codes else \
+                   f"a category the model knows ({_integers(allowed[starts[k]:starts[k + 1]][:3])}{' ...' if starts[k + 1] - starts[k] > 3 else ''})"
+            warnings.warn(f"column {c!r}: none of the matrix's values there is {what}, so each is read as unseen (here: {seen} ...): "
+                          "a matrix gives a category by its code, not its value; give a DataFrame, or the codes `as_matrix` makes", stacklevel=4)
+        self._watch_codes = not {self.feature_names[j] for j in cols.tolist()} <= self._warned
+
     def _positional(self, X, ties:list|None=None) -> np.ndarray:
         "Rows (or one row) with their values in training order as float32; text among them (`DataFrame.to_numpy()`) read column by column as in a DataFrame."
         X = np.asarray(X)
         if X.dtype.kind not in 'OUS':
             if self.unseen == 'error': self._refuse_unknown_codes(X)
+            elif self._watch_codes and X.ndim == 2 and X.shape[0] >= _TELLING: self._warn_unknown_codes(X)
             M = np.ascontiguousarray(X, dtype=np.float32)
             if self._splits64 is not None and M is not X: self._snap_columns(M if M.ndim == 2 else M[None], X if X.ndim == 2 else X[None], ties)
             return M
