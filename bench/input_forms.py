@@ -7,7 +7,8 @@ that cost, per call, for a model as `train` grows it on flights (carrier, origin
 against XGBoost's and LightGBM's own predictors given the same one-row DataFrame (their `enable_categorical` path)
 and the float32 row they also take. A predictor made with `unseen='error'` also checks each categorical value (in a
 matrix, that its code is a category's): those lines measure that check, on one row and on a 65,536-row batch
-against the same batch unchecked. All in one process, in 5 interleaved rounds (order rotated); medians kept.
+against the same batch unchecked. (A lenient predictor looks at a matrix of 10 rows or more too, for a column none
+of whose values is a category's code: the 64-row matrix lines.) All in one process, in 5 interleaved rounds (order rotated); medians kept.
 
     python bench/input_forms.py
 """
@@ -54,6 +55,8 @@ def cases(backend:str, d) -> dict:
            '[dict] (one JSON record): predict_score': lambda: p.predict_score([row]),
            '{feature: [value]} (JSON columns): predict_score': lambda: p.predict_score(columns),
            'one-row DataFrame: predict_score': lambda: p.predict_score(frame),
+           '64-row float32 matrix: predict_score': lambda: p.predict_score(batch[:64]),
+           "64-row float32 matrix, unseen='error': predict_score": lambda: strict.predict_score(batch[:64]),
            '64 JSON records: predict_score': lambda: p.predict_score(records),
            '64-row DataFrame: predict_score': lambda: p.predict_score(frame64)}
     lib = r.model

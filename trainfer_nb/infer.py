@@ -242,21 +242,23 @@ def _first_unknown(M, cols, known, starts, codes, missing, missing_to):
     return -1
 
 @nb.njit(cache='__file__' in globals() and forest_module._CACHE, nogil=True)
-def _none_known(M, cols, known, starts, codes, missing, missing_to, min_values):
-    "For each column of `cols`, whether `M` gives it at least `min_values` values that are not missing and none of them known (`_first_unknown`'s arguments); read only until each column has shown a known one."
-    given, seen = np.zeros(cols.shape[0], np.int64), np.zeros(cols.shape[0], np.bool_)
-    left = cols.shape[0]
+def _unknown_column(M, cols, watching, known, starts, codes, missing, missing_to, min_values):
+    "The first k for which `watching[k]` and `M` gives column `cols[k]` at least `min_values` values that are not missing, none of them known (`_first_unknown`'s arguments); -1 if none. Rows are read only until each watched column has shown a known value."
+    given, done = np.zeros(cols.shape[0], np.int64), ~watching
+    left = cols.shape[0] - watching.sum()
     for i in range(M.shape[0]):
+        if left == cols.shape[0]: break
         for k in range(cols.shape[0]):
-            if seen[k]: continue
+            if done[k]: continue
             v = np.float64(M[i, cols[k]])
             if np.isnan(v) or v == missing or v <= missing_to: continue
             given[k] += 1
             if (0 <= v < codes[k] and v == np.floor(v)) if codes[k] >= 0 else _in_sorted(v, known[starts[k]:starts[k + 1]]):
-                seen[k] = True
-                left -= 1
-        if left == 0: break
-    return ~seen & (given >= min_values)
+                done[k] = True
+                left += 1
+    for k in range(cols.shape[0]):
+        if not done[k] and given[k] >= min_values: return k
+    return -1
 
 @nb.njit(cache='__file__' in globals() and forest_module._CACHE, nogil=True)
 def _snap_entries(x, indptr, cols, out, bits, tied, at, offsets, t, up, below, table):
@@ -394,7 +396,7 @@ class Predictor:
         self._warned = set()   # categorical columns already warned of (`_warn_unseen`)
         self._known = None   # `_numbers_known`, read when first needed
         self._code_check = None   # `_numbers_allowed`, read when a matrix is first checked (`_refuse_unknown_codes`)
-        self._watch_codes = True   # whether a categorical column of NumPy rows is still to be warned of, if none of its values is known (`_warn_unknown_codes`)
+        self._watch_codes, self._watching = True, None   # whether, and which, categorical columns of NumPy rows are still to be warned of if none of their values is known (`_warn_unknown_codes`)
         self._plan, self._by_bits, self.timings, self.plan_file, self._plan_key, self.others_cores = None, None, None, None, None, None
         self._transform = None if self.forest is None else transform_code(self.forest)
         self.float64 = bool(float64) and backend != 'xgboost'   # XGBoost reads float32 itself
@@ -621,11 +623,14 @@ class Predictor:
         "Warn, once a column, when not one of the values a matrix gives a categorical feature is a category's code (or, for scikit-learn's categories of numbers, a value its encoder knows), so that each reads as unseen: values where codes belong, not new data."
         if self._code_check is None: self._code_check = self._numbers_allowed()
         cols, allowed, starts, codes, missing, missing_to = self._code_check
-        if not len(cols) or M.shape[1] != self.n_features or M.dtype.kind not in 'iuf' or M.dtype == np.float16: return   # a wrong shape is refused after
-        if not (unknown := _none_known(M, cols, allowed, starts, codes, missing, missing_to, _TELLING)).any(): return   # the usual: 2 us
-        for k in np.flatnonzero(unknown).tolist():
-            c = self.feature_names[cols[k]]
-            if c in self._warned: continue
+        if self._watching is None:
+            self._watching = np.ones(len(cols), np.bool_)
+            if not len(cols): self._watch_codes = False   # no categorical feature: no more looking
+        if M.shape[1] != self.n_features or M.dtype.kind not in 'iuf' or M.dtype.itemsize == 2 and M.dtype.kind == 'f': return   # a wrong shape is refused after; float16: no kernel
+        while (k := _unknown_column(M, cols, self._watching, allowed, starts, codes, missing, missing_to, _TELLING)) >= 0:
+            self._watching[k] = False
+            self._watch_codes = bool(self._watching.any())   # none left: no more looking
+            if (c := self.feature_names[cols[k]]) in self._warned: continue   # warned of in a DataFrame
             self._warned.add(c)
             v = M[:, cols[k]].astype(np.float64)
             seen = _integers(pd.unique(v[~np.isnan(v)])[:3])
@@ -634,7 +639,6 @@ class Predictor:
                    f"a category the model knows ({_integers(allowed[starts[k]:starts[k + 1]][:3])}{' ...' if starts[k + 1] - starts[k] > 3 else ''})"
             warnings.warn(f"column {c!r}: none of the matrix's values there is {what}, so each is read as unseen (here: {seen} ...): "
                           "a matrix gives a category by its code, not its value; give a DataFrame, or the codes `as_matrix` makes", stacklevel=4)
-        self._watch_codes = not {self.feature_names[j] for j in cols.tolist()} <= self._warned
 
     def _positional(self, X, ties:list|None=None) -> np.ndarray:
         "Rows (or one row) with their values in training order as float32; text among them (`DataFrame.to_numpy()`) read column by column as in a DataFrame."
