@@ -223,6 +223,10 @@ def _snap_rows(X, out, bits, tied, features, offsets, t, up, below, table):
         found |= _snap(X[:, j], out, bits, j, t[a:b], up[a:b], below[a:b], table, tied)
     return found
 
+def _kernel_numbers(M) -> bool:
+    "Whether the kernels below read `M` as it is: a NumPy array of integers or floats (float16 aside, which numba does not read)."
+    return type(M) is np.ndarray and (M.dtype.kind in 'iu' or M.dtype.kind == 'f' and M.dtype.itemsize >= 4)
+
 @nb.njit(inline='always')
 def _in_sorted(v, known):
     "Whether `v` is one of the sorted numbers `known`."
@@ -607,14 +611,14 @@ class Predictor:
     def _refuse_unknown_codes(self, X):
         "Refuse numeric rows (NumPy, CuPy or SciPy's sparse; a matrix or one row) that give a categorical feature a number that is no category (`unseen='error'`): a code past the last category, not whole, or below 0 (LightGBM and scikit-learn read a negative one as missing: so is it here), or for scikit-learn's categories of numbers a value its encoder does not know. NaN, and XGBoost's `missing`, are missing."
         if self._code_check is None: self._code_check = self._numbers_allowed()
-        cols, allowed, starts, codes, missing, missing_to = self._code_check
-        if not len(cols): return
-        M = X.reshape(1, -1) if X.ndim == 1 else X
+        features, allowed, starts, codes, missing, missing_to = self._code_check
+        if not len(features): return
+        M, cols = (X.reshape(1, -1) if X.ndim == 1 else X), features
         if M.shape[1] != self.n_features: self._check_shape(M)   # before the kernel reads its columns
-        if type(M) is not np.ndarray or M.dtype.kind not in 'iuf' or M.dtype == np.float16:   # sparse, CuPy ...: its categorical columns alone, as NumPy's float64
+        if not _kernel_numbers(M):   # sparse, CuPy ...: its categorical columns alone, as NumPy's float64
             M, cols = np.asarray((M[:, cols].toarray() if sp.issparse(M) else to_host(M[:, array_module(M).asarray(cols)])), dtype=np.float64), np.arange(len(cols))
         if _first_unknown(M, cols, allowed, starts, codes, missing, missing_to) < 0: return
-        for k, j in enumerate(self._code_check[0].tolist()):   # the first column holding one, named
+        for k, j in enumerate(features.tolist()):   # the first column holding one, named
             v = np.asarray(M[:, cols[k]], dtype=np.float64)
             bad = ~(np.isnan(v) | (v == missing) | (v <= missing_to) | np.isin(v, allowed[starts[k]:starts[k + 1]]))
             if bad.any(): raise _unseen_error(self.feature_names[j], pd.Series(v[bad]), starts[k + 1] - starts[k] if self.feature_names[j] in self._codes else None, numbers=True)
@@ -626,7 +630,7 @@ class Predictor:
         if self._watching is None:
             self._watching = np.ones(len(cols), np.bool_)
             if not len(cols): self._watch_codes = False   # no categorical feature: no more looking
-        if M.shape[1] != self.n_features or M.dtype.kind not in 'iuf' or M.dtype.itemsize == 2 and M.dtype.kind == 'f': return   # a wrong shape is refused after; float16: no kernel
+        if M.shape[1] != self.n_features or not _kernel_numbers(M): return   # a wrong shape is refused after
         while (k := _unknown_column(M, cols, self._watching, allowed, starts, codes, missing, missing_to, _TELLING)) >= 0:
             self._watching[k] = False
             self._watch_codes = bool(self._watching.any())   # none left: no more looking
