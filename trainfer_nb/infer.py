@@ -42,18 +42,20 @@ __all__ = ['ENGINES', 'UNSEEN', 'FEW_RECORDS', 'FEW_FRAME_ROWS', 'CALIBRATION_SI
 ENGINES = ('auto', 'cpu', 'cuda', 'native')
 UNSEEN = ('auto', 'missing', 'error')   # 'auto': as the model's library treats an unknown category (`unseen_policy`)
 
+def _python(values) -> list:
+    "`values` as Python's own (NumPy's scalars as the Python values they hold), as a message shows them."
+    return [v.item() if isinstance(v, np.generic) else v for v in values]
+
 def _integers(values) -> list:
     "`values` as Python's, whole floats as integers (7, not 7.0): numbers a matrix gives, as a message shows them."
-    values = [v.item() if isinstance(v, np.generic) else v for v in values]
-    return [int(v) if isinstance(v, float) and v.is_integer() else v for v in values]
+    return [int(v) if isinstance(v, float) and v.is_integer() else v for v in _python(values)]
 
 def _unseen_error(c, values:pd.Series,
                   codes:int|None=None, # given, `values` are codes a matrix gives a feature of that many categories (their places)
                   numbers:bool=False) -> ValueError: # `values` are a numeric matrix's: whole ones shown as integers (7, not 7.0)
     "The error refusing the rows that give categorical feature `c` the unknown `values`."
     distinct, n = pd.unique(values), len(values)
-    shown = [v.item() if isinstance(v, np.generic) else v for v in distinct[:3]]
-    if numbers: shown = _integers(shown)
+    shown = _integers(distinct[:3]) if numbers else _python(distinct[:3])
     listed = f"column {c!r}: {', '.join(map(repr, shown))}{' ...' if len(distinct) > 3 else ''} ({n:,} row{'s' if n > 1 else ''}) {'is' if len(shown) == 1 else 'are'} "
     lenient = "unseen='missing' reads them as missing values (--unseen missing in the shell)"
     if codes is not None:
@@ -575,7 +577,7 @@ class Predictor:
             given = values(c).dropna()
             if len(given) < min_values: continue
             self._warned.add(c)
-            seen = [v.item() if isinstance(v, np.generic) else v for v in pd.unique(given)[:3]]
+            seen = _python(pd.unique(given)[:3])
             warnings.warn(f"column {c!r}: none of its {len(given):,} values is a category the model knows, so all are read as missing "
                           f"(it knows {known[:3]}{' ...' if len(known) > 3 else ''}; here: {seen} ...): has the column's type changed since training?",
                           stacklevel=3)
