@@ -307,13 +307,13 @@ def _sk_columns(model):
             known.append(np.asarray(tr.categories_[j]) if name == 'encoder' else None)  # may end in NaN: missing, not a category
     return cols, known
 
-def _sk_codes(known:np.ndarray, column:int) -> tuple:
+def _sk_codes(known:np.ndarray, column:str|int) -> tuple: # its name, or its place where the model has no names
     "The code of each category an encoder knows (its value when numeric; its position when text, as `Predictor` codes text) and where the categories are (not the missing value)."
     if known.dtype.kind in 'biuf':
         seen = np.flatnonzero(~np.isnan(known))
         v = known[seen]
         if (odd := (v < 0) | (v != np.floor(v)) | (v >= 2**31)).any():   # the compiled forest reads a category by its whole part, from 0
-            raise UnsupportedModel(f"scikit-learn model: column {column} has categories that are not whole numbers from 0 up "
+            raise UnsupportedModel(f"scikit-learn model: column {column!r} has categories that are not whole numbers from 0 up "
                                    f"({', '.join(map(str, v[odd][:3].tolist()))}{' ...' if odd.sum() > 3 else ''}); the compiled forest reads only those")
         return np.where(np.isnan(known), -1, known).astype(int), seen
     text = np.array([not (v is None or v != v) for v in known])
@@ -339,7 +339,7 @@ def from_sklearn(model) -> Forest:
             known_off, known_len = np.zeros(len(nd), np.int32), np.full(len(nd), -1, np.int32)
             for j in np.flatnonzero(cat):   # its bitset indexes the encoder's categories: map them back to category codes
                 f, words = int(nd['feature_idx'][j]), pred.raw_left_cat_bitsets[nd['bitset_idx'][j]]
-                if f not in coded: coded[f] = _sk_codes(known[f], cols[f])
+                if f not in coded: coded[f] = _sk_codes(known[f], model.feature_names_in_[cols[f]] if hasattr(model, 'feature_names_in_') else cols[f])
                 codes, seen = coded[f]
                 cat_off[j], cat_len[j] = b.bitset([codes[i] for i in seen if words[i // 32] >> (i % 32) & 1])
                 known_off[j], known_len[j] = b.bitset(codes[seen])

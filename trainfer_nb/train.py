@@ -13,7 +13,7 @@ import trainfer_nb
 from fastcore.basics import patch
 from .core import (check_choice, check_count, did_you_mean, is_cupy, resolve_device, to_device, to_host, xgboost_cuda_built, cuda_gpus,
                               lightgbm_gpu_error, DeviceUnavailableError, ResourceMeter, held_output, note_openmp_use)
-from .data import Dataset, as_matrix, as_trained, atomic_path, room_said, check_writable, sha256_file, category_codes, category_dtypes, typed_categories, _check_unique, csr, TASKS, DEFAULT_METRICS
+from .data import Dataset, as_matrix, as_trained, atomic_path, room_said, check_writable, sha256_file, category_dtypes, typed_categories, _check_unique, csr, TASKS, DEFAULT_METRICS
 
 class _OnFirstUse:
     "Module `name`, imported when one of its names is first read: a service that imports only `trainfer_nb.infer` does not load scikit-learn (1 s here)."
@@ -792,17 +792,55 @@ def backend_for(name:str, task:str):
     return b
 
 # %% ../nbs/02_train.ipynb #5c1f0a02
+def _encoder_categories(cats:list, # a column's categories, codes their positions
+                        codes:np.ndarray # the codes in the column (-1: missing)
+                       ) -> tuple[np.ndarray, np.ndarray]|None:
+    "The categories an estimator fitted on a DataFrame column of categories `cats` at `codes` holds in its encoder, and each code's index among them (NaN if missing); None where it cannot hold them (text mixed with numbers)."
+    from sklearn.preprocessing import OrdinalEncoder   # as HistGradientBoosting's own, which sorts them: numbers are looked up by bisection
+    col = pd.DataFrame({'c': pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=cats)})
+    try: enc = OrdinalEncoder(handle_unknown='use_encoded_value', unknown_value=np.nan, encoded_missing_value=np.nan).fit(col)
+    except (TypeError, ValueError): return None
+    return enc.categories_[0], enc.transform(col)[:, 0]
+
 def _held_values(codes:np.ndarray, # an encoder's categories: the codes seen in training, ascending, NaN last if missing was seen
-                 cats:list) -> np.ndarray|None:
-    "The categories `codes` stand for, as an encoder fitted on them would hold them; None if an encoder cannot."
+                 cats:list) -> tuple[np.ndarray, np.ndarray]|None:
+    "The categories `codes` stand for, as an encoder fitted on them holds them, and the index among them of each code's; None if an encoder cannot hold them."
     seen = codes[~np.isnan(codes)].astype(np.int64)
     if len(seen) and (seen.min() < 0 or seen.max() >= len(cats)): return None
-    values = [cats[i].item() if isinstance(cats[i], np.generic) else cats[i] for i in seen]
-    missing = [np.nan] * int(np.isnan(codes).sum())
-    if all(isinstance(v, str) for v in values): return np.array(values + missing, dtype=object)
-    if xgboost_holds(values) and all(a < b for a, b in zip(values, values[1:])):   # integers, then: looked up by bisection
-        return np.array(values + missing, dtype=np.float64 if missing else np.int64)
-    return None
+    if (held := _encoder_categories(cats, np.append(seen, [-1] * int(np.isnan(codes).sum())))) is None: return None
+    values, index = held
+    index = index[:len(seen)].astype(np.int64)
+    if values.dtype == object:   # looked up by value, not by bisection: any order does, so the trees' stays
+        if not all(isinstance(v, str) for v in values[:len(seen)]): return None   # periods, dates with a time zone: pandas' objects, which skops files hold as untrusted types
+        return np.array([values[i] for i in index] + list(values[len(seen):]), dtype=object), np.arange(len(seen))
+    return values, index
+
+def _moved_bits(bits:np.ndarray, # one bitset: 8 uint32, bit i for category index i
+                to:np.ndarray) -> np.ndarray: # the new index of each old one
+    "`bits` with bit i moved to bit `to[i]`."
+    old = np.unpackbits(bits.astype('<u4').view(np.uint8), bitorder='little').astype(bool)
+    new = old.copy()
+    new[:len(to)] = False
+    new[to] = old[:len(to)]
+    return np.packbits(new, bitorder='little').view('<u4').astype(bits.dtype)
+
+def _renumbered(model, moves:dict): # {feature index: the new index of each of its categories' old one}
+    "A copy of HistGradientBoosting `model` whose trees split on category index `moves[f][i]` of feature `f` where they split on `i`."
+    from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
+    moves = {f: to for f, to in moves.items() if not np.array_equal(to, np.arange(len(to)))}
+    if not moves: return model
+    def tree(p):
+        n = p.nodes
+        split = np.flatnonzero(n['is_categorical'] & ~n['is_leaf'] & np.isin(n['feature_idx'], list(moves)))
+        if not len(split): return p
+        raw, binned = p.raw_left_cat_bitsets.copy(), p.binned_left_cat_bitsets.copy()   # a bin of a category is its index: scikit-learn's bins are 0 to k-1
+        for i in split:
+            b, to = n['bitset_idx'][i], moves[n['feature_idx'][i]]
+            raw[b], binned[b] = _moved_bits(p.raw_left_cat_bitsets[b], to), _moved_bits(p.binned_left_cat_bitsets[b], to)
+        return TreePredictor(n, binned, raw)
+    out = copy.copy(model)
+    out._predictors = [[tree(p) for p in it] for it in model._predictors]
+    return out
 
 def _named(o, names):
     "`o`'s column names set to `names`; none if None."
@@ -810,8 +848,8 @@ def _named(o, names):
     else: o.feature_names_in_ = names
 
 def _sklearn_columns(model, names:np.ndarray|None, # the column names the copy reads by; None: it reads a matrix
-                     encoded): # (an encoder's categories_, their columns' names) -> the copy's categories_, or None if it cannot hold them
-    "A shallow copy of HistGradientBoosting `model` reading columns `names`, its encoder holding `encoded` categories; None where `encoded` gives None."
+                     encoded): # (an encoder's categories_, their columns' names) -> (the copy's categories_, each one's new index of each old one), or None if it cannot hold them
+    "A shallow copy of HistGradientBoosting `model` reading columns `names`, its encoder holding `encoded` categories and its trees renumbered to them; None where `encoded` gives None."
     out = copy.copy(model)   # shallow: the trees are shared, not copied
     _named(out, names)
     pre = getattr(model, '_preprocessor', None)   # none without categorical features
@@ -825,8 +863,10 @@ def _sklearn_columns(model, names:np.ndarray|None, # the column names the copy r
             step = copy.copy(step)
             _named(step, None if names is None else names[mask])
             if name == 'encoder':
-                step.categories_ = encoded(step.categories_, columns[mask])
-                if step.categories_ is None: return None
+                if (held := encoded(step.categories_, columns[mask])) is None: return None
+                step.categories_ = [c for c, _ in held]
+                first = np.arange(pre.n_features_in_)[pre.output_indices_['encoder']]   # the encoder's columns come first in what the trees read
+                out = _renumbered(out, {int(f): to for f, (_, to) in zip(first, held)})
         steps.append((name, step, mask))
     pre.transformers_ = steps
     return out
@@ -855,25 +895,30 @@ def sklearn_reading_frames(model, # a HistGradientBoosting estimator that `train
     if hasattr(model, 'feature_names_in_') or len(names) != model.n_features_in_ or len(set(names)) != len(names) or not all(isinstance(n, str) for n in names):
         return model
     def held(codes, columns):
-        values = [_held_values(c, categories.get(n, [])) for c, n in zip(codes, columns)]
-        return None if any(v is None for v in values) else values
+        held = [_held_values(c, categories.get(n, [])) for c, n in zip(codes, columns)]
+        return None if any(h is None for h in held) else held
     if (framed := _sklearn_columns(model, np.array(names, dtype=object), held)) is None: return model
     labels = _labels(classes)
     if labels is not None and hasattr(model, 'classes_') and np.array_equal(model.classes_, np.arange(len(labels))): _with_classes(framed, labels)
     return framed
 
-def _codes_of(values:np.ndarray, cats:list, column:str) -> np.ndarray:
-    "The codes, under `cats`, of the categories an encoder holds (NaN stays), as the encoder fitted on codes held them."
-    codes, missing = category_codes(values, cats).astype(np.float32), pd.isna(values)
-    if (lost := (codes < 0) & ~missing).any():
-        raise ValueError(f"the model's encoder holds category {values[lost].tolist()[0]!r} of column {column!r}, which the metadata does not list")
-    codes[missing] = np.nan
-    return codes
+def _codes_of(held:np.ndarray, cats:list, column:str) -> tuple[np.ndarray, np.ndarray]:
+    "The codes, under `cats`, of the categories an encoder holds, ascending (NaN stays last), as the encoder fitted on codes held them, and the new index of each held one."
+    full = _encoder_categories(cats, np.arange(len(cats)))
+    if full is None: raise ValueError(f"the model's encoder reads column {column!r} by value, but the metadata's categories of it are not what an encoder holds (text mixed with numbers): {list(cats)[:5]}")
+    missing = pd.isna(held)   # NaN, or NaT of dates and durations: last
+    at = pd.Index(full[0]).get_indexer(held[~missing])
+    if (lost := at < 0).any():
+        raise ValueError(f"the model's encoder holds category {held[~missing][lost].tolist()[0]!r} of column {column!r}, which the metadata does not list")
+    code_at = np.empty(len(cats), np.int64)
+    code_at[full[1].astype(np.int64)] = np.arange(len(cats))   # the code of each of the full encoder's categories
+    codes = code_at[at]
+    return np.append(np.sort(codes), [np.nan] * int(missing.sum())).astype(np.float32), np.argsort(np.argsort(codes))
 
 def sklearn_reading_codes(model, categories:dict, classes=None):
     "Undo `sklearn_reading_frames`: a copy of `model` that reads codes under `categories` and predicts the codes of `classes`, as `train` fitted it; `model` itself if it reads no column names."
     if not hasattr(model, 'feature_names_in_'): return model   # fitted on a matrix, as train's were before artifact format 2
-    coded = _sklearn_columns(model, None, lambda held, columns: [_codes_of(v, categories.get(n, []), n) for v, n in zip(held, columns)])
+    coded = _sklearn_columns(model, None, lambda held, columns: [_codes_of(h, categories.get(n, []), n) for h, n in zip(held, columns)])
     labels = _labels(classes)
     if labels is not None and np.array_equal(getattr(model, 'classes_', None), labels): _with_classes(coded, np.arange(len(labels), dtype=np.float32))   # as y was given to fit
     return coded
@@ -1273,7 +1318,11 @@ def predict(self:TrainResult, X):
     return to_host(b.predict(self.matrix_model, matrix_on(X, input_device(b, self.device)), self.best_iteration, self.task))
 
 # %% ../nbs/02_train.ipynb #f4e158e3
-ARTIFACT_FORMAT = 3   # 2: scikit-learn's file reads a DataFrame (`sklearn_reading_frames`), which a format-1 reader would give codes; 3: and predicts the labels
+ARTIFACT_FORMAT = 4   # 2: scikit-learn's file reads a DataFrame (`sklearn_reading_frames`), which a format-1 reader would give codes; 3: and predicts the labels; 4: its trees renumbered to the categories' order (`_file_format`)
+
+def _file_format(written, fitted) -> int:
+    "The format of a folder holding `written`, the file's model made from the `fitted` one: 4 where its trees were renumbered (scikit-learn's, categories of numbers or dates out of order), which a format-3 reader would read as fitted; else 3, which readers since read."
+    return 4 if getattr(written, '_predictors', None) is not getattr(fitted, '_predictors', None) else 3
 
 def _jsonable(x):
     if isinstance(x, dict): return {str(k): _jsonable(v) for k, v in x.items()}
@@ -1316,8 +1365,9 @@ def save(self:TrainResult, path:Path|str) -> Path:
     try:
         with room_said(path):
             model_file = 'model' + b.suffix
-            b.save(b.reading_frames(self.matrix_model, self.feature_names, self.categories, self.classes), tmp/model_file)   # `model`, but with these classes
-            meta = {**self.metadata(), 'model_file': model_file, 'model_sha256': sha256_file(tmp/model_file)}
+            written = b.reading_frames(self.matrix_model, self.feature_names, self.categories, self.classes)   # `model`, but with these classes
+            b.save(written, tmp/model_file)
+            meta = {**self.metadata(), 'format': _file_format(written, self.matrix_model), 'model_file': model_file, 'model_sha256': sha256_file(tmp/model_file)}
             (tmp/'metadata.json').write_text(json.dumps(meta, indent=1))
             old = path.with_name(f'.{path.name}.{uuid.uuid4().hex[:8]}.old')
             if path.exists(): path.rename(old)
