@@ -632,13 +632,15 @@ class Predictor:
         if self._watching is None:
             self._watching = np.ones(len(cols), np.bool_)
             if not len(cols): self._watch_codes = False   # no categorical feature: no more looking
-        if M.shape[1] != self.n_features or not _kernel_numbers(M): return   # a wrong shape is refused after
-        while (k := _unknown_column(M, cols, self._watching, allowed, starts, codes, missing, missing_to, _TELLING)) >= 0:
+        if M.shape[1] != self.n_features or type(M) is not np.ndarray or M.dtype.kind not in 'iuf': return   # a wrong shape is refused after
+        at = cols
+        if not _kernel_numbers(M): M, at = M[:, cols].astype(np.float64), np.arange(len(cols))   # float16: its categorical columns, as float64
+        while (k := _unknown_column(M, at, self._watching, allowed, starts, codes, missing, missing_to, _TELLING)) >= 0:
             self._watching[k] = False
             self._watch_codes = bool(self._watching.any())   # none left: no more looking
             if (c := self.feature_names[cols[k]]) in self._warned: continue   # warned of in a DataFrame
             self._warned.add(c)
-            v = M[:, cols[k]].astype(np.float64)
+            v = M[:, at[k]].astype(np.float64)
             seen = _integers(pd.unique(v[~np.isnan(v)])[:3])
             what = (f"a category's code (its place among the {codes[k]:,} categories the model knows, 0 to {codes[k] - 1:,}, for "
                     f"{self.categories[c][:3]}{' ...' if codes[k] > 3 else ''})") if c in self._codes else \
