@@ -5,7 +5,7 @@
 # %% ../nbs/02_train.ipynb #8ec4f882
 from __future__ import annotations
 import contextlib, copy, functools, importlib, json, re, threading, time, hashlib, platform, warnings, shutil, uuid, weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 import numpy as np, pandas as pd, scipy.sparse as sp
 from tqdm.auto import tqdm
@@ -28,13 +28,14 @@ __all__ = ['BACKENDS', 'CATEGORY_COLUMNS', 'OBJECTIVES', 'EVAL_METRICS', 'SCORES
            'CATEGORY_PARAMS', 'SK_SCORERS', 'SKOPS_TRUSTED_PREFIXES', 'SKOPS_TRUSTED_TYPES', 'CHECKPOINT_FORMAT',
            'LIBRARY_NAME_CHARS', 'FEATURE_PARAMS', 'DIVERGENCE_HINTS', 'OTHER_SPLIT', 'BY_CLASS', 'ARTIFACT_FORMAT',
            'ndcg_at_10', 'test_scores', 'TrainResult', 'group_sizes', 'fingerprint', 'matrix_on', 'input_device',
-           'Split', 'param_key', 'merge_params', 'ndcg_gains', 'prepare', 'RoundInfo', 'Rounds', 'float32_cut',
-           'cut_lightgbm_thresholds', 'cut_sklearn_thresholds', 'short_xgboost_error', 'dart_booster', 'XGBoostBackend',
-           'LightGBMBackend', 'xgboost_holds', 'with_xgboost_categories', 'SklearnBackend', 'backend_for',
-           'sklearn_reading_frames', 'sklearn_reading_codes', 'Checkpointer', 'random_draws', 'check_resumable',
-           'library_name', 'library_names', 'feature_params', 'device_for', 'diverged', 'xgboost_intercept_outside',
-           'check_training', 'blind_split', 'check_rounds', 'train', 'library_versions', 'check_model_path',
-           'read_metadata', 'load_model', 'plot_learning_curve', 'feature_importance', 'plot_importance']
+           'Split', 'param_key', 'merge_params', 'ndcg_gains', 'prepare', 'let_go', 'RoundInfo', 'Rounds',
+           'float32_cut', 'cut_lightgbm_thresholds', 'cut_sklearn_thresholds', 'short_xgboost_error', 'dart_booster',
+           'XGBoostBackend', 'LightGBMBackend', 'xgboost_holds', 'with_xgboost_categories', 'SklearnBackend',
+           'backend_for', 'sklearn_reading_frames', 'sklearn_reading_codes', 'Checkpointer', 'random_draws',
+           'check_resumable', 'library_name', 'library_names', 'feature_params', 'device_for', 'diverged',
+           'xgboost_intercept_outside', 'check_training', 'blind_split', 'check_rounds', 'train', 'library_versions',
+           'check_model_path', 'read_metadata', 'load_model', 'plot_learning_curve', 'feature_importance',
+           'plot_importance']
 
 # %% ../nbs/02_train.ipynb #95495dc9
 BACKENDS = ('xgboost', 'lightgbm', 'sklearn')
@@ -317,6 +318,14 @@ def prepare(data:Dataset, task:str, device:str, parts=('train', 'valid', 'test')
                        None if group is None else group_sizes(group), group, None if data.weight is None else data.weight[idx])
     return out, classes
 
+def let_go(splits:dict):
+    "Drop the matrices of `splits` once the library's own hold their rows: kept, they would add the data's size to the training's peak memory (on the GPU, CuPy's pool gives back the blocks they held)."
+    on_gpu = any(is_cupy(s.X) for s in splits.values())
+    for k, s in splits.items(): splits[k] = replace(s, X=None)
+    if on_gpu:
+        import cupy
+        cupy.get_default_memory_pool().free_all_blocks()
+
 # %% ../nbs/02_train.ipynb #aa10c7e8
 @dataclass
 class RoundInfo:
@@ -500,6 +509,7 @@ class XGBoostBackend:
             evals = [(dtrain if s == 'train' else Matrix(splits[s].X, splits[s].y, group=splits[s].group, weight=splits[s].weight,
                                                          **kw, **(dict(ref=dtrain) if hist else {})), s)
                      for s in eval_sets]
+            del tr; let_go(splits)   # XGBoost's matrices copied the rows
             # the warning filters are the process's: only the main thread swaps them, other threads pass XGBoost's warnings on as they are
             capture = threading.current_thread() is threading.main_thread()
             with warnings.catch_warnings(record=True) if capture else contextlib.nullcontext() as caught:
@@ -1243,7 +1253,7 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
     with ResourceMeter() as meter:
         on = input_device(b, dev)
         splits, classes = prepare(data, task, on, ('train', 'valid'))
-        fp = fingerprint(splits['train'].X, splits['train'].y, splits['train'].weight)
+        fp, n_train = fingerprint(splits['train'].X, splits['train'].y, splits['train'].weight), splits['train'].X.shape[0]
         if classes is not None and (k := param_key(backend, params or {}, 'num_class')) and params[k] != len(classes):
             raise ValueError(f"parameter {k!r} is {params[k]!r}, but the target has {len(classes)} classes; leave it out: train sets it")
         scale = float(np.mean(to_host(splits['train'].weight))) if splits['train'].weight is not None else 1.0   # bounds in hessians count weights
@@ -1291,7 +1301,7 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
     if backend == 'xgboost' and task == 'regression' and (note := xgboost_intercept_outside(model, splits['train'].y, p)): warnings.warn(note, stacklevel=2)
     elif not b.splits(model):
         warnings.warn(f"the {backend} model made no split: every tree is one leaf, so it predicts the same for every row. With "
-                      f"{splits['train'].X.shape[0]:,} training rows, the smallest leaf {backend} allows ({b.min_leaf}) may leave no room for one: lower it"
+                      f"{n_train:,} training rows, the smallest leaf {backend} allows ({b.min_leaf}) may leave no room for one: lower it"
                       + (f"; the row weights average {scale:.3g}, and {b.min_weight}, the least total weight a leaf may hold, counts in them"
                          if b.min_weight and scale < 1 else ''), stacklevel=2)
     test = prepare(data, task, on, ('test',))[0]['test'] if len(data.split['test']) else None  # estimators have no test rows
@@ -1299,7 +1309,7 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
     if test and (blind := blind_split(data, task, metric, 'test')): warnings.warn(f"{blind[0]}: the test {metric} is {scores[metric]:.4g}", stacklevel=2)
     result = TrainResult(backend, b.reading_frames(model, data.feature_names, cats, classes), task, dev, p, loop.rounds_done, loop.best_iteration,
                          loop.history, metric, scores, meter.as_dict(), data.feature_names, data.feature_types,
-                         cats, classes, int(splits['train'].X.shape[0]), fp, loop.best_score, list(data.na_values),
+                         cats, classes, int(n_train), fp, loop.best_score, list(data.na_values),
                          dict(data.date_orders))
     result._matrix_model = model   # as fitted: no copy to make again
     return result
