@@ -615,11 +615,17 @@ class LightGBMBackend:
         hook.order = 30
         tr = splits['train']
         cats = [i for i, t in enumerate(ftypes) if t == 'c']
-        dtrain = lgb.Dataset(tr.X, tr.y, group=tr.group, weight=tr.weight, feature_name=names, categorical_feature=cats, free_raw_data=False)
-        valid = [dtrain if s == 'train' else lgb.Dataset(splits[s].X, splits[s].y, group=splits[s].group, weight=splits[s].weight, reference=dtrain)
+        fresh = init_model is None   # a resumed run starts from the model's scores of the raw rows: LightGBM keeps them then
+        dtrain = lgb.Dataset(tr.X, tr.y, group=tr.group, weight=tr.weight, feature_name=names, categorical_feature=cats, params=params, free_raw_data=fresh)
+        valid = [dtrain if s == 'train' else lgb.Dataset(splits[s].X, splits[s].y, group=splits[s].group, weight=splits[s].weight, reference=dtrain,
+                                                         feature_name=names, categorical_feature=cats, params=params, free_raw_data=fresh)   # as `lightgbm.train` sets them: a binned set cannot be told again
                  for s in eval_sets]
+        del tr
         try:   # LightGBM's lines before the first round held back: a parameter it refuses prints a '[Fatal]' line before the error says the same
             with held_output() as held:
+                if fresh:   # binned now, not in `lightgbm.train`: then the rows go
+                    for d in (dtrain, *valid): d.construct()
+                    let_go(splits)
                 return lgb.train(params, dtrain, rounds - loop.rounds_done, valid_sets=valid, valid_names=list(eval_sets),
                                  callbacks=[hook], init_model=init_model,
                                  keep_training_booster=True)   # its closing trip through the model's text, which frees the training data: `finish` makes it, once
