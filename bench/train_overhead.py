@@ -164,9 +164,9 @@ def main():
               "seconds of every thread over the same span. Every run's seconds are in the .json: on this shared 2-core machine wall and CPU "
               "time both move by 10-20% between runs of the same code, so ratios within about 10% are not told apart here.")
     md.append("\nPeak RSS: `direct` holds its prepared matrices through the call, as a caller who made them for the library does. `train()` makes its own "
-              "from the frame; for XGBoost it lets go of them (`let_go`) once XGBoost's QuantileDMatrix holds the rows, so that its peak is below direct's "
-              "by about their size (the training rows as float32: 229,142 x 11 x 4 bytes, 9.6 MiB). LightGBM and scikit-learn read the matrices while they "
-              "train, and `train()` keeps them: their peaks are direct's within the spread of fresh processes.")
+              "from the frame and lets go of them (`let_go`) once the library's own hold the rows (XGBoost's QuantileDMatrix, LightGBM's binned Datasets), "
+              "so that its peak is below direct's, by up to their size (the training rows as float32: 229,142 x 11 x 4 bytes, 9.6 MiB). scikit-learn "
+              "reads the matrices while it trains, and `train()` keeps them: its peak is direct's within the spread of fresh processes.")
     Path(a.results).parent.mkdir(parents=True, exist_ok=True)
     Path(a.results + '.json').write_text(json.dumps(dict(machine=machine, rows=rows), indent=1))
     Path(a.results + '.md').write_text('\n'.join(md) + '\n')
