@@ -30,12 +30,12 @@ __all__ = ['BACKENDS', 'CATEGORY_COLUMNS', 'OBJECTIVES', 'EVAL_METRICS', 'SCORES
            'ndcg_at_10', 'test_scores', 'TrainResult', 'group_sizes', 'fingerprint', 'matrix_on', 'input_device',
            'Split', 'param_key', 'merge_params', 'ndcg_gains', 'prepare', 'let_go', 'RoundInfo', 'Rounds',
            'float32_cut', 'cut_lightgbm_thresholds', 'cut_sklearn_thresholds', 'short_xgboost_error', 'dart_booster',
-           'XGBoostBackend', 'LightGBMBackend', 'xgboost_holds', 'with_xgboost_categories', 'SklearnBackend',
-           'backend_for', 'sklearn_reading_frames', 'sklearn_reading_codes', 'Checkpointer', 'random_draws',
-           'check_resumable', 'library_name', 'library_names', 'feature_params', 'device_for', 'diverged',
-           'xgboost_intercept_outside', 'check_training', 'blind_split', 'check_rounds', 'train', 'library_versions',
-           'check_model_path', 'read_metadata', 'load_model', 'plot_learning_curve', 'feature_importance',
-           'plot_importance']
+           'XGBoostBackend', 'lightgbm_lets_go', 'LightGBMBackend', 'xgboost_holds', 'with_xgboost_categories',
+           'SklearnBackend', 'backend_for', 'sklearn_reading_frames', 'sklearn_reading_codes', 'Checkpointer',
+           'random_draws', 'check_resumable', 'library_name', 'library_names', 'feature_params', 'device_for',
+           'diverged', 'xgboost_intercept_outside', 'check_training', 'blind_split', 'check_rounds', 'train',
+           'library_versions', 'check_model_path', 'read_metadata', 'load_model', 'plot_learning_curve',
+           'feature_importance', 'plot_importance']
 
 # %% ../nbs/02_train.ipynb #95495dc9
 BACKENDS = ('xgboost', 'lightgbm', 'sklearn')
@@ -566,6 +566,11 @@ class XGBoostBackend:
         return pd.Series([g.get(n, 0.0) for n in model.feature_names], index=names)
     def splits(self, model) -> int: return int(sum(model.get_score(importance_type='weight').values()))
 
+def lightgbm_lets_go() -> bool:
+    "Whether this LightGBM trains from `Dataset`s that let go of their rows once binned: before 4.6 `lightgbm.train` sets their categorical features again, which such a `Dataset` refuses."
+    import inspect, lightgbm as lgb
+    return 'categorical_feature' not in inspect.signature(lgb.train).parameters
+
 class LightGBMBackend:
     "LightGBM through `lightgbm.train` with a per-round callback; its text model format."
     name, suffix, module = 'lightgbm', '.txt', 'lightgbm'
@@ -615,7 +620,7 @@ class LightGBMBackend:
         hook.order = 30
         tr = splits['train']
         cats = [i for i, t in enumerate(ftypes) if t == 'c']
-        fresh = init_model is None   # a resumed run starts from the model's scores of the raw rows: LightGBM keeps them then
+        fresh = init_model is None and lightgbm_lets_go()   # a resumed run starts from the model's scores of the raw rows: LightGBM keeps them then
         dtrain = lgb.Dataset(tr.X, tr.y, group=tr.group, weight=tr.weight, feature_name=names, categorical_feature=cats, params=params, free_raw_data=fresh)
         valid = [dtrain if s == 'train' else lgb.Dataset(splits[s].X, splits[s].y, group=splits[s].group, weight=splits[s].weight, reference=dtrain,
                                                          feature_name=names, categorical_feature=cats, params=params, free_raw_data=fresh)   # as `lightgbm.train` sets them: a binned set cannot be told again
