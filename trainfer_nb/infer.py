@@ -229,6 +229,12 @@ def _kernel_numbers(M) -> bool:
     "Whether the kernels below read `M` as it is: a NumPy array of integers or floats (float16 aside, which numba does not read)."
     return type(M) is np.ndarray and (M.dtype.kind in 'iu' or M.dtype.kind == 'f' and M.dtype.itemsize >= 4)
 
+def _kernel_view(M, cols:np.ndarray) -> tuple:
+    "`M` and where columns `cols` are in it, as the kernels below read them: `M` itself where they can (`_kernel_numbers`), else those columns alone as NumPy's float64 (sparse, CuPy, float16)."
+    if _kernel_numbers(M): return M, cols
+    part = M[:, cols].toarray() if sp.issparse(M) else to_host(M[:, array_module(M).asarray(cols)])
+    return np.asarray(part, dtype=np.float64), np.arange(len(cols))
+
 @nb.njit(inline='always')
 def _in_sorted(v, known):
     "Whether `v` is one of the sorted numbers `known`."
@@ -617,8 +623,7 @@ class Predictor:
         if not len(features): return
         M, cols = (X.reshape(1, -1) if X.ndim == 1 else X), features
         if M.shape[1] != self.n_features: self._check_shape(M)   # before the kernel reads its columns
-        if not _kernel_numbers(M):   # sparse, CuPy ...: its categorical columns alone, as NumPy's float64
-            M, cols = np.asarray((M[:, cols].toarray() if sp.issparse(M) else to_host(M[:, array_module(M).asarray(cols)])), dtype=np.float64), np.arange(len(cols))
+        M, cols = _kernel_view(M, cols)
         if _first_unknown(M, cols, allowed, starts, codes, missing, missing_to) < 0: return
         for k, j in enumerate(features.tolist()):   # the first column holding one, named
             v = np.asarray(M[:, cols[k]], dtype=np.float64)
@@ -633,8 +638,7 @@ class Predictor:
             self._watching = np.ones(len(cols), np.bool_)
             if not len(cols): self._watch_codes = False   # no categorical feature: no more looking
         if M.shape[1] != self.n_features or type(M) is not np.ndarray or M.dtype.kind not in 'iuf': return   # a wrong shape is refused after
-        at = cols
-        if not _kernel_numbers(M): M, at = M[:, cols].astype(np.float64), np.arange(len(cols))   # float16: its categorical columns, as float64
+        M, at = _kernel_view(M, cols)
         while (k := _unknown_column(M, at, self._watching, allowed, starts, codes, missing, missing_to, _TELLING)) >= 0:
             self._watching[k] = False
             self._watch_codes = bool(self._watching.any())   # none left: no more looking

@@ -845,11 +845,12 @@ def _moved_bits(bits:np.ndarray, # one bitset: 8 uint32, bit i for category inde
     new[to] = old[:len(to)]
     return np.packbits(new, bitorder='little').view('<u4').astype(bits.dtype)
 
-def _renumbered(model, moves:dict): # {feature index: the new index of each of its categories' old one}
-    "A copy of HistGradientBoosting `model` whose trees split on category index `moves[f][i]` of feature `f` where they split on `i`."
+def _renumbered(predictors:list, # a HistGradientBoosting model's trees (`_predictors`)
+                moves:dict) -> list: # {feature index: the new index of each of its categories' old one}
+    "The trees split on category index `moves[f][i]` of feature `f` where they split on `i`: copies where one does, `predictors` itself where none moves."
     from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
     moves = {f: to for f, to in moves.items() if not np.array_equal(to, np.arange(len(to)))}
-    if not moves: return model
+    if not moves: return predictors
     def tree(p):
         n = p.nodes
         split = np.flatnonzero(n['is_categorical'] & ~n['is_leaf'] & np.isin(n['feature_idx'], list(moves)))
@@ -859,9 +860,7 @@ def _renumbered(model, moves:dict): # {feature index: the new index of each of i
             b, to = n['bitset_idx'][i], moves[n['feature_idx'][i]]
             raw[b], binned[b] = _moved_bits(p.raw_left_cat_bitsets[b], to), _moved_bits(p.binned_left_cat_bitsets[b], to)
         return TreePredictor(n, binned, raw)
-    out = copy.copy(model)
-    out._predictors = [[tree(p) for p in it] for it in model._predictors]
-    return out
+    return [[tree(p) for p in it] for it in predictors]
 
 def _named(o, names):
     "`o`'s column names set to `names`; none if None."
@@ -887,7 +886,7 @@ def _sklearn_columns(model, names:np.ndarray|None, # the column names the copy r
                 if (held := encoded(step.categories_, columns[mask])) is None: return None
                 step.categories_ = [c for c, _ in held]
                 first = np.arange(pre.n_features_in_)[pre.output_indices_['encoder']]   # the encoder's columns come first in what the trees read
-                out = _renumbered(out, {int(f): to for f, (_, to) in zip(first, held)})
+                out._predictors = _renumbered(out._predictors, {int(f): to for f, (_, to) in zip(first, held)})
         steps.append((name, step, mask))
     pre.transformers_ = steps
     return out
@@ -915,10 +914,10 @@ def sklearn_reading_frames(model, # a HistGradientBoosting estimator that `train
     names = list(feature_names)
     if hasattr(model, 'feature_names_in_') or len(names) != model.n_features_in_ or len(set(names)) != len(names) or not all(isinstance(n, str) for n in names):
         return model
-    def held(codes, columns):
+    def by_value(codes, columns):
         held = [_held_values(c, categories.get(n, [])) for c, n in zip(codes, columns)]
         return None if any(h is None for h in held) else held
-    if (framed := _sklearn_columns(model, np.array(names, dtype=object), held)) is None: return model
+    if (framed := _sklearn_columns(model, np.array(names, dtype=object), by_value)) is None: return model
     labels = _labels(classes)
     if labels is not None and hasattr(model, 'classes_') and np.array_equal(model.classes_, np.arange(len(labels))): _with_classes(framed, labels)
     return framed
