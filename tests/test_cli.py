@@ -158,6 +158,36 @@ def test_stopped_midway_leaves_nothing_half_written(tmp_path, how, status, line)
     assert p.poll() is None, p.communicate()
     p.send_signal(getattr(signal, how))
     stdout, err = p.communicate(timeout=60)
-    assert p.returncode == status, (p.returncode, err)
+    assert p.returncode == status, f'exit status {p.returncode}, stderr:\n{err}'   # in full: which library the stop met
     assert list(out.iterdir()) == []
     assert err.strip() == f'trainfer score: {line}; nothing half-written is left', err
+
+STOPPED_IN_CALLBACK = '''
+import signal, sys
+started = False
+def hook(frame, event, arg):   # sends the signal as llvmlite calls numba back for a function's cached code
+    global started
+    if event != 'call': return
+    started = started or frame.f_code.co_name == '_stop_on_signals'
+    if started and frame.f_code.co_name == '_raw_object_cache_getbuffer':
+        sys.setprofile(None); signal.raise_signal(getattr(signal, sys.argv[1]))
+sys.setprofile(hook)
+from trainfer_nb.cli import main
+sys.exit(main(sys.argv[2:]))
+'''
+
+@pytest.mark.parametrize('how, status, line', [('SIGTERM', 143, 'stopped by SIGTERM'), ('SIGINT', 130, 'interrupted')])
+def test_stopped_inside_a_library_callback(tmp_path, how, status, line):
+    "A stop that arrives while llvmlite calls back into Python for numba's cached code (a first prediction) waits until it returns: raised there, it was lost and the process crashed (segmentation fault)."
+    import os, signal
+    from trainfer_nb.data import load_dataset
+    from trainfer_nb.train import train
+    flights = load_dataset('flights')
+    model = train(flights, 'xgboost', device='cpu', num_boost_round=10, verbose=False).save(tmp_path / 'model')
+    flights.X[:5000].to_parquet(tmp_path / 'in.parquet')
+    out = tmp_path / 'out'; out.mkdir()
+    r = subprocess.run([sys.executable, '-c', STOPPED_IN_CALLBACK, how, 'score', str(model), str(tmp_path / 'in.parquet'), str(out / 'scores.csv'), '--quiet'],
+                       capture_output=True, text=True, timeout=300, env=dict(os.environ, TRAINFER_CACHE=str(tmp_path / 'cache')),
+                       preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert (r.returncode, r.stderr) == (status, f'trainfer score: {line}; nothing half-written is left\n'), f'exit status {r.returncode}, stderr:\n{r.stderr}'
+    assert list(out.iterdir()) == []

@@ -10,7 +10,7 @@ import numpy as np, pandas as pd, psutil
 from fastcore.script import call_parse, anno_parser, Param, store_true
 import trainfer_nb
 from .core import (check_choice, cuda_gpus, xgboost_cuda_built, lightgbm_gpu_error, resolve_device,
-                              DeviceUnavailableError, DEVICES, StopRequest)
+                              DeviceUnavailableError, DEVICES, StopRequest, unsafe_to_stop)
 from .data import load_dataset, list_datasets, from_file, DATASETS
 from .train import train, device_for, check_model_path, BACKENDS
 from .infer import Predictor, latency, throughput, score_file
@@ -201,11 +201,12 @@ def _library_error(e:Exception) -> bool:
 
 @contextlib.contextmanager
 def _stop_on_signals(command:str):
-    "While `command` runs, SIGTERM (`kill`, `docker stop`, a scheduler's time limit) ends it as Ctrl-C does: through every `finally`, so no temporary file is left behind; exit status 143, as a shell reports a process SIGTERM killed. Both are noted in `StopRequest`, so the work stops at its next step where their exception was lost."
+    "While `command` runs, SIGTERM (`kill`, `docker stop`, a scheduler's time limit) ends it as Ctrl-C does: through every `finally`, so no temporary file is left behind; exit status 143, as a shell reports a process SIGTERM killed. Both are noted in `StopRequest`, so the work stops at its next step where their exception was lost; where raising it would be lost or leave a library broken (`unsafe_to_stop`), the signal comes again a moment later."
     def stop(signum, frame):
+        if signum == signal.SIGTERM and StopRequest.signum != signum: print(f"trainfer {command}: stopped by SIGTERM; nothing half-written is left", file=sys.stderr)
         StopRequest.note(signum)
+        if unsafe_to_stop(frame): StopRequest.again_soon(signum); return   # raised here, the stop would be lost or leave numba half-built
         if signum == signal.SIGINT: raise KeyboardInterrupt
-        print(f"trainfer {command}: stopped by SIGTERM; nothing half-written is left", file=sys.stderr)
         raise SystemExit(128 + signal.SIGTERM)
     if threading.current_thread() is not threading.main_thread(): yield; return   # only the main thread may set handlers
     caught = [signal.SIGTERM] + ([signal.SIGINT] if signal.getsignal(signal.SIGINT) is signal.default_int_handler else [])   # an ignored Ctrl-C (nohup) stays so

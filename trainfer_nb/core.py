@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #0f79bbbe
 from __future__ import annotations
-import os, sys, time, signal, threading, contextlib, functools, importlib, platform, tempfile
+import os, sys, time, signal, threading, _thread, contextlib, functools, importlib, platform, tempfile
 from dataclasses import dataclass, field, asdict
 import numpy as np, psutil
 
@@ -12,7 +12,7 @@ import numpy as np, psutil
 __all__ = ['DEVICES', 'GPUInfo', 'cuda_gpus', 'xgboost_cuda_built', 'held_output', 'lightgbm_gpu_error', 'DeviceUnavailableError',
            'check_choice', 'check_count', 'did_you_mean', 'resolve_device', 'is_cupy', 'is_cupy_sparse', 'array_module',
            'to_host', 'to_device', 'usable_cpus', 'machine_cpu_s', 'others_cpu_s', 'ResourceMeter', 'note_openmp_use',
-           'StopRequest']
+           'StopRequest', 'unsafe_to_stop']
 
 # %% ../nbs/00_core.ipynb #11c5a1f3
 @dataclass(frozen=True)
@@ -301,3 +301,21 @@ class StopRequest:
         if cls.signum is None: return
         if cls.signum == signal.SIGINT: raise KeyboardInterrupt
         raise SystemExit(128 + cls.signum)
+    @classmethod
+    def again_soon(cls, signum:int, delay:float=0.01): # seconds
+        "Deliver `signum` to the main thread's handler again after `delay`, if it is still asked for (not cleared): for a handler that could not stop the work where it was."
+        def again():
+            if cls.signum == signum: _thread.interrupt_main(signum)   # as if the signal arrived again; nothing where no Python handler is set
+        timer = threading.Timer(delay, again); timer.daemon = True; timer.start()
+
+_NATIVE_CODE = ('llvmlite.binding', 'numba.core.codegen')   # LLVM's objects: numba's compiled code being made, kept or loaded
+_FOREIGN_CALLBACKS = {'xgboost.core': {'_log_callback', '_next_wrapper', '_reset_wrapper'},   # its log; a DataIter's batches
+                      'lightgbm.basic': {'_log_callback'}}
+
+def unsafe_to_stop(frame) -> bool: # a signal handler's `frame` argument, or any frame
+    "Whether an exception raised in `frame` would be lost or leave a library broken: numba making, keeping or loading machine code (llvmlite's LLVM objects), or XGBoost's and LightGBM's calls back into Python (their log, XGBoost's data iterator)."
+    while frame is not None:
+        module = frame.f_globals.get('__name__') or ''
+        if module.startswith(_NATIVE_CODE) or frame.f_code.co_name in _FOREIGN_CALLBACKS.get(module, ()): return True
+        frame = frame.f_back
+    return False
