@@ -10,7 +10,7 @@ import numpy as np, pandas as pd, psutil
 from fastcore.script import call_parse, anno_parser, Param, store_true
 import trainfer_nb
 from .core import (check_choice, cuda_gpus, xgboost_cuda_built, lightgbm_gpu_error, resolve_device,
-                              DeviceUnavailableError, DEVICES, StopRequest, unsafe_to_stop)
+                              DeviceUnavailableError, DEVICES, StopRequest, unsafe_to_stop, signal_again_soon)
 from .data import load_dataset, list_datasets, from_file, DATASETS
 from .train import train, device_for, check_model_path, BACKENDS
 from .infer import Predictor, latency, throughput, score_file
@@ -205,7 +205,7 @@ def _stop_on_signals(command:str):
     def stop(signum, frame):
         if signum == signal.SIGTERM and StopRequest.signum != signum: print(f"trainfer {command}: stopped by SIGTERM; nothing half-written is left", file=sys.stderr)
         StopRequest.note(signum)
-        if unsafe_to_stop(frame): StopRequest.again_soon(signum); return   # raised here, the stop would be lost or leave numba half-built
+        if unsafe_to_stop(frame): signal_again_soon(signum, still=lambda: StopRequest.signum == signum); return   # raised here, the stop would be lost or leave numba half-built
         if signum == signal.SIGINT: raise KeyboardInterrupt
         raise SystemExit(128 + signal.SIGTERM)
     if threading.current_thread() is not threading.main_thread(): yield; return   # only the main thread may set handlers

@@ -6,13 +6,14 @@
 from __future__ import annotations
 import os, sys, time, signal, threading, _thread, contextlib, functools, importlib, platform, tempfile
 from dataclasses import dataclass, field, asdict
+from typing import Callable
 import numpy as np, psutil
 
 # %% auto #0
 __all__ = ['DEVICES', 'GPUInfo', 'cuda_gpus', 'xgboost_cuda_built', 'held_output', 'lightgbm_gpu_error', 'DeviceUnavailableError',
            'check_choice', 'check_count', 'did_you_mean', 'resolve_device', 'is_cupy', 'is_cupy_sparse', 'array_module',
            'to_host', 'to_device', 'usable_cpus', 'machine_cpu_s', 'others_cpu_s', 'ResourceMeter', 'note_openmp_use',
-           'StopRequest', 'unsafe_to_stop']
+           'StopRequest', 'signal_again_soon', 'unsafe_to_stop', 'SafeInterrupts']
 
 # %% ../nbs/00_core.ipynb #11c5a1f3
 @dataclass(frozen=True)
@@ -301,12 +302,14 @@ class StopRequest:
         if cls.signum is None: return
         if cls.signum == signal.SIGINT: raise KeyboardInterrupt
         raise SystemExit(128 + cls.signum)
-    @classmethod
-    def again_soon(cls, signum:int, delay:float=0.01): # seconds
-        "Deliver `signum` to the main thread's handler again after `delay`, if it is still asked for (not cleared): for a handler that could not stop the work where it was."
-        def again():
-            if cls.signum == signum: _thread.interrupt_main(signum)   # as if the signal arrived again; nothing where no Python handler is set
-        timer = threading.Timer(delay, again); timer.daemon = True; timer.start()
+
+def signal_again_soon(signum:int,
+                      still:Callable[[], bool]=lambda: True, # whether it is still wanted, asked when the time comes
+                      delay:float=0.01): # seconds
+    "Deliver `signum` to the main thread's Python handler again after `delay`: for a handler that could not stop the work where it was."
+    def again():
+        if still(): _thread.interrupt_main(signum)   # as if the signal arrived again; nothing where no Python handler is set
+    timer = threading.Timer(delay, again); timer.daemon = True; timer.start()
 
 _NATIVE_CODE = ('llvmlite.binding', 'numba.core.codegen')   # LLVM's objects: numba's compiled code being made, kept or loaded
 _FOREIGN_CALLBACKS = {'xgboost.core': {'_log_callback', '_next_wrapper', '_reset_wrapper'},   # its log; a DataIter's batches
@@ -319,3 +322,22 @@ def unsafe_to_stop(frame) -> bool: # a signal handler's `frame` argument, or any
         if module.startswith(_NATIVE_CODE) or frame.f_code.co_name in _FOREIGN_CALLBACKS.get(module, ()): return True
         frame = frame.f_back
     return False
+
+def _interrupt_when_safe(signum, frame):
+    "Ctrl-C's handler while numba compiles (`SafeInterrupts`): `KeyboardInterrupt` where it is safe to stop, else Ctrl-C again a moment later."
+    if not unsafe_to_stop(frame): raise KeyboardInterrupt
+    signal_again_soon(signum)
+
+class SafeInterrupts:
+    "Ctrl-C while numba compiles or loads compiled code, in the main thread of a notebook or script (Python's own handler set): it waits for code `unsafe_to_stop` to end. `forest` calls `enter` and `exit` as numba takes and gives back its compiler lock."
+    depth:int = 0   # the compiler lock's nesting in the main thread
+    @classmethod
+    def enter(cls):
+        if threading.current_thread() is not threading.main_thread(): return   # only the main thread handles signals, and may set handlers
+        cls.depth += 1
+        if cls.depth == 1 and signal.getsignal(signal.SIGINT) is signal.default_int_handler: signal.signal(signal.SIGINT, _interrupt_when_safe)
+    @classmethod
+    def exit(cls):
+        if threading.current_thread() is not threading.main_thread(): return
+        cls.depth = max(cls.depth - 1, 0)
+        if cls.depth == 0 and signal.getsignal(signal.SIGINT) is _interrupt_when_safe: signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses, json, os, warnings, weakref
 from dataclasses import dataclass, field
 import numpy as np
-from .core import array_module, is_cupy, resolve_device
+from .core import array_module, is_cupy, resolve_device, SafeInterrupts
 from .train import TrainResult
 
 # %% auto #0
@@ -39,6 +39,15 @@ _CACHE = '__file__' in globals() and numba_can_cache(_here)   # a notebook has n
 if '__file__' in globals() and not _CACHE:
     warnings.warn("numba finds nowhere to keep trainfer_nb's compiled code (a read-only install without a writable home), so every "
                   "process compiles it on its first prediction (seconds): set NUMBA_CACHE_DIR to a writable folder", stacklevel=2)
+
+import numba.core.event as numba_events
+
+class _CompilerLockWatch(numba_events.Listener):
+    "Ctrl-C waits while numba makes or loads machine code (`SafeInterrupts`): numba holds its compiler lock for both."
+    def on_start(self, event): SafeInterrupts.enter()
+    def on_end(self, event): SafeInterrupts.exit()
+
+numba_events.register('numba:compiler_lock', _CompilerLockWatch())
 
 # %% ../nbs/03_forest.ipynb #24b2f155
 class UnsupportedModel(ValueError):

@@ -1,0 +1,32 @@
+"Ctrl-C in a notebook or script while the predictor loads its compiled code: in a fresh process, as a crash would end the test runner too."
+import os, subprocess, sys
+
+INTERRUPTED = '''
+import signal, sys
+import pandas as pd
+from trainfer_nb.infer import Predictor
+X = pd.read_parquet(sys.argv[2])
+def hook(frame, event, arg):   # Ctrl-C as llvmlite calls numba back for a function's cached code
+    if event == 'call' and frame.f_code.co_name == '_raw_object_cache_getbuffer':
+        sys.setprofile(None); signal.raise_signal(signal.SIGINT)
+sys.setprofile(hook)
+try: Predictor.load(sys.argv[1]).predict(X); print('not interrupted')
+except KeyboardInterrupt: print('KeyboardInterrupt')
+sys.setprofile(None)
+print(Predictor.load(sys.argv[1]).predict_proba(X)[:3, 1].round(4).tolist())   # the cell run again
+'''
+
+def test_ctrl_c_while_numba_loads_code(tmp_path):
+    "Ctrl-C as a first prediction loads numba's cached code comes out as KeyboardInterrupt, and the next prediction works: it crashed the process (segmentation fault)."
+    from trainfer_nb.data import load_dataset
+    from trainfer_nb.train import train
+    flights = load_dataset('flights')
+    result = train(flights, 'xgboost', device='cpu', num_boost_round=10, verbose=False)
+    model = result.save(tmp_path / 'model')
+    flights.X[:1000].to_parquet(tmp_path / 'in.parquet')
+    r = subprocess.run([sys.executable, '-c', INTERRUPTED, str(model), str(tmp_path / 'in.parquet')], capture_output=True, text=True, timeout=300,
+                       env=dict(os.environ, TRAINFER_CACHE=str(tmp_path / 'cache')))
+    assert r.returncode == 0, f'exit status {r.returncode}, stderr:\n{r.stderr}'
+    expected = [round(float(p), 4) for p in result.predict(flights.X[:3])]   # the probability of the positive class
+    assert r.stdout.splitlines() == ['KeyboardInterrupt', str(expected)], r.stdout + r.stderr
+    assert 'Exception ignored' not in r.stderr, r.stderr
