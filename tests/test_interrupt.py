@@ -1,5 +1,5 @@
 "Ctrl-C in a notebook or script while the predictor loads its compiled code: in a fresh process, as a crash would end the test runner too."
-import os, subprocess, sys
+import os, signal, subprocess, sys
 
 INTERRUPTED = '''
 import signal, sys
@@ -25,7 +25,8 @@ def test_ctrl_c_while_numba_loads_code(tmp_path):
     model = result.save(tmp_path / 'model')
     flights.X[:1000].to_parquet(tmp_path / 'in.parquet')
     r = subprocess.run([sys.executable, '-c', INTERRUPTED, str(model), str(tmp_path / 'in.parquet')], capture_output=True, text=True, timeout=300,
-                       env=dict(os.environ, TRAINFER_CACHE=str(tmp_path / 'cache')))
+                       env=dict(os.environ, TRAINFER_CACHE=str(tmp_path / 'cache')),
+                       preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))   # Ctrl-C as a terminal's job has it (a background job ignores it)
     assert r.returncode == 0, f'exit status {r.returncode}, stderr:\n{r.stderr}'
     expected = [round(float(p), 4) for p in result.predict(flights.X[:3])]   # the probability of the positive class
     assert r.stdout.splitlines() == ['KeyboardInterrupt', str(expected)], r.stdout + r.stderr
