@@ -140,7 +140,7 @@ def train_file(source:Param("CSV or Parquet file, or folder of Parquet shards", 
                params:Param("library parameters as JSON, names unchanged: '{\"max_depth\": 8}'; with --tune_trials, held fixed", str)='{}',
                tune_trials:Param("search the other parameters first with this many Optuna trials (0: no search)", int)=0,
                tune_timeout:Param("seconds at most for the search, whatever --tune_trials says", float)=None,
-               tune_storage:Param("keep the search's trials in this Optuna storage, e.g. sqlite:///tune.db: run again, the search goes on from them", str)=None,
+               tune_storage:Param("keep the search's trials in this Optuna storage, a SQLite file (tune.db) or a URL (sqlite:///tune.db): run again, the search goes on from them", str)=None,
                checkpoint_dir:Param("write checkpoints here; with --resume, continue from the newest", str)=None,
                resume:Param("continue from the newest good checkpoint in --checkpoint_dir", store_true)=False,
                quiet:Param("no progress bar", store_true)=False):

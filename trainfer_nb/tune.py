@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 from pathlib import Path
-import hashlib, time
+import hashlib, os, time
 import numpy as np, pandas as pd
 from .core import check_choice, check_count
 from .data import Dataset, check_writable
@@ -80,7 +80,9 @@ def _check_study(study, identity:dict, name:str):
                          "use another study_name, or delete that study to start over")
 
 def _storage(storage):
-    "`storage` as Optuna takes it; a SQLite file's folder made first, as for every file written here."
+    "`storage` as Optuna takes it, a file's path as a SQLite file there; a SQLite file's folder made first, as for every file written here."
+    if isinstance(storage, os.PathLike) or isinstance(storage, str) and '://' not in storage:   # 'tune.db': no URL, a file
+        storage = f'sqlite:///{Path(storage).expanduser().resolve()}'
     if isinstance(storage, str) and storage.startswith('sqlite:///'):
         path = Path(storage[len('sqlite:///'):]).expanduser()
         check_writable(path, 'tune storage'); path.parent.mkdir(parents=True, exist_ok=True)
@@ -97,7 +99,7 @@ def tune(data:Dataset, backend:str='xgboost', n_trials:int=20, # trials at most;
          params:dict|None=None, # library parameters held fixed in every trial (over the space's draws)
          space:Callable|None=None, # (trial, backend) -> params; default `default_space`
          pruner=None, # an optuna pruner; default: median of earlier trials after 10 rounds
-         storage=None, # where Optuna keeps the trials ('sqlite:///tune.db', or a storage object): a search run again goes on from them
+         storage=None, # where Optuna keeps the trials: a SQLite file's path ('tune.db'), a URL ('sqlite:///tune.db'), or a storage object; a search run again goes on from them
          study_name:str|None=None, # the study's name in `storage`; default 'trainfer_nb-{backend}-{data.name}'
          verbose:bool=True) -> TuneResult:
     "Search `backend`'s parameters on `data` with Optuna; returns the best parameters and the study."
