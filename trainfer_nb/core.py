@@ -312,14 +312,14 @@ def signal_again_soon(signum:int,
     timer = threading.Timer(delay, again); timer.daemon = True; timer.start()
 
 _NATIVE_CODE = ('llvmlite.binding', 'numba.core.codegen')   # LLVM's objects: numba's compiled code being made, kept or loaded
-_FOREIGN_CALLBACKS = {'xgboost.core': {'_log_callback', '_next_wrapper', '_reset_wrapper'},   # its log; a DataIter's batches
-                      'lightgbm.basic': {'_log_callback'}}
+_FOREIGN_CALLBACKS = {'xgboost': {'_log_callback', '_next_wrapper', '_reset_wrapper'},   # its log (core, or _c_api from 3.4); a DataIter's batches
+                      'lightgbm': {'_log_callback'}}
 
 def unsafe_to_stop(frame) -> bool: # a signal handler's `frame` argument, or any frame
     "Whether an exception raised in `frame` would be lost or leave a library broken: numba making, keeping or loading machine code (llvmlite's LLVM objects), or XGBoost's and LightGBM's calls back into Python (their log, XGBoost's data iterator)."
     while frame is not None:
         module = frame.f_globals.get('__name__') or ''
-        if module.startswith(_NATIVE_CODE) or frame.f_code.co_name in _FOREIGN_CALLBACKS.get(module, ()): return True
+        if module.startswith(_NATIVE_CODE) or frame.f_code.co_name in _FOREIGN_CALLBACKS.get(module.partition('.')[0], ()): return True
         frame = frame.f_back
     return False
 
