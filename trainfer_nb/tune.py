@@ -93,6 +93,9 @@ def _finished(study) -> int:
     import optuna
     return sum(t.state in (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED) for t in study.trials)
 
+class _Interrupted(BaseException):
+    "Ctrl-C in a trial, carried past Optuna: Optuna would log it as the trial's failure, traceback and all, and mark the trial failed. Past it, the trial stays running, as one whose process was stopped does, and `tune` raises `KeyboardInterrupt`."
+
 def tune(data:Dataset, backend:str='xgboost', n_trials:int=20, # trials at most; with `storage`, in all, those it holds finished included
          timeout:float|None=None, # seconds at most, whatever n_trials says: the trial running then stops too
          num_boost_round:int=300, early_stopping_rounds:int=20, device:str='auto', seed:int=0,
@@ -122,6 +125,10 @@ def tune(data:Dataset, backend:str='xgboost', n_trials:int=20, # trials at most;
     deadline = None if timeout is None else time.monotonic() + timeout
 
     def objective(trial):
+        try: return run_trial(trial)
+        except KeyboardInterrupt: raise _Interrupted from None
+
+    def run_trial(trial):
         def report(info):
             trial.report(info.score, info.iteration)
             if trial.should_prune(): raise optuna.TrialPruned(f"pruned at round {info.iteration + 1}")
@@ -150,6 +157,7 @@ def tune(data:Dataset, backend:str='xgboost', n_trials:int=20, # trials at most;
         # seeded past the trials the study holds: a search taken up again draws new parameters, not its first trials' again
         study.sampler = optuna.samplers.TPESampler(seed=seed + len(study.trials))
         if (todo := n_trials - _finished(study)) > 0: study.optimize(objective, n_trials=todo, timeout=timeout, show_progress_bar=verbose)
+    except _Interrupted: raise KeyboardInterrupt from None
     finally: optuna.logging.set_verbosity(level)   # Optuna's logging is the process's: left as it was
     if not any(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials):
         raise ValueError(f"none of the {len(study.trials)} trials completed: the pruner stopped every one (the default lets the first 5 finish)")
