@@ -329,8 +329,8 @@ def _interrupt_when_safe(signum, frame):
     signal_again_soon(signum)
 
 class SafeInterrupts:
-    "Ctrl-C while numba compiles or loads compiled code, in the main thread of a notebook or script (Python's own handler set): it waits for code `unsafe_to_stop` to end. `forest` calls `enter` and `exit` as numba takes and gives back its compiler lock."
-    depth:int = 0   # the compiler lock's nesting in the main thread
+    "Ctrl-C while a library may call back into Python, in the main thread of a notebook or script (Python's own handler set): it waits for code `unsafe_to_stop` to end. `forest` calls `enter` and `exit` as numba takes and gives back its compiler lock; `train` holds it (`with SafeInterrupts():`) while a library trains."
+    depth:int = 0   # how many hold it in the main thread
     @classmethod
     def enter(cls):
         if threading.current_thread() is not threading.main_thread(): return   # only the main thread handles signals, and may set handlers
@@ -341,3 +341,5 @@ class SafeInterrupts:
         if threading.current_thread() is not threading.main_thread(): return
         cls.depth = max(cls.depth - 1, 0)
         if cls.depth == 0 and signal.getsignal(signal.SIGINT) is _interrupt_when_safe: signal.signal(signal.SIGINT, signal.default_int_handler)
+    def __enter__(self): self.enter(); return self
+    def __exit__(self, *exc): self.exit()

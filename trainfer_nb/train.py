@@ -12,7 +12,7 @@ from tqdm.auto import tqdm
 import trainfer_nb
 from fastcore.basics import patch
 from .core import (check_choice, check_count, did_you_mean, is_cupy, resolve_device, to_device, to_host, xgboost_cuda_built, cuda_gpus,
-                              lightgbm_gpu_error, DeviceUnavailableError, ResourceMeter, held_output, note_openmp_use)
+                              lightgbm_gpu_error, DeviceUnavailableError, ResourceMeter, held_output, note_openmp_use, SafeInterrupts)
 from .data import Dataset, as_matrix, as_trained, atomic_path, room_said, check_writable, sha256_file, category_dtypes, typed_categories, _check_unique, csr, TASKS, DEFAULT_METRICS
 
 class _OnFirstUse:
@@ -1298,8 +1298,9 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
                       verbose, desc=f'{backend} on {dev}', start=start)
         try:
             kw = dict(chunk=checkpoint_every) if backend == 'sklearn' and ck else {}
-            model = b.fit(splits, library_names(backend, data.feature_names), data.feature_types, p, num_boost_round, eval_sets, loop, init, **kw) \
-                    if loop.rounds_done < num_boost_round else init
+            with SafeInterrupts():   # Ctrl-C in XGBoost's call back for its rows, or in a library's log: not lost there, raised once it returns
+                model = b.fit(splits, library_names(backend, data.feature_names), data.feature_types, p, num_boost_round, eval_sets, loop, init, **kw) \
+                        if loop.rounds_done < num_boost_round else init
         finally: loop.close()
         model = b.finish(model, loop.best_iteration)
         cats = data.categories
