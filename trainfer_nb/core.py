@@ -324,7 +324,7 @@ def unsafe_to_stop(frame) -> bool: # a signal handler's `frame` argument, or any
     return False
 
 def _interrupt_when_safe(signum, frame):
-    "Ctrl-C's handler while numba compiles (`SafeInterrupts`): `KeyboardInterrupt` where it is safe to stop, else Ctrl-C again a moment later."
+    "Ctrl-C's handler while `SafeInterrupts` is held (numba compiling, a library training): `KeyboardInterrupt` where it is safe to stop, else Ctrl-C again a moment later."
     if not unsafe_to_stop(frame): raise KeyboardInterrupt
     signal_again_soon(signum)
 
