@@ -209,10 +209,16 @@ def _stop_on_signals(command:str):
         if signum == signal.SIGINT: raise KeyboardInterrupt
         raise SystemExit(128 + signal.SIGTERM)
     if threading.current_thread() is not threading.main_thread(): yield; return   # only the main thread may set handlers
+    def lost(unraisable, hook=sys.unraisablehook):   # a stop raised in a finalizer (a generator the garbage collector closes): raised again, not printed
+        if (signum := StopRequest.signum) is not None and issubclass(unraisable.exc_type, (SystemExit, KeyboardInterrupt)):
+            signal_again_soon(signum, still=lambda: StopRequest.signum == signum)
+        else: hook(unraisable)
     caught = [signal.SIGTERM] + ([signal.SIGINT] if signal.getsignal(signal.SIGINT) is signal.default_int_handler else [])   # an ignored Ctrl-C (nohup) stays so
-    previous = {s: signal.signal(s, stop) for s in caught}
+    previous, previous_hook = {s: signal.signal(s, stop) for s in caught}, sys.unraisablehook
+    sys.unraisablehook = lost
     try: yield
     finally:
+        sys.unraisablehook = previous_hook
         for s, handler in previous.items(): signal.signal(s, handler)
 
 def main(argv:list|None=None):
