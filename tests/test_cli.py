@@ -191,3 +191,38 @@ def test_stopped_inside_a_library_callback(tmp_path, how, status, line):
                        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert (r.returncode, r.stderr) == (status, f'trainfer score: {line}; nothing half-written is left\n'), f'exit status {r.returncode}, stderr:\n{r.stderr}'
     assert list(out.iterdir()) == []
+
+LOADED = '''
+import sys
+from trainfer_nb.cli import main
+main(['--version'])
+try: main([sys.argv[1], '--help'])
+except SystemExit: pass
+print(sorted(m for m in ('numba', 'llvmlite', 'xgboost', 'lightgbm', 'sklearn', 'optuna', 'scipy') if m in sys.modules))
+'''
+
+@pytest.mark.parametrize('command', ['train', 'score', 'demo'])
+def test_help_loads_no_library(command):
+    "`trainfer --version` and a command's `--help` answer without loading numba or a library: they come at once, and the libraries load only once a command runs, after its signal handlers are set."
+    r = subprocess.run([sys.executable, '-c', LOADED, command], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0] == 'trainfer_nb 0.0.1' and r.stdout.splitlines()[-1] == '[]', r.stdout
+
+STOPPED_WHILE_LOADING = '''
+import signal, sys
+class Stopper:   # sends the signal as numba begins to load
+    def find_spec(self, name, path=None, target=None):
+        if name == 'numba': sys.meta_path.remove(self); signal.raise_signal(getattr(signal, sys.argv[1]))
+sys.meta_path.insert(0, Stopper())
+from trainfer_nb.cli import main
+sys.exit(main(sys.argv[2:]))
+'''
+
+@pytest.mark.parametrize('how, status, line', [('SIGTERM', 143, 'stopped by SIGTERM'), ('SIGINT', 130, 'interrupted')])
+def test_stopped_while_the_libraries_load(tmp_path, how, status, line):
+    "Ctrl-C or SIGTERM in a command's first second, while numba and the libraries load, ends it as later: one line and the shell's status. Loaded before the handlers were set, Ctrl-C printed Python's traceback of the import and SIGTERM killed the process without a word."
+    import signal
+    r = subprocess.run([sys.executable, '-c', STOPPED_WHILE_LOADING, how, 'score', str(tmp_path / 'model'), str(tmp_path / 'in.parquet'), str(tmp_path / 'scores.csv')],
+                       capture_output=True, text=True, timeout=120, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert (r.returncode, r.stderr) == (status, f'trainfer score: {line}; nothing half-written is left\n'), f'exit status {r.returncode}, stderr:\n{r.stderr}'
+    assert list(tmp_path.iterdir()) == []

@@ -11,10 +11,6 @@ from fastcore.script import call_parse, anno_parser, Param, store_true
 import trainfer_nb
 from .core import (check_choice, cuda_gpus, xgboost_cuda_built, lightgbm_gpu_error, resolve_device,
                               DeviceUnavailableError, DEVICES, StopRequest, unsafe_to_stop, signal_again_soon)
-from .data import load_dataset, list_datasets, from_file, DATASETS
-from .train import train, device_for, check_model_path, BACKENDS
-from .infer import Predictor, latency, throughput, score_file
-from .tune import tune
 
 # %% auto #0
 __all__ = ['DEMO_BACKENDS', 'COMMANDS', 'backend_devices', 'system_info', 'format_info', 'run_demo', 'format_demo',
@@ -61,6 +57,9 @@ DEMO_BACKENDS = ('xgboost', 'lightgbm')
 
 def run_demo(rounds:int=200, device:str='auto', backends=DEMO_BACKENDS, dataset:str='flights', latency_calls:int=1000) -> pd.DataFrame:
     "Train, predict and measure each backend on `dataset`; one row per model."
+    from trainfer_nb.data import load_dataset
+    from trainfer_nb.train import train, BACKENDS
+    from trainfer_nb.infer import Predictor, latency, throughput
     resolve_device(device)  # fail on a bad device or backend before loading anything
     for b in backends: check_choice(b, BACKENDS, 'backend')
     data = load_dataset(dataset)
@@ -110,6 +109,7 @@ def demo(rounds:int=200, # boosting rounds per model
 @call_parse
 def datasets():
     "The built-in data sets: rows, features, task, metric and what each is (builds the cache on first use)."
+    from trainfer_nb.data import list_datasets
     t = list_datasets()
     t['queries'] = t['queries'].map(lambda q: '' if pd.isna(q) else f'{int(q):,}')
     print(t[['rows', 'features', 'task', 'metric', 'queries', 'description']].to_string(formatters={'rows': '{:,}'.format}))
@@ -145,6 +145,8 @@ def train_file(source:Param("CSV or Parquet file, or folder of Parquet shards", 
                resume:Param("continue from the newest good checkpoint in --checkpoint_dir", store_true)=False,
                quiet:Param("no progress bar", store_true)=False):
     "Train a model on a file (70% train, 10% validation, 20% test rows), after an Optuna search if asked, save it, and print its test metrics."
+    from trainfer_nb.data import from_file
+    from trainfer_nb.train import train, device_for, check_model_path, BACKENDS
     try: p = json.loads(params)
     except json.JSONDecodeError as e: raise ValueError(f"--params is not JSON: {e}") from None
     if not isinstance(p, dict): raise ValueError(f"--params must be a JSON object of parameters, got {params!r}")
@@ -158,6 +160,7 @@ def train_file(source:Param("CSV or Parquet file, or folder of Parquet shards", 
                      drop_missing_target=drop_missing_target, na_values=_listed(na_values), encoding=encoding,
                      date_order=date_order, split_seed=split_seed, stratify=stratify)
     if tune_trials:   # each trial and the model after them: `rounds` rounds at most, stopped as the search stopped trials
+        from trainfer_nb.tune import tune   # Optuna: loaded only for a search
         early_stopping = early_stopping or 20
         found = tune(data, backend, n_trials=tune_trials, timeout=tune_timeout, num_boost_round=rounds, early_stopping_rounds=early_stopping,
                      device=device, params=p, storage=tune_storage, verbose=not quiet)
@@ -179,6 +182,7 @@ def score(model:Param("saved model folder (TrainResult.save), or the file a libr
           unseen:Param("a category the model does not know: 'auto' (as its library: XGBoost refuses one when its model keeps its categories, LightGBM and scikit-learn read it as missing), 'missing' or 'error'", str)='auto',
           quiet:Param("no progress bar", store_true)=False):
     "Score every row of a file with a saved model, a batch at a time; the output is written atomically."
+    from trainfer_nb.infer import Predictor, score_file
     if missing is not None: model = Predictor.from_model(model, engine=engine, missing=missing, unseen=unseen)
     r = score_file(model, source, output, id_columns=_listed(id_columns), batch_rows=batch_rows, encoding=encoding, unseen=unseen,
                    engine=engine, progress=not quiet)
