@@ -31,3 +31,27 @@ def test_ctrl_c_while_numba_loads_code(tmp_path):
     expected = [round(float(p), 4) for p in result.predict(flights.X[:3])]   # the probability of the positive class
     assert r.stdout.splitlines() == ['KeyboardInterrupt', str(expected)], r.stdout + r.stderr
     assert 'Exception ignored' not in r.stderr, r.stderr
+
+FIRST_COMPILE = '''
+import signal, sys, numba
+import trainfer_nb.forest   # Ctrl-C waits while numba compiles (SafeInterrupts)
+calls = 0
+def hook(frame, event, arg):   # Ctrl-C halfway through loading numba.cpython.unicode, one of the modules of types a first compile loads
+    global calls
+    loading = frame.f_back is not None and frame.f_back.f_code.co_name == '<module>' and frame.f_back.f_globals.get('__name__') == 'numba.cpython.unicode'
+    calls += event == 'call' and loading
+    if calls == 100: sys.setprofile(None); signal.raise_signal(signal.SIGINT)
+f = numba.njit(lambda x: x * 2)
+sys.setprofile(hook)
+try: f(21); print('not interrupted')
+except KeyboardInterrupt: print('KeyboardInterrupt')
+sys.setprofile(None)
+print(f(21))   # the cell run again
+'''
+
+def test_ctrl_c_while_numba_loads_its_types():
+    "Ctrl-C as a process's first compile loads numba's modules of types comes out as KeyboardInterrupt once they are loaded: raised halfway through one, it left that module's registrations behind, and every later compile in the process failed ('duplicate registration')."
+    r = subprocess.run([sys.executable, '-c', FIRST_COMPILE], capture_output=True, text=True, timeout=300,
+                       preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert r.returncode == 0, f'exit status {r.returncode}, stderr:\n{r.stderr}'
+    assert r.stdout.splitlines() == ['KeyboardInterrupt', '42'], r.stdout + r.stderr

@@ -312,25 +312,33 @@ def signal_again_soon(signum:int,
     timer = threading.Timer(delay, again); timer.daemon = True; timer.start()
 
 _NATIVE_CODE = ('llvmlite.binding', 'numba.core.codegen')   # LLVM's objects: numba's compiled code being made, kept or loaded
-_FOREIGN_CALLBACKS = {'xgboost': {'_log_callback', '_next_wrapper', '_reset_wrapper'},   # its log (core, or _c_api from 3.4); a DataIter's batches
-                      'lightgbm': {'_log_callback'}}
+_REGISTERING = {'numba', 'llvmlite'}   # their modules register types and functions as they load
+_UNSAFE_CALLS = {'xgboost': {'_log_callback', '_next_wrapper', '_reset_wrapper'},   # its log (core, or _c_api from 3.4); a DataIter's batches
+                 'lightgbm': {'_log_callback'},
+                 'numba': {'refresh', 'load_additional_registries', 'install_registry'}}   # its contexts taking in what its modules registered
 
 def unsafe_to_stop(frame) -> bool: # a signal handler's `frame` argument, or any frame
-    "Whether an exception raised in `frame` would be lost or leave a library broken: numba making, keeping or loading machine code (llvmlite's LLVM objects), or XGBoost's and LightGBM's calls back into Python (their log, XGBoost's data iterator)."
+    "Whether an exception raised in `frame` would be lost or leave a library broken: numba making, keeping or loading machine code (llvmlite's LLVM objects), numba loading the modules of its types and taking them in (a first compile), or XGBoost's and LightGBM's calls back into Python (their log, XGBoost's data iterator)."
+    importing = False   # the frames seen so far (from `frame` out) are an import's
     while frame is not None:
         module = frame.f_globals.get('__name__') or ''
-        if module.startswith(_NATIVE_CODE) or frame.f_code.co_name in _FOREIGN_CALLBACKS.get(module.partition('.')[0], ()): return True
+        top = module.partition('.')[0]
+        if module.startswith(_NATIVE_CODE) or frame.f_code.co_name in _UNSAFE_CALLS.get(top, ()): return True
+        if importing and top in _REGISTERING: return True   # an import numba started: stopped half-way, its registrations stay and the module goes
+        importing = module.startswith('importlib._bootstrap') or (importing and module == 'importlib')
         frame = frame.f_back
     return False
 
 def _interrupt_when_safe(signum, frame):
-    "Ctrl-C's handler while `SafeInterrupts` is held (numba compiling, a library training): `KeyboardInterrupt` where it is safe to stop, else Ctrl-C again a moment later."
-    if not unsafe_to_stop(frame): raise KeyboardInterrupt
-    signal_again_soon(signum)
+    "Ctrl-C's handler while `SafeInterrupts` is held (numba compiling, a library training): `KeyboardInterrupt` where it is safe to stop, else Ctrl-C again a moment later, or as the hold ends."
+    SafeInterrupts.pending = unsafe_to_stop(frame)
+    if not SafeInterrupts.pending: raise KeyboardInterrupt
+    signal_again_soon(signum, still=lambda: SafeInterrupts.pending)
 
 class SafeInterrupts:
     "Ctrl-C while a library may call back into Python, in the main thread of a notebook or script (Python's own handler set): it waits for code `unsafe_to_stop` to end. `forest` calls `enter` and `exit` as numba takes and gives back its compiler lock; `train` holds it (`with SafeInterrupts():`) while a library trains."
     depth:int = 0   # how many hold it in the main thread
+    pending:bool = False   # a Ctrl-C waits for a safe place
     @classmethod
     def enter(cls):
         if threading.current_thread() is not threading.main_thread(): return   # only the main thread handles signals, and may set handlers
@@ -340,6 +348,8 @@ class SafeInterrupts:
     def exit(cls):
         if threading.current_thread() is not threading.main_thread(): return
         cls.depth = max(cls.depth - 1, 0)
-        if cls.depth == 0 and signal.getsignal(signal.SIGINT) is _interrupt_when_safe: signal.signal(signal.SIGINT, signal.default_int_handler)
+        if cls.depth == 0 and signal.getsignal(signal.SIGINT) is _interrupt_when_safe:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            if cls.pending: cls.pending = False; raise KeyboardInterrupt   # the library is done: here, not wherever Python is a moment later
     def __enter__(self): self.enter(); return self
     def __exit__(self, *exc): self.exit()
