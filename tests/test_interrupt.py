@@ -55,3 +55,28 @@ def test_ctrl_c_while_numba_loads_its_types():
                        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert r.returncode == 0, f'exit status {r.returncode}, stderr:\n{r.stderr}'
     assert r.stdout.splitlines() == ['KeyboardInterrupt', '42'], r.stdout + r.stderr
+
+FIRST_TRAINING = '''
+import signal, sys
+from trainfer_nb.data import load_dataset
+from trainfer_nb.train import train
+diamonds = load_dataset('diamonds')
+def hook(frame, event, arg):   # Ctrl-C halfway through the import of SciPy's ndimage, which scikit-learn loads
+    if event == 'call' and frame.f_code.co_name == '<module>' and frame.f_globals.get('__name__') == 'scipy.ndimage.filters':
+        sys.setprofile(None); signal.raise_signal(signal.SIGINT)
+sys.setprofile(hook)
+try: train(diamonds, 'sklearn', num_boost_round=5, verbose=False); print('not interrupted')
+except KeyboardInterrupt: print('KeyboardInterrupt')
+sys.setprofile(None)
+print(f"{train(diamonds, 'sklearn', num_boost_round=5, verbose=False).test_metric:.6f}")   # the cell run again
+'''
+
+def test_ctrl_c_while_the_library_loads():
+    "Ctrl-C as a process's first `train` loads its library comes out as KeyboardInterrupt once the import is done, and training again works: stopped halfway, SciPy's ndimage (under scikit-learn) failed every later import with NameError."
+    from trainfer_nb.data import load_dataset
+    from trainfer_nb.train import train
+    expected = train(load_dataset('diamonds'), 'sklearn', num_boost_round=5, verbose=False).test_metric
+    r = subprocess.run([sys.executable, '-c', FIRST_TRAINING], capture_output=True, text=True, timeout=300,
+                       preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert r.returncode == 0, f'exit status {r.returncode}, stderr:\n{r.stderr}'
+    assert r.stdout.splitlines() == ['KeyboardInterrupt', f'{expected:.6f}'], r.stdout + r.stderr

@@ -13,7 +13,7 @@ import numpy as np, psutil
 __all__ = ['DEVICES', 'GPUInfo', 'cuda_gpus', 'xgboost_cuda_built', 'held_output', 'lightgbm_gpu_error', 'DeviceUnavailableError',
            'check_choice', 'check_count', 'did_you_mean', 'resolve_device', 'is_cupy', 'is_cupy_sparse', 'array_module',
            'to_host', 'to_device', 'usable_cpus', 'machine_cpu_s', 'others_cpu_s', 'ResourceMeter', 'note_openmp_use',
-           'StopRequest', 'signal_again_soon', 'unsafe_to_stop', 'SafeInterrupts']
+           'StopRequest', 'signal_again_soon', 'unsafe_to_stop', 'SafeInterrupts', 'import_library']
 
 # %% ../nbs/00_core.ipynb #11c5a1f3
 @dataclass(frozen=True)
@@ -318,12 +318,12 @@ _UNSAFE_CALLS = {'xgboost': {'_log_callback', '_next_wrapper', '_reset_wrapper'}
                  'numba': {'refresh', 'load_additional_registries', 'install_registry'}}   # its contexts taking in what its modules registered
 
 def unsafe_to_stop(frame) -> bool: # a signal handler's `frame` argument, or any frame
-    "Whether an exception raised in `frame` would be lost or leave a library broken: numba making, keeping or loading machine code (llvmlite's LLVM objects), numba loading the modules of its types and taking them in (a first compile), or XGBoost's and LightGBM's calls back into Python (their log, XGBoost's data iterator)."
+    "Whether an exception raised in `frame` would be lost or leave a library broken: numba making, keeping or loading machine code (llvmlite's LLVM objects), numba loading the modules of its types and taking them in (a first compile), a library `import_library` loads, or XGBoost's and LightGBM's calls back into Python (their log, XGBoost's data iterator)."
     importing = False   # the frames seen so far (from `frame` out) are an import's
     while frame is not None:
         module = frame.f_globals.get('__name__') or ''
         top = module.partition('.')[0]
-        if module.startswith(_NATIVE_CODE) or frame.f_code.co_name in _UNSAFE_CALLS.get(top, ()): return True
+        if module.startswith(_NATIVE_CODE) or frame.f_code.co_name in _UNSAFE_CALLS.get(top, ()) or frame.f_code is import_library.__code__: return True
         if importing and top in _REGISTERING: return True   # an import numba started: stopped half-way, its registrations stay and the module goes
         importing = module.startswith('importlib._bootstrap') or (importing and module == 'importlib')
         frame = frame.f_back
@@ -353,3 +353,8 @@ class SafeInterrupts:
             if cls.pending: cls.pending = False; raise KeyboardInterrupt   # the library is done: here, not wherever Python is a moment later
     def __enter__(self): self.enter(); return self
     def __exit__(self, *exc): self.exit()
+
+def import_library(name:str): # a module, e.g. 'xgboost'
+    "Module `name`, its import finished before a Ctrl-C (in a notebook or script, or a `trainfer` command) stops anything: a library stopped halfway through its import may fail every later import in the process."
+    if (module := sys.modules.get(name)) is not None: return module
+    with SafeInterrupts(): return importlib.import_module(name)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numba as nb
 from fastcore.basics import patch
 from tqdm.auto import tqdm
-from .core import check_choice, check_count, resolve_device, to_device, to_host, is_cupy, is_cupy_sparse, array_module, ResourceMeter, usable_cpus, StopRequest
+from .core import check_choice, check_count, resolve_device, to_device, to_host, is_cupy, is_cupy_sparse, array_module, ResourceMeter, usable_cpus, StopRequest, import_library
 from .data import (as_matrix, as_trained, check_writable, zstandard_module, CSV_COMPRESSIONS, parse_local_dates, numeric_column, typed_categories, arrow_frame, atomic_path, iter_batches, csv_format,
                               WRITTEN_AS_TEXT, ISO_DATETIME, _kind, _shard_files, _check_unique, csr, _csv_open)
 from .train import (TrainResult, backend_for, matrix_on, input_device, load_model, read_metadata, short_xgboost_error,
@@ -1189,7 +1189,9 @@ def read_model_file(path) -> object:
     if not path.exists(): raise FileNotFoundError(f"no model at {path}")
     lib = MODEL_FILES.get(path.suffix.lower())
     if lib is None: raise ValueError(f"{path.name}: a model file is read by its suffix, one of {', '.join(MODEL_FILES)} (never a pickle)")
-    try: return backend_for(lib, 'regression').load(path)
+    b = backend_for(lib, 'regression')
+    import_library(b.module)   # whole: a Ctrl-C while the library loads waits for it
+    try: return b.load(path)
     except Exception as e:
         if 'refusing to load' in str(e): raise   # a skops file holding types that are not scikit-learn's: said as it is
         raise ValueError(f"{path.name} is not a readable {lib} model: {short_xgboost_error(str(e)) if lib == 'xgboost' else e}") from None

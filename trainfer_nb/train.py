@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_train.ipynb #8ec4f882
 from __future__ import annotations
-import contextlib, copy, functools, importlib, json, re, threading, time, hashlib, platform, warnings, shutil, uuid, weakref
+import contextlib, copy, functools, json, re, threading, time, hashlib, platform, warnings, shutil, uuid, weakref
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 import numpy as np, pandas as pd, scipy.sparse as sp
@@ -12,13 +12,13 @@ from tqdm.auto import tqdm
 import trainfer_nb
 from fastcore.basics import patch
 from .core import (check_choice, check_count, did_you_mean, is_cupy, resolve_device, to_device, to_host, xgboost_cuda_built, cuda_gpus,
-                              lightgbm_gpu_error, DeviceUnavailableError, ResourceMeter, held_output, note_openmp_use, SafeInterrupts)
+                              lightgbm_gpu_error, DeviceUnavailableError, ResourceMeter, held_output, note_openmp_use, SafeInterrupts, import_library)
 from .data import Dataset, as_matrix, as_trained, atomic_path, room_said, check_writable, sha256_file, category_dtypes, typed_categories, _check_unique, csr, TASKS, DEFAULT_METRICS
 
 class _OnFirstUse:
     "Module `name`, imported when one of its names is first read: a service that imports only `trainfer_nb.infer` does not load scikit-learn (1 s here)."
     def __init__(self, name:str): self._name = name
-    def __getattr__(self, attr:str): return getattr(importlib.import_module(self._name), attr)
+    def __getattr__(self, attr:str): return getattr(import_library(self._name), attr)
 
 _sk_metrics = _OnFirstUse('sklearn.metrics')
 
@@ -805,10 +805,12 @@ class SklearnBackend:
             raise ValueError(f"{path} holds types that are not scikit-learn's or NumPy's: {bad}; refusing to load it")
         return sio.load(path, trusted=untrusted)
     def splits(self, model) -> int: return sum(p.get_n_leaf_nodes() - 1 for it in model._predictors for p in it)
+_BACKEND_TYPES = {'xgboost': XGBoostBackend, 'lightgbm': LightGBMBackend, 'sklearn': SklearnBackend}
+
 def backend_for(name:str, task:str):
     "The backend object for library `name`, set up for `task`."
     note_openmp_use()   # its OpenMP threads may run now: a process forked from this one must not count on them
-    b = {'xgboost': XGBoostBackend, 'lightgbm': LightGBMBackend, 'sklearn': SklearnBackend}[check_choice(name, BACKENDS, 'backend')]()
+    b = _BACKEND_TYPES[check_choice(name, BACKENDS, 'backend')]()
     b.task = task
     return b
 
@@ -1195,6 +1197,7 @@ def check_training(data:Dataset, backend:str, task:str='auto', device:str='auto'
                         "CSV or Parquet file, or take a built-in one, load_dataset('flights')")
     if params is not None and not isinstance(params, dict): raise ValueError(f"params must be a dict of library parameters, got {params!r}")
     check_choice(backend, BACKENDS, 'backend')
+    import_library(_BACKEND_TYPES[backend].module)   # whole, before anything uses it (a Ctrl-C waits for it), and before train's meter: importing XGBoost (1.5 s here) is not training
     task = data.task if task == 'auto' else check_choice(task, ('auto',) + TASKS, 'task')
     _validate(data, task, backend, params)
     _check_objective(backend, task, params)
@@ -1259,7 +1262,6 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
         if not callable(cb): raise ValueError(f"callbacks must be callables taking a RoundInfo; got {cb!r}")
     metric = data.metric if task == data.task else DEFAULT_METRICS[task]
     b = backend_for(backend, task)
-    importlib.import_module(b.module)   # before the meter: importing XGBoost (1.5 s here) is not training, and 5 rounds on 442 rows take 0.02 s
     with ResourceMeter() as meter:
         on = input_device(b, dev)
         splits, classes = prepare(data, task, on, ('train', 'valid'))
@@ -1424,6 +1426,7 @@ def load_model(path:Path|str) -> TrainResult:
     if not model_path.exists() or sha256_file(model_path) != meta['model_sha256']:
         raise ValueError(f"{model_path} is missing or damaged: its SHA-256 does not match metadata.json")
     b = backend_for(meta['backend'], meta['task'])
+    import_library(b.module)   # whole: a Ctrl-C while the library loads waits for it
     model = b.load(model_path)
     classes = None if meta['classes'] is None else np.asarray(meta['classes'])
     if meta['format'] < 3:   # scikit-learn's estimator predicting the classes' codes, and under format 1 reading codes too
