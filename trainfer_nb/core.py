@@ -348,9 +348,11 @@ class SafeInterrupts:
     def exit(cls):
         if threading.current_thread() is not threading.main_thread(): return
         cls.depth = max(cls.depth - 1, 0)
-        if cls.depth == 0 and signal.getsignal(signal.SIGINT) is _interrupt_when_safe:
+        if cls.depth > 0: return
+        pending, cls.pending = cls.pending, False
+        if signal.getsignal(signal.SIGINT) is _interrupt_when_safe:
             signal.signal(signal.SIGINT, signal.default_int_handler)
-            if cls.pending: cls.pending = False; raise KeyboardInterrupt   # the library is done: here, not wherever Python is a moment later
+            if pending: raise KeyboardInterrupt   # the library is done: here, not wherever Python is a moment later
     def __enter__(self): self.enter(); return self
     def __exit__(self, *exc): self.exit()
 
