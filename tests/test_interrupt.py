@@ -1,5 +1,6 @@
-"Ctrl-C in a notebook or script while the predictor loads its compiled code: in a fresh process, as a crash would end the test runner too."
+"Ctrl-C in a notebook or script while numba loads or makes code, or a library loads: in a fresh process, as a crash would end the test runner too, and a first import or compile happens only once."
 import os, signal, subprocess, sys
+import pytest
 
 INTERRUPTED = '''
 import signal, sys
@@ -56,27 +57,32 @@ def test_ctrl_c_while_numba_loads_its_types():
     assert r.returncode == 0, f'exit status {r.returncode}, stderr:\n{r.stderr}'
     assert r.stdout.splitlines() == ['KeyboardInterrupt', '42'], r.stdout + r.stderr
 
-FIRST_TRAINING = '''
+FIRST_CALL = '''
 import signal, sys
 from trainfer_nb.data import load_dataset
 from trainfer_nb.train import train
+from trainfer_nb.tune import tune
 diamonds = load_dataset('diamonds')
-def hook(frame, event, arg):   # Ctrl-C halfway through the import of SciPy's ndimage, which scikit-learn loads
-    if event == 'call' and frame.f_code.co_name == '<module>' and frame.f_globals.get('__name__') == 'scipy.ndimage.filters':
+def hook(frame, event, arg):   # Ctrl-C halfway through the import of a library the call loads
+    if event == 'call' and frame.f_code.co_name == '<module>' and frame.f_globals.get('__name__') == sys.argv[2]:
         sys.setprofile(None); signal.raise_signal(signal.SIGINT)
 sys.setprofile(hook)
-try: train(diamonds, 'sklearn', num_boost_round=5, verbose=False); print('not interrupted')
+try: eval(sys.argv[1]); print('not interrupted')
 except KeyboardInterrupt: print('KeyboardInterrupt')
 sys.setprofile(None)
-print(f"{train(diamonds, 'sklearn', num_boost_round=5, verbose=False).test_metric:.6f}")   # the cell run again
+print(f"{eval(sys.argv[1]):.6f}")   # the cell run again
 '''
 
-def test_ctrl_c_while_the_library_loads():
-    "Ctrl-C as a process's first `train` loads its library comes out as KeyboardInterrupt once the import is done, and training again works: stopped halfway, SciPy's ndimage (under scikit-learn) failed every later import with NameError."
+@pytest.mark.parametrize('call, module', [
+    ("train(diamonds, 'sklearn', num_boost_round=5, verbose=False).test_metric", 'scipy.ndimage.filters'),   # SciPy, which scikit-learn loads
+    ("tune(diamonds, 'lightgbm', n_trials=2, num_boost_round=5, verbose=False).best_value", 'optuna.storages._rdb.storage')])
+def test_ctrl_c_while_a_library_loads(call, module):
+    "Ctrl-C as a process's first `train` or `tune` loads its library comes out as KeyboardInterrupt once the import is done, and the call again works: stopped halfway, SciPy's ndimage (under scikit-learn) failed every later import with NameError, and Optuna with ImportError or AttributeError."
     from trainfer_nb.data import load_dataset
     from trainfer_nb.train import train
-    expected = train(load_dataset('diamonds'), 'sklearn', num_boost_round=5, verbose=False).test_metric
-    r = subprocess.run([sys.executable, '-c', FIRST_TRAINING], capture_output=True, text=True, timeout=300,
+    from trainfer_nb.tune import tune
+    expected = eval(call, {'diamonds': load_dataset('diamonds'), 'train': train, 'tune': tune})
+    r = subprocess.run([sys.executable, '-c', FIRST_CALL, call, module], capture_output=True, text=True, timeout=300,
                        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert r.returncode == 0, f'exit status {r.returncode}, stderr:\n{r.stderr}'
     assert r.stdout.splitlines() == ['KeyboardInterrupt', f'{expected:.6f}'], r.stdout + r.stderr

@@ -9,7 +9,7 @@ from typing import Callable
 from pathlib import Path
 import hashlib, os, time
 import numpy as np, pandas as pd
-from .core import check_choice, check_count
+from .core import check_choice, check_count, import_library
 from .data import Dataset, check_writable
 from .train import train, check_training, check_rounds, merge_params, blind_split, BACKENDS, EVAL_METRICS, _jsonable, _differing
 
@@ -106,7 +106,7 @@ def tune(data:Dataset, backend:str='xgboost', n_trials:int=20, # trials at most;
          study_name:str|None=None, # the study's name in `storage`; default 'trainfer_nb-{backend}-{data.name}'
          verbose:bool=True) -> TuneResult:
     "Search `backend`'s parameters on `data` with Optuna; returns the best parameters and the study."
-    import optuna
+    optuna = import_library('optuna')   # whole: a Ctrl-C while it loads waits for it
     check_choice(backend, BACKENDS, 'backend')
     check_count(n_trials, 'n_trials')
     check_rounds(num_boost_round, early_stopping_rounds)   # train's own checks
