@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable, NamedTuple
 import numpy as np, pandas as pd, scipy.sparse as sp
 from tqdm.auto import tqdm
-from .core import check_choice, check_count, did_you_mean
+from .core import check_choice, check_count, did_you_mean, import_library
 
 # %% auto #0
 __all__ = ['TASKS', 'ROOM', 'TIME_OF_DAY', 'YEAR_FIRST_DATE', 'DURATION', 'FLAG_TEXT', 'INTERVAL_CLOSED', 'TEXT_DTYPES',
@@ -529,8 +529,7 @@ TWEET_TIME_COLUMNS = ['hour', 'weekday', 'year']
 
 def _tweet_features(frame:pd.DataFrame) -> tuple[sp.csr_matrix, list[str]]:
     "Hashed unigrams and bigrams of `frame.text`, then its time columns: one sparse float32 matrix."
-    from sklearn.feature_extraction.text import HashingVectorizer
-    hv = HashingVectorizer(n_features=TWEET_HASH_FEATURES, ngram_range=(1, 2), alternate_sign=False, norm='l2', dtype=np.float32)
+    hv = import_library('sklearn.feature_extraction.text').HashingVectorizer(n_features=TWEET_HASH_FEATURES, ngram_range=(1, 2), alternate_sign=False, norm='l2', dtype=np.float32)
     X = sp.hstack([hv.transform(frame['text']), sp.csr_matrix(frame[TWEET_TIME_COLUMNS].to_numpy(np.float32))], format='csr')
     return X, [f'text_{i:04d}' for i in range(TWEET_HASH_FEATURES)] + TWEET_TIME_COLUMNS
 
@@ -563,15 +562,13 @@ def _sklearn_frame(loader, target:str) -> pd.DataFrame:
     description='Handwritten digits, 8x8 grey-level images: which digit (0-9)',
     source='scikit-learn load_digits (UCI Optical Recognition of Handwritten Digits)', license='CC BY 4.0 (UCI); BSD-3-Clause (scikit-learn)')
 def _digits():
-    from sklearn.datasets import load_digits
-    return _sklearn_frame(load_digits, 'digit')
+    return _sklearn_frame(import_library('sklearn.datasets').load_digits, 'digit')
 
 @register_dataset('breast_cancer', target='benign', task='binary', metric='auc', version=1,
     description='Breast tumour cell nuclei: benign (1) or malignant (0)',
     source='scikit-learn load_breast_cancer (UCI Breast Cancer Wisconsin, Diagnostic)', license='CC BY 4.0 (UCI); BSD-3-Clause (scikit-learn)')
 def _breast_cancer():
-    from sklearn.datasets import load_breast_cancer
-    return _sklearn_frame(load_breast_cancer, 'benign')
+    return _sklearn_frame(import_library('sklearn.datasets').load_breast_cancer, 'benign')
 
 # %% ../nbs/01_data.ipynb #21890754
 def list_datasets(cache_dir:Path|str|None=None) -> pd.DataFrame:
