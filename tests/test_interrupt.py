@@ -86,3 +86,23 @@ def test_ctrl_c_while_a_library_loads(call, module):
                        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert r.returncode == 0, f'exit status {r.returncode}, stderr:\n{r.stderr}'
     assert r.stdout.splitlines() == ['KeyboardInterrupt', f'{expected:.6f}'], r.stdout + r.stderr
+
+FIRST_IMPORT = '''
+import signal, sys
+def hook(frame, event, arg):   # Ctrl-C halfway through the import of numba, which trainfer_nb.infer loads
+    if event == 'call' and frame.f_code.co_name == '<module>' and frame.f_globals.get('__name__') == 'numba.core.typing.context':
+        sys.setprofile(None); signal.raise_signal(signal.SIGINT)
+sys.setprofile(hook)
+try: import trainfer_nb.infer; print('not interrupted')
+except KeyboardInterrupt: print('KeyboardInterrupt')
+sys.setprofile(None)
+import trainfer_nb.infer, numba   # the cell run again
+print(numba.njit(lambda x: x * 2)(21))
+'''
+
+def test_ctrl_c_while_numba_loads():
+    "Ctrl-C as `import trainfer_nb.infer` loads numba comes out as KeyboardInterrupt once numba is loaded, and the import then works: stopped halfway, numba failed every later import ('module numba has no attribute core')."
+    r = subprocess.run([sys.executable, '-c', FIRST_IMPORT], capture_output=True, text=True, timeout=300,
+                       preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert r.returncode == 0, f'exit status {r.returncode}, stderr:\n{r.stderr}'
+    assert r.stdout.splitlines() == ['KeyboardInterrupt', '42'], r.stdout + r.stderr
