@@ -2,6 +2,13 @@
 import os, signal, subprocess, sys
 import pytest
 
+def run_fresh(script:str, *args, **env) -> list:
+    "`script` run by a fresh Python with Ctrl-C as a terminal's job has it (a background job, such as `make test &`, ignores it): its lines of output, once it exited 0 and lost no exception."
+    r = subprocess.run([sys.executable, '-c', script, *args], capture_output=True, text=True, timeout=300, env=dict(os.environ, **env),
+                       preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert r.returncode == 0 and 'Exception ignored' not in r.stderr, f'exit status {r.returncode}, stderr:\n{r.stderr}'
+    return r.stdout.splitlines()
+
 INTERRUPTED = '''
 import signal, sys
 import pandas as pd
@@ -25,13 +32,9 @@ def test_ctrl_c_while_numba_loads_code(tmp_path):
     result = train(flights, 'xgboost', device='cpu', num_boost_round=10, verbose=False)
     model = result.save(tmp_path / 'model')
     flights.X[:1000].to_parquet(tmp_path / 'in.parquet')
-    r = subprocess.run([sys.executable, '-c', INTERRUPTED, str(model), str(tmp_path / 'in.parquet')], capture_output=True, text=True, timeout=300,
-                       env=dict(os.environ, TRAINFER_CACHE=str(tmp_path / 'cache')),
-                       preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))   # Ctrl-C as a terminal's job has it (a background job ignores it)
-    assert r.returncode == 0, f'exit status {r.returncode}, stderr:\n{r.stderr}'
+    lines = run_fresh(INTERRUPTED, str(model), str(tmp_path / 'in.parquet'), TRAINFER_CACHE=str(tmp_path / 'cache'))
     expected = [round(float(p), 4) for p in result.predict(flights.X[:3])]   # the probability of the positive class
-    assert r.stdout.splitlines() == ['KeyboardInterrupt', str(expected)], r.stdout + r.stderr
-    assert 'Exception ignored' not in r.stderr, r.stderr
+    assert lines == ['KeyboardInterrupt', str(expected)]
 
 FIRST_COMPILE = '''
 import signal, sys, numba
@@ -52,10 +55,7 @@ print(f(21))   # the cell run again
 
 def test_ctrl_c_while_numba_loads_its_types():
     "Ctrl-C as a process's first compile loads numba's modules of types comes out as KeyboardInterrupt once they are loaded: raised halfway through one, it left that module's registrations behind, and every later compile in the process failed ('duplicate registration')."
-    r = subprocess.run([sys.executable, '-c', FIRST_COMPILE], capture_output=True, text=True, timeout=300,
-                       preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    assert r.returncode == 0, f'exit status {r.returncode}, stderr:\n{r.stderr}'
-    assert r.stdout.splitlines() == ['KeyboardInterrupt', '42'], r.stdout + r.stderr
+    assert run_fresh(FIRST_COMPILE) == ['KeyboardInterrupt', '42']
 
 FIRST_CALL = '''
 import signal, sys
@@ -82,10 +82,7 @@ def test_ctrl_c_while_a_library_loads(call, module):
     from trainfer_nb.train import train
     from trainfer_nb.tune import tune
     expected = eval(call, {'diamonds': load_dataset('diamonds'), 'train': train, 'tune': tune})
-    r = subprocess.run([sys.executable, '-c', FIRST_CALL, call, module], capture_output=True, text=True, timeout=300,
-                       preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    assert r.returncode == 0, f'exit status {r.returncode}, stderr:\n{r.stderr}'
-    assert r.stdout.splitlines() == ['KeyboardInterrupt', f'{expected:.6f}'], r.stdout + r.stderr
+    assert run_fresh(FIRST_CALL, call, module) == ['KeyboardInterrupt', f'{expected:.6f}']
 
 FIRST_IMPORT = '''
 import signal, sys
@@ -102,7 +99,4 @@ print(numba.njit(lambda x: x * 2)(21))
 
 def test_ctrl_c_while_numba_loads():
     "Ctrl-C as `import trainfer_nb.infer` loads numba comes out as KeyboardInterrupt once numba is loaded, and the import then works: stopped halfway, numba failed every later import ('module numba has no attribute core')."
-    r = subprocess.run([sys.executable, '-c', FIRST_IMPORT], capture_output=True, text=True, timeout=300,
-                       preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    assert r.returncode == 0, f'exit status {r.returncode}, stderr:\n{r.stderr}'
-    assert r.stdout.splitlines() == ['KeyboardInterrupt', '42'], r.stdout + r.stderr
+    assert run_fresh(FIRST_IMPORT) == ['KeyboardInterrupt', '42']
