@@ -206,7 +206,8 @@ def test_help_loads_no_library(command):
     "`trainfer --version` and a command's `--help` answer without loading numba or a library: they come at once, and the libraries load only once a command runs, after its signal handlers are set."
     r = subprocess.run([sys.executable, '-c', LOADED, command], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.splitlines()[0] == 'trainfer_nb 0.0.1' and r.stdout.splitlines()[-1] == '[]', r.stdout
+    import trainfer_nb
+    assert r.stdout.splitlines()[0] == f'trainfer_nb {trainfer_nb.__version__}' and r.stdout.splitlines()[-1] == '[]', r.stdout
 
 STOPPED_WHILE_LOADING = '''
 import signal, sys

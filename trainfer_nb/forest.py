@@ -11,7 +11,7 @@ from .core import array_module, is_cupy, resolve_device, SafeInterrupts, import_
 from .train import TrainResult
 
 # %% auto #0
-__all__ = ['nb', 'XGB_TRANSFORMS', 'FOREST_FORMAT', 'L', 'R', 'KIND', 'MISS', 'DLEFT', 'COFF', 'CLEN', 'KOFF', 'KLEN', 'SPECIAL',
+__all__ = ['XGB_TRANSFORMS', 'FOREST_FORMAT', 'L', 'R', 'KIND', 'MISS', 'DLEFT', 'COFF', 'CLEN', 'KOFF', 'KLEN', 'SPECIAL',
            'NAN_RIGHT', 'FEATURE_BITS', 'CATEGORY', 'TRUNCATE', 'BLOCK', 'DENSE_LEVELS', 'TRANSFORM_CODES', 'ROUND32',
            'CUDA_SOURCE', 'CUDA_THREADS', 'CUDA_OPTIONS', 'numba_can_cache', 'UnsupportedModel', 'Forest', 'ubjson',
            'from_xgboost', 'from_lightgbm', 'from_sklearn', 'forest_of', 'compile_forest', 'save_forest', 'load_forest',
@@ -22,7 +22,8 @@ __all__ = ['nb', 'XGB_TRANSFORMS', 'FOREST_FORMAT', 'L', 'R', 'KIND', 'MISS', 'D
 
 # %% ../nbs/03_forest.ipynb #5e1f0b01
 import math
-nb = import_library('numba')   # whole: stopped halfway (Ctrl-C as this module loads), numba fails every later import in the process
+import_library('numba')   # whole: stopped halfway (Ctrl-C as this module loads), numba fails every later import in the process
+import numba as nb
 from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic

@@ -13,7 +13,8 @@ from pathlib import Path
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 from .core import check_choice, check_count, resolve_device, to_device, to_host, is_cupy, is_cupy_sparse, array_module, ResourceMeter, usable_cpus, StopRequest, import_library
-nb = import_library('numba')   # whole: stopped halfway (Ctrl-C as this module loads), numba fails every later import in the process
+import_library('numba')   # whole: stopped halfway (Ctrl-C as this module loads), numba fails every later import in the process
+import numba as nb
 from .data import (as_matrix, as_trained, check_writable, zstandard_module, CSV_COMPRESSIONS, parse_local_dates, numeric_column, typed_categories, arrow_frame, atomic_path, iter_batches, csv_format,
                               WRITTEN_AS_TEXT, ISO_DATETIME, _kind, _shard_files, _check_unique, csr, _csv_open)
 from .train import (TrainResult, backend_for, matrix_on, input_device, load_model, read_metadata, short_xgboost_error,
@@ -34,7 +35,7 @@ def _sync(out):
     return out
 
 # %% auto #0
-__all__ = ['nb', 'ENGINES', 'UNSEEN', 'FEW_RECORDS', 'FEW_FRAME_ROWS', 'CALIBRATION_SIZES', 'LONG_CALL_S', 'MODEL_FILES',
+__all__ = ['ENGINES', 'UNSEEN', 'FEW_RECORDS', 'FEW_FRAME_ROWS', 'CALIBRATION_SIZES', 'LONG_CALL_S', 'MODEL_FILES',
            'unseen_policy', 'cache_dir', 'Predictor', 'calibration_rows', 'model_facts', 'read_model_file',
            'score_file', 'latency', 'throughput']
 
