@@ -14,7 +14,8 @@ model in fresh processes (JIT cache warm; trainfer cache empty, then warm). `aut
 trainfer cache, no plan from an earlier run). Writes bench/results/infer.md, infer.json and infer.png.
 
     python bench/infer.py              # both sizes
-    python bench/infer.py --quick      # 30 trees depth 4, a smoke run
+    python bench/infer.py --quick      # 30 trees depth 4, 2 rounds: a smoke run (bench/results/infer-quick.*, git-ignored)
+    python bench/infer.py --results DIR/name   # the .md, .json and .png there
 """
 import argparse, json, os, platform, subprocess, sys, tempfile, time, traceback
 from pathlib import Path
@@ -111,7 +112,7 @@ def first_predict(backend, model, names, work, engine):
     "Load a saved model in two fresh processes in turn and time the first prediction of each: the first finds trainfer's cache empty, the second finds the forest and the plan there."
     from trainfer_nb.train import TrainResult
     import dataclasses
-    fields = {f.name: None for f in dataclasses.fields(TrainResult)}
+    fields = {f.name: None for f in dataclasses.fields(TrainResult) if f.init}
     r = TrainResult(**{**fields, 'backend': backend, 'model': model, 'task': 'binary', 'feature_names': names,
                        'feature_types': ['q'] * len(names), 'categories': {}, 'classes': [0, 1], 'history': {},
                        'best_iteration': n_trees(model) - 1, 'params': {}, 'test_metrics': {}, 'device': 'cpu',
@@ -282,8 +283,12 @@ def plot(runs, path):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--quick', action='store_true'); ap.add_argument('--train-rows', type=int, default=100_000)
+    ap.add_argument('--quick', action='store_true', help='30 trees of depth 4, 2 rounds: a smoke run')
+    ap.add_argument('--train-rows', type=int, default=100_000)
+    ap.add_argument('--results', help='the results\' path without its suffix (default: bench/results/infer, or infer-quick)')
     a = ap.parse_args()
+    global ROUNDS
+    if a.quick: ROUNDS = 2
     d = load_dataset('flights')
     names = d.feature_names
     X = as_matrix(d.train.X, d.categories)[:a.train_rows]; y = d.train.y[:a.train_rows].astype(np.float32)
@@ -297,11 +302,11 @@ def main():
         trained = [bench_trained(d, Xb, 'lightgbm', 20 if q else 100, {})] + [
             bench_trained(d, Xb, b, 30 if q else 500, dict(max_depth=4 if q else 8)) for b in ('xgboost', 'lightgbm', 'sklearn')]
     out = dict(when=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), threads=THREADS, cpu=cpu(), versions=versions(), runs=runs, trained=trained)
-    res = ROOT / 'results'; res.mkdir(exist_ok=True)
-    stem = 'infer-quick' if a.quick else 'infer'
-    (res / f'{stem}.json').write_text(json.dumps(out, indent=1))
-    plot(runs, res / f'{stem}.png')
-    (res / f'{stem}.md').write_text(report(out, runs).replace('infer.png', f'{stem}.png'))
-    print((res / f'{stem}.md').read_text())
+    stem = str(a.results or ROOT / 'results' / ('infer-quick' if a.quick else 'infer'))
+    Path(stem).parent.mkdir(parents=True, exist_ok=True)
+    Path(stem + '.json').write_text(json.dumps(out, indent=1))
+    plot(runs, stem + '.png')
+    Path(stem + '.md').write_text(report(out, runs).replace('infer.png', Path(stem).name + '.png'))
+    print(Path(stem + '.md').read_text())
 
 if __name__ == '__main__': main()
