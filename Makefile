@@ -66,6 +66,7 @@ bench: install
 	$(BIN)/python -m pip install -q -e ".[$(EXTRAS),bench]" && $(BIN)/python -m pip check
 	$(BIN)/python bench/infer.py
 	$(BIN)/python bench/infer_linear.py
+	$(BIN)/python bench/input_forms.py
 	$(BIN)/python bench/float64_reading.py
 	$(BIN)/python bench/expf_rounding.py
 	$(BIN)/python bench/train_overhead.py

@@ -7,8 +7,9 @@ engines is a float32 step apart. This counts those arguments exactly, enumeratin
 (XGBoost's sigmoid clips there), on this machine's C library:
 
     python bench/expf_rounding.py
+    python bench/expf_rounding.py --quick --results DIR/name   # arguments of magnitude 64 to 88.7 only: a smoke run
 """
-import json, math, os, platform, time
+import argparse, json, math, os, platform, time
 from pathlib import Path
 import numba as nb, numpy as np
 
@@ -40,22 +41,29 @@ def parted(lo:int, hi:int):
 
 def as_float(bits) -> list: return [float(v) for v in np.asarray(bits, np.uint32).view(np.float32)]
 
-if __name__ == '__main__':
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--quick', action='store_true', help='only the arguments of magnitude 64 to 88.7: a smoke run')
+    ap.add_argument('--results', help="the results' path without its suffix (default: bench/results/expf_rounding, or expf_rounding-quick)")
+    opts = ap.parse_args()
     edge = int(np.float32([88.7]).view(np.uint32)[0])   # the bit pattern of 88.7; below it, every positive float32 (0 included)
+    low = int(np.float32([64]).view(np.uint32)[0]) if opts.quick else 0
     t0 = time.perf_counter()
-    pos, pos_ex, pos_steps, pos_sig, pos_sig_steps = parted(0, edge + 1)
-    neg, neg_ex, neg_steps, neg_sig, neg_sig_steps = parted(0x80000000, 0x80000000 + edge + 1)   # -0 down to -88.7
-    total = 2 * (edge + 1)
+    pos, pos_ex, pos_steps, pos_sig, pos_sig_steps = parted(low, edge + 1)
+    neg, neg_ex, neg_steps, neg_sig, neg_sig_steps = parted(0x80000000 + low, 0x80000000 + edge + 1)   # -0 (or -64) down to -88.7
+    total = 2 * (edge + 1 - low)
+    within = f"of magnitude {as_float([low])[0]:g} to 88.7" if low else "within ±88.7"
     libc = ' '.join(platform.libc_ver())
     r = dict(when=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), machine=platform.processor() or platform.machine(), libc=libc,
              numba=nb.__version__, arguments=total, parted=int(pos + neg), positive=int(pos), negative=int(neg),
              share=(pos + neg) / total, most_steps=int(max(pos_steps, neg_steps)), sigmoids_parted=int(pos_sig + neg_sig), sigmoid_most_steps=int(max(pos_sig_steps, neg_sig_steps)), seconds=round(time.perf_counter() - t0, 1),
              examples=sorted(as_float(pos_ex[:5]) + as_float(neg_ex[:5]), key=abs))
-    (ROOT / 'results').mkdir(exist_ok=True)
-    (ROOT / 'results' / 'expf_rounding.json').write_text(json.dumps(r, indent=1))
-    (ROOT / 'results' / 'expf_rounding.md').write_text(
+    stem = str(opts.results or ROOT / 'results' / ('expf_rounding-quick' if opts.quick else 'expf_rounding'))
+    Path(stem).parent.mkdir(parents=True, exist_ok=True)
+    Path(stem + '.json').write_text(json.dumps(r, indent=1))
+    Path(stem + '.md').write_text(
         f"# The C library's expf against a float64 exponential rounded to float32\n\n"
-        f"{r['when']}, {libc}, numba {nb.__version__}; every float32 argument within ±88.7 ({total:,}), enumerated in {r['seconds']} s. "
+        f"{r['when']}, {libc}, numba {nb.__version__}; every float32 argument {within} ({total:,}), enumerated in {r['seconds']} s. "
         "`bench/expf_rounding.py`.\n\n"
         "| arguments | where the two part | share |\n|---:|---:|---:|\n"
         f"| {total:,} | {pos + neg:,} ({pos:,} positive, {neg:,} negative) | {100 * r['share']:.4f}% |\n\n"
@@ -64,4 +72,6 @@ if __name__ == '__main__':
         "The CPU engine and XGBoost take `expf`; the CUDA engine the rounded float64 exponential. A row of an XGBoost model "
         "whose sigmoid, softmax or exponential meets one of these arguments scores a few float32 steps apart on the two engines "
         "(03_forest tests which rows, on NumPy margins; the GPU cells allow 4 steps).\n")
-    print((ROOT / 'results' / 'expf_rounding.md').read_text())
+    print(Path(stem + '.md').read_text())
+
+if __name__ == '__main__': main()

@@ -14,8 +14,9 @@ and 5 interleaved rounds (order rotated, medians kept):
   LightGBM), against LightGBM's own `predict` on the same frame.
 
     python bench/float64_reading.py
+    python bench/float64_reading.py --quick --results DIR/name   # 2 measuring rounds of at least 0.05 s: a smoke run
 """
-import json, os, platform, time
+import argparse, json, os, platform, time
 from pathlib import Path
 import numpy as np, pandas as pd, lightgbm as lgb
 from sklearn.datasets import load_diabetes
@@ -25,8 +26,11 @@ from trainfer_nb.infer import Predictor
 ROUNDS = 5
 ROOT = Path(__file__).parent
 
-def per_call_us(f, seconds:float=0.3) -> float:
+SECONDS = 0.3
+
+def per_call_us(f, seconds:float=None) -> float:
     "Median microseconds a call of `f` over at least 20 calls and `seconds` (after 5 warm-up calls)."
+    seconds = SECONDS if seconds is None else seconds
     for _ in range(5): f()
     ts, start = [], time.perf_counter()
     while len(ts) < 20 or time.perf_counter() - start < seconds:
@@ -84,6 +88,12 @@ def cases() -> tuple[dict, dict]:
     return calls, facts
 
 def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--quick', action='store_true', help='2 measuring rounds of at least 0.05 s: a smoke run')
+    ap.add_argument('--results', help="the results' path without its suffix (default: bench/results/float64_reading, or float64_reading-quick)")
+    opts = ap.parse_args()
+    global ROUNDS, SECONDS
+    if opts.quick: ROUNDS, SECONDS = 2, 0.05
     calls, facts = cases()
     names, runs = list(calls), {k: [] for k in calls}
     for k in range(ROUNDS):
@@ -93,12 +103,13 @@ def main():
     for name, v in res.items(): print(f"  {name:48s} {v['p50_us']:10.1f} us", flush=True)
     out = dict(when=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), cpu=platform.processor() or platform.machine(),
                threads=os.cpu_count(), python=platform.python_version(), lightgbm=lgb.__version__, facts=facts, results=res)
-    (ROOT / 'results').mkdir(exist_ok=True)
-    (ROOT / 'results' / 'float64_reading.json').write_text(json.dumps(out, indent=1))
+    stem = str(opts.results or ROOT / 'results' / ('float64_reading-quick' if opts.quick else 'float64_reading'))
+    Path(stem).parent.mkdir(parents=True, exist_ok=True)
+    Path(stem + '.json').write_text(json.dumps(out, indent=1))
     us = lambda n: res[n]['p50_us']
     lines = ["# Reading float64 input as LightGBM and scikit-learn read it\n",
              f"{out['when']}, {out['threads']} CPUs, Python {out['python']}, LightGBM {out['lightgbm']}; engine `cpu`. Median per-call time over "
-             f"{ROUNDS} interleaved rounds of at least 0.3 s each, one process. *float32 reading*: the same model and forest with every "
+             f"{ROUNDS} interleaved rounds of at least {SECONDS} s each, one process. *float32 reading*: the same model and forest with every "
              "value cast to float32, as every engine read float64 input before (not exact). `bench/float64_reading.py`.\n",
              "| model | rows | rows the library scores | max abs diff from LightGBM | the same, read as float32 |", "|---|---:|---:|---:|---:|"]
     lines += [f"| {n} | {f['rows']:,} | {f['rows_to_library']:,} | {f['max_abs_diff']:.1e} | {f['max_abs_diff_float32']:.1e} |" for n, f in facts.items()]
@@ -109,13 +120,13 @@ def main():
         return f"{np.median(r):.3f} (rounds {r.min():.3f} to {r.max():.3f})"
     out['paired'] = {k: paired(f'{k}: float64 reading', f'{k}: float32 reading') for k in ('diamonds 53,940 rows', 'diamonds 64-row frame', 'diamonds dict row')}
     out['paired'] |= {k: paired(f'{k}: predictor', f'{k}: LightGBM predict') for k in ('flights epoch 10,000 rows', 'diabetes linear 442 rows')}
-    (ROOT / 'results' / 'float64_reading.json').write_text(json.dumps(out, indent=1))
+    Path(stem + '.json').write_text(json.dumps(out, indent=1))
     lines += ["", "Each round's ratio of the two calls timed one after the other, their median and range (float64 reading over float32 reading; "
               "the predictor over LightGBM's `predict`):", "", "| calls | ratio |", "|---|---:|"]
     lines += [f"| {k} | {v} |" for k, v in out['paired'].items()]
     lines += ["", f"On medians: the reading costs {us('diamonds 64-row frame: float64 reading') - us('diamonds 64-row frame: float32 reading'):.0f} us on 64 rows "
               f"and {us('diamonds dict row: float64 reading') - us('diamonds dict row: float32 reading'):.1f} us on a dict row.\n"]
-    (ROOT / 'results' / 'float64_reading.md').write_text('\n'.join(lines))
-    print((ROOT / 'results' / 'float64_reading.md').read_text())
+    Path(stem + '.md').write_text('\n'.join(lines))
+    print(Path(stem + '.md').read_text())
 
 if __name__ == '__main__': main()

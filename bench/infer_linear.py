@@ -8,8 +8,9 @@ every leaf with coefficients), a batch of 65,536 test rows and single rows, all 
 LightGBM's.
 
     python bench/infer_linear.py
+    python bench/infer_linear.py --quick --results DIR/name   # 20 rounds, 2 measuring rounds: a smoke run
 """
-import json, os, platform, time
+import argparse, json, os, platform, time
 from pathlib import Path
 import numpy as np, lightgbm as lgb
 from trainfer_nb.data import load_dataset, as_matrix
@@ -34,8 +35,15 @@ def one_row_us(f, X, n:int=CALLS) -> tuple:
     return float(np.median(ts) * 1e6), float(np.quantile(ts, 0.99) * 1e6)
 
 def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--quick', action='store_true', help='20 boosting rounds, 2 measuring rounds: a smoke run')
+    ap.add_argument('--results', help="the results' path without its suffix (default: bench/results/infer_linear, or infer_linear-quick)")
+    opts = ap.parse_args()
+    global ROUNDS, CALLS
+    if opts.quick: ROUNDS, CALLS = 2, 50
+    trees = 20 if opts.quick else 100
     d = load_dataset('flights')
-    r = train(d, 'lightgbm', device='cpu', params=dict(linear_tree=True, max_depth=6, num_leaves=63), num_boost_round=100, verbose=False)
+    r = train(d, 'lightgbm', device='cpu', params=dict(linear_tree=True, max_depth=6, num_leaves=63), num_boost_round=trees, verbose=False)
     X = as_matrix(d.test.X, d.categories)[:BATCH]
     ours = Predictor.from_result(r, device='cpu', engine='cpu')
     f = ours.forest
@@ -45,27 +53,28 @@ def main():
     for k in range(ROUNDS):
         for name in (list(peers) if k % 2 == 0 else list(peers)[::-1]):
             assert np.max(np.abs(peers[name](X) - want)) < 1e-5, name
-            runs[name]['rows_per_s'].append(rows_per_s(peers[name], X))
-            p50, p99 = one_row_us(peers[name], X)
+            runs[name]['rows_per_s'].append(rows_per_s(peers[name], X, 0.1 if opts.quick else 0.5))
+            p50, p99 = one_row_us(peers[name], X, CALLS)
             runs[name]['p50_us'].append(p50); runs[name]['p99_us'].append(p99)
     med = {name: {m: float(np.median(v)) for m, v in r_.items()} for name, r_ in runs.items()}
     out = dict(when=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), cpu=platform.processor() or platform.machine(),
                threads=os.cpu_count(), python=platform.python_version(), lightgbm=lgb.__version__,
                model=dict(trees=f.n_trees, nodes=f.n_nodes, linear_leaves=int((f.lin_len > 0).sum()), coefficients=len(f.lin_coeff)),
                medians=med, rounds=runs)
-    (ROOT / 'results').mkdir(exist_ok=True)
-    (ROOT / 'results' / 'infer_linear.json').write_text(json.dumps(out, indent=1))
+    stem = str(opts.results or ROOT / 'results' / ('infer_linear-quick' if opts.quick else 'infer_linear'))
+    Path(stem).parent.mkdir(parents=True, exist_ok=True)
+    Path(stem + '.json').write_text(json.dumps(out, indent=1))
     a, b = med['trainfer cpu'], med['lightgbm predict']
     lines = ["# LightGBM linear trees: the compiled forest against LightGBM\n",
              f"{out['when']}, {out['threads']} CPUs, Python {out['python']}, LightGBM {out['lightgbm']}; flights, "
-             f"`linear_tree=True`, 100 rounds, at most 63 leaves of depth 6: {f.n_trees} trees, {out['model']['linear_leaves']:,} leaves "
+             f"`linear_tree=True`, {trees} rounds, at most 63 leaves of depth 6: {f.n_trees} trees, {out['model']['linear_leaves']:,} leaves "
              f"with coefficients ({out['model']['coefficients']:,} in all). Engine `cpu` (the deep layout) against LightGBM's `predict`, "
              f"all threads, one process, medians of {ROUNDS} interleaved rounds; every round's predictions within 1e-5 of LightGBM's.\n",
              "| predictor | rows/s (65,536-row batch) | one row p50 (us) | p99 (us) | rows/s, rounds |", "|---|---:|---:|---:|---|"]
     lines += [f"| {name} | {m['rows_per_s']:,.0f} | {m['p50_us']:.1f} | {m['p99_us']:.1f} | "
               f"{', '.join(f'{v:,.0f}' for v in runs[name]['rows_per_s'])} |" for name, m in med.items()]
     lines += ["", f"Ours over LightGBM: batch {a['rows_per_s'] / b['rows_per_s']:.2f}x the rows a second; one row {a['p50_us'] / b['p50_us']:.2f}x the p50 time."]
-    (ROOT / 'results' / 'infer_linear.md').write_text('\n'.join(lines) + '\n')
+    Path(stem + '.md').write_text('\n'.join(lines) + '\n')
     print('\n'.join(lines))
 
 if __name__ == '__main__': main()

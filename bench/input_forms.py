@@ -11,8 +11,9 @@ against the same batch unchecked. (A lenient predictor looks at a matrix of 10 r
 of whose values is a category's code: the 64-row matrix lines.) All in one process, in 5 interleaved rounds (order rotated); medians kept.
 
     python bench/input_forms.py
+    python bench/input_forms.py --quick --results DIR/name   # 20 boosting rounds, 2 measuring rounds of 30 calls: a smoke run
 """
-import json, os, platform, time
+import argparse, json, os, platform, time
 from pathlib import Path
 import numpy as np
 from trainfer_nb.data import load_dataset, as_matrix
@@ -30,9 +31,9 @@ def per_call_us(f, n:int=CALLS) -> float:
         t = time.perf_counter(); f(); ts[i] = time.perf_counter() - t
     return float(np.median(ts) * 1e6)
 
-def cases(backend:str, d) -> dict:
+def cases(backend:str, d, trees:int=100) -> dict:
     "name -> zero-argument call scoring one flights test row, for a model `train` grows with `backend`."
-    r = train(d, backend, device='cpu', params=dict(max_depth=6), num_boost_round=100, verbose=False)
+    r = train(d, backend, device='cpu', params=dict(max_depth=6), num_boost_round=trees, verbose=False)
     p = Predictor.from_result(r, device='cpu', engine='cpu')
     strict = Predictor.from_result(r, device='cpu', engine='cpu', unseen='error')
     frame = d.test.X.iloc[[5]]
@@ -73,10 +74,17 @@ def cases(backend:str, d) -> dict:
     return out
 
 def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--quick', action='store_true', help='20 boosting rounds, 2 measuring rounds of 30 calls: a smoke run')
+    ap.add_argument('--results', help="the results' path without its suffix (default: bench/results/input_forms, or input_forms-quick)")
+    opts = ap.parse_args()
+    global ROUNDS, CALLS, BATCH_CALLS
+    if opts.quick: ROUNDS, CALLS, BATCH_CALLS = 2, 30, 3
+    trees = 20 if opts.quick else 100
     d = load_dataset('flights')
     res = {}
     for backend in ('xgboost', 'lightgbm'):
-        calls = cases(backend, d)
+        calls = cases(backend, d, trees)
         names, runs = list(calls), {k: [] for k in calls}
         for k in range(ROUNDS):
             for name in names[k % len(names):] + names[:k % len(names)]: runs[name].append(per_call_us(calls[name], BATCH_CALLS if name.startswith(f'{BATCH:,}') else CALLS))
@@ -84,10 +92,11 @@ def main():
         for name, v in res[backend].items(): print(f"  {backend:8s} {name:48s} {v['p50_us']:9.1f} us", flush=True)
     out = dict(when=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), cpu=platform.processor() or platform.machine(),
                threads=os.cpu_count(), python=platform.python_version(), results=res)
-    (ROOT / 'results').mkdir(exist_ok=True)
-    (ROOT / 'results' / 'input_forms.json').write_text(json.dumps(out, indent=1))
+    stem = str(opts.results or ROOT / 'results' / ('input_forms-quick' if opts.quick else 'input_forms'))
+    Path(stem).parent.mkdir(parents=True, exist_ok=True)
+    Path(stem + '.json').write_text(json.dumps(out, indent=1))
     lines = ["# One row, in each form a caller holds\n",
-             f"{out['when']}, {out['threads']} CPUs, Python {out['python']}; flights, 100 rounds of depth 6 as `train` grows them "
+             f"{out['when']}, {out['threads']} CPUs, Python {out['python']}; flights, {trees} rounds of depth 6 as `train` grows them "
              "(carrier, origin, dest as categorical splits); engine `cpu`. Median per-call time over "
              f"{ROUNDS} interleaved rounds of {CALLS} calls, one process. The library rows give the same one-row DataFrame "
              "(categories as pandas categoricals) or the float32 row to the library's own predictor. The 64-row lines time one call for all 64; "
@@ -96,7 +105,7 @@ def main():
     for backend, rows in res.items():
         lines += [f"\n## {backend}\n", "| input, call | per call (us) | rounds (us) |", "|---|---:|---|"]
         lines += [f"| {k} | {v['p50_us']:.1f} | {', '.join(f'{t:.0f}' for t in v['rounds'])} |" for k, v in rows.items()]
-    (ROOT / 'results' / 'input_forms.md').write_text('\n'.join(lines) + '\n')
+    Path(stem + '.md').write_text('\n'.join(lines) + '\n')
     print('\n'.join(lines))
 
 if __name__ == '__main__': main()
