@@ -9,11 +9,11 @@ engines is a float32 step apart. This counts those arguments exactly, enumeratin
     python bench/expf_rounding.py
     python bench/expf_rounding.py --quick --results DIR/name   # arguments of magnitude 64 to 88.7 only: a smoke run
 """
-import argparse, json, math, os, platform, time
+import json, math, platform, time
 from pathlib import Path
 import numba as nb, numpy as np
+from _options import options
 
-ROOT = Path(__file__).parent
 CHUNKS = 256
 
 @nb.njit(parallel=True)
@@ -42,10 +42,7 @@ def parted(lo:int, hi:int):
 def as_float(bits) -> list: return [float(v) for v in np.asarray(bits, np.uint32).view(np.float32)]
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--quick', action='store_true', help='only the arguments of magnitude 64 to 88.7: a smoke run')
-    ap.add_argument('--results', help="the results' path without its suffix (default: bench/results/expf_rounding, or expf_rounding-quick)")
-    opts = ap.parse_args()
+    opts = options(__doc__, 'expf_rounding', 'only the arguments of magnitude 64 to 88.7')
     edge = int(np.float32([88.7]).view(np.uint32)[0])   # the bit pattern of 88.7; below it, every positive float32 (0 included)
     low = int(np.float32([64]).view(np.uint32)[0]) if opts.quick else 0
     t0 = time.perf_counter()
@@ -58,8 +55,7 @@ def main():
              numba=nb.__version__, arguments=total, parted=int(pos + neg), positive=int(pos), negative=int(neg),
              share=(pos + neg) / total, most_steps=int(max(pos_steps, neg_steps)), sigmoids_parted=int(pos_sig + neg_sig), sigmoid_most_steps=int(max(pos_sig_steps, neg_sig_steps)), seconds=round(time.perf_counter() - t0, 1),
              examples=sorted(as_float(pos_ex[:5]) + as_float(neg_ex[:5]), key=abs))
-    stem = str(opts.results or ROOT / 'results' / ('expf_rounding-quick' if opts.quick else 'expf_rounding'))
-    Path(stem).parent.mkdir(parents=True, exist_ok=True)
+    stem = opts.results
     Path(stem + '.json').write_text(json.dumps(r, indent=1))
     Path(stem + '.md').write_text(
         f"# The C library's expf against a float64 exponential rounded to float32\n\n"

@@ -16,15 +16,15 @@ and 5 interleaved rounds (order rotated, medians kept):
     python bench/float64_reading.py
     python bench/float64_reading.py --quick --results DIR/name   # 2 measuring rounds of at least 0.05 s: a smoke run
 """
-import argparse, json, os, platform, time
+import json, os, platform, time
 from pathlib import Path
 import numpy as np, pandas as pd, lightgbm as lgb
 from sklearn.datasets import load_diabetes
 from trainfer_nb.data import load_dataset
 from trainfer_nb.infer import Predictor
+from _options import options
 
 ROUNDS = 5
-ROOT = Path(__file__).parent
 
 SECONDS = 0.3
 
@@ -88,10 +88,7 @@ def cases() -> tuple[dict, dict]:
     return calls, facts
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--quick', action='store_true', help='2 measuring rounds of at least 0.05 s: a smoke run')
-    ap.add_argument('--results', help="the results' path without its suffix (default: bench/results/float64_reading, or float64_reading-quick)")
-    opts = ap.parse_args()
+    opts = options(__doc__, 'float64_reading', '2 measuring rounds of at least 0.05 s')
     global ROUNDS, SECONDS
     if opts.quick: ROUNDS, SECONDS = 2, 0.05
     calls, facts = cases()
@@ -103,8 +100,7 @@ def main():
     for name, v in res.items(): print(f"  {name:48s} {v['p50_us']:10.1f} us", flush=True)
     out = dict(when=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), cpu=platform.processor() or platform.machine(),
                threads=os.cpu_count(), python=platform.python_version(), lightgbm=lgb.__version__, facts=facts, results=res)
-    stem = str(opts.results or ROOT / 'results' / ('float64_reading-quick' if opts.quick else 'float64_reading'))
-    Path(stem).parent.mkdir(parents=True, exist_ok=True)
+    stem = opts.results
     Path(stem + '.json').write_text(json.dumps(out, indent=1))
     us = lambda n: res[n]['p50_us']
     lines = ["# Reading float64 input as LightGBM and scikit-learn read it\n",

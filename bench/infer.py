@@ -17,17 +17,17 @@ trainfer cache, no plan from an earlier run). Writes bench/results/infer.md, inf
     python bench/infer.py --quick      # 30 trees depth 4, 2 rounds: a smoke run (bench/results/infer-quick.*, git-ignored)
     python bench/infer.py --results DIR/name   # the .md, .json and .png there
 """
-import argparse, json, os, platform, subprocess, sys, tempfile, time, traceback
+import argparse, json, os, platform, subprocess, sys, tempfile, time
 from pathlib import Path
 import numpy as np
 from trainfer_nb.data import load_dataset, as_matrix
 from trainfer_nb.infer import Predictor, latency, throughput
 from trainfer_nb.forest import Deep
+from _options import options
 
 THREADS = os.cpu_count()
 SIZES = (1, 16, 256, 4096, 65536)
 ROUNDS = 5
-ROOT = Path(__file__).parent
 
 def train_models(X, y, trees, depth):
     import xgboost as xgb, lightgbm as lgb
@@ -283,10 +283,8 @@ def plot(runs, path):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--quick', action='store_true', help='30 trees of depth 4, 2 rounds: a smoke run')
     ap.add_argument('--train-rows', type=int, default=100_000)
-    ap.add_argument('--results', help='the results\' path without its suffix (default: bench/results/infer, or infer-quick)')
-    a = ap.parse_args()
+    a = options(__doc__, 'infer', '30 trees of depth 4, 2 rounds', ap)
     global ROUNDS
     if a.quick: ROUNDS = 2
     d = load_dataset('flights')
@@ -302,8 +300,7 @@ def main():
         trained = [bench_trained(d, Xb, 'lightgbm', 20 if q else 100, {})] + [
             bench_trained(d, Xb, b, 30 if q else 500, dict(max_depth=4 if q else 8)) for b in ('xgboost', 'lightgbm', 'sklearn')]
     out = dict(when=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), threads=THREADS, cpu=cpu(), versions=versions(), runs=runs, trained=trained)
-    stem = str(a.results or ROOT / 'results' / ('infer-quick' if a.quick else 'infer'))
-    Path(stem).parent.mkdir(parents=True, exist_ok=True)
+    stem = a.results
     Path(stem + '.json').write_text(json.dumps(out, indent=1))
     plot(runs, stem + '.png')
     Path(stem + '.md').write_text(report(out, runs).replace('infer.png', Path(stem).name + '.png'))

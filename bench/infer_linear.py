@@ -10,15 +10,15 @@ LightGBM's.
     python bench/infer_linear.py
     python bench/infer_linear.py --quick --results DIR/name   # 20 rounds, 2 measuring rounds: a smoke run
 """
-import argparse, json, os, platform, time
+import json, os, platform, time
 from pathlib import Path
 import numpy as np, lightgbm as lgb
 from trainfer_nb.data import load_dataset, as_matrix
 from trainfer_nb.train import train
 from trainfer_nb.infer import Predictor
+from _options import options
 
 ROUNDS, BATCH, CALLS = 5, 65_536, 300
-ROOT = Path(__file__).parent
 
 def rows_per_s(f, X, min_s:float=0.5) -> float:
     "Rows a second of `f(X)`, calling it for at least `min_s` seconds after one warm-up call."
@@ -35,10 +35,7 @@ def one_row_us(f, X, n:int=CALLS) -> tuple:
     return float(np.median(ts) * 1e6), float(np.quantile(ts, 0.99) * 1e6)
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--quick', action='store_true', help='20 boosting rounds, 2 measuring rounds: a smoke run')
-    ap.add_argument('--results', help="the results' path without its suffix (default: bench/results/infer_linear, or infer_linear-quick)")
-    opts = ap.parse_args()
+    opts = options(__doc__, 'infer_linear', '20 boosting rounds, 2 measuring rounds')
     global ROUNDS, CALLS
     if opts.quick: ROUNDS, CALLS = 2, 50
     trees = 20 if opts.quick else 100
@@ -61,8 +58,7 @@ def main():
                threads=os.cpu_count(), python=platform.python_version(), lightgbm=lgb.__version__,
                model=dict(trees=f.n_trees, nodes=f.n_nodes, linear_leaves=int((f.lin_len > 0).sum()), coefficients=len(f.lin_coeff)),
                medians=med, rounds=runs)
-    stem = str(opts.results or ROOT / 'results' / ('infer_linear-quick' if opts.quick else 'infer_linear'))
-    Path(stem).parent.mkdir(parents=True, exist_ok=True)
+    stem = opts.results
     Path(stem + '.json').write_text(json.dumps(out, indent=1))
     a, b = med['trainfer cpu'], med['lightgbm predict']
     lines = ["# LightGBM linear trees: the compiled forest against LightGBM\n",

@@ -13,15 +13,15 @@ of whose values is a category's code: the 64-row matrix lines.) All in one proce
     python bench/input_forms.py
     python bench/input_forms.py --quick --results DIR/name   # 20 boosting rounds, 2 measuring rounds of 30 calls: a smoke run
 """
-import argparse, json, os, platform, time
+import json, os, platform, time
 from pathlib import Path
 import numpy as np
 from trainfer_nb.data import load_dataset, as_matrix
 from trainfer_nb.train import train
 from trainfer_nb.infer import Predictor
+from _options import options
 
 ROUNDS, CALLS, BATCH_CALLS, BATCH = 5, 300, 15, 65_536
-ROOT = Path(__file__).parent
 
 def per_call_us(f, n:int=CALLS) -> float:
     "Median microseconds a call of `f` over `n` calls (after 20 warm-up calls, or 2 for a batch's few)."
@@ -74,10 +74,7 @@ def cases(backend:str, d, trees:int=100) -> dict:
     return out
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--quick', action='store_true', help='20 boosting rounds, 2 measuring rounds of 30 calls: a smoke run')
-    ap.add_argument('--results', help="the results' path without its suffix (default: bench/results/input_forms, or input_forms-quick)")
-    opts = ap.parse_args()
+    opts = options(__doc__, 'input_forms', '20 boosting rounds, 2 measuring rounds of 30 calls')
     global ROUNDS, CALLS, BATCH_CALLS
     if opts.quick: ROUNDS, CALLS, BATCH_CALLS = 2, 30, 3
     trees = 20 if opts.quick else 100
@@ -92,8 +89,7 @@ def main():
         for name, v in res[backend].items(): print(f"  {backend:8s} {name:48s} {v['p50_us']:9.1f} us", flush=True)
     out = dict(when=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), cpu=platform.processor() or platform.machine(),
                threads=os.cpu_count(), python=platform.python_version(), results=res)
-    stem = str(opts.results or ROOT / 'results' / ('input_forms-quick' if opts.quick else 'input_forms'))
-    Path(stem).parent.mkdir(parents=True, exist_ok=True)
+    stem = opts.results
     Path(stem + '.json').write_text(json.dumps(out, indent=1))
     lines = ["# One row, in each form a caller holds\n",
              f"{out['when']}, {out['threads']} CPUs, Python {out['python']}; flights, {trees} rounds of depth 6 as `train` grows them "
