@@ -511,7 +511,8 @@ def _heap_positions(f:Forest):
 
 def _right_threshold(f:Forest, inner) -> np.ndarray:
     "float32 `t` such that a float32 `x` goes right exactly when `x >= t`."
-    t64 = f.threshold[inner]; t32 = t64.astype(np.float32)
+    t64 = f.threshold[inner]
+    with np.errstate(over='ignore'): t32 = t64.astype(np.float32)   # past float32's range (a float64 model's): +-inf, on the same side of every float32 value
     up = np.where(t32.astype(np.float64) <= t64, np.nextafter(t32, np.float32(np.inf)), t32)   # x <= t64  <=>  x < up
     return np.where(f.kind[inner] == 1, up, t32)
 

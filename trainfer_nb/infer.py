@@ -148,7 +148,7 @@ def _float64_splits(forest:Forest|None,
     f, t, up = forest.feature[inner], forest.threshold[inner], _right_threshold(forest, inner)
     keep = np.r_[True, (f[1:] != f[:-1]) | (t[1:] != t[:-1])][:len(f)]   # each threshold once (no splits: an empty table)
     f, t, up = f[keep], t[keep], up[keep]
-    below = np.nextafter(up, np.float32(-np.inf))
+    with np.errstate(over='ignore'): below = np.nextafter(up, np.float32(-np.inf))   # past float32's range: its largest value, or -inf
     table = np.zeros(1 << 16, np.bool_)
     for w in (up, below): table[_slot(w.view(np.uint32), f)] = True
     features, starts = np.unique(f, return_index=True)

@@ -238,13 +238,21 @@ def _check_objective(backend:str, task:str, params:dict|None):
     if backend == 'xgboost' and (params or {}).get('booster') == 'gblinear':
         raise ValueError("booster 'gblinear' is a linear model, not trees: trainfer_nb trains and predicts tree models ('gbtree', 'dart')")
 
-def _infinite_features(data:Dataset) -> list:
-    "The features of `data` holding an infinite value."
+def _features_where(data:Dataset, holds) -> list:
+    "The features of `data` where `holds` (float64 values -> a mask) is true of some value."
     X = data.X
     if sp.issparse(X):
         X = X.tocsr()
-        return [data.feature_names[i] for i in sorted(set(X.indices[np.isinf(X.data)].tolist()))]
-    return [c for c in X.columns if pd.api.types.is_float_dtype(X[c].dtype) and np.isinf(X[c].to_numpy(dtype='float64', na_value=np.nan)).any()]
+        return [data.feature_names[i] for i in sorted(set(X.indices[holds(X.data.astype(np.float64, copy=False))].tolist()))]
+    return [c for c in X.columns if pd.api.types.is_float_dtype(X[c].dtype) and holds(X[c].to_numpy(dtype='float64', na_value=np.nan)).any()]
+
+def _infinite_features(data:Dataset) -> list:
+    "The features of `data` holding an infinite value."
+    return _features_where(data, np.isinf)
+
+def _past_float32(v:np.ndarray) -> np.ndarray:
+    "Where a finite float64 `v` is infinite as float32 (past about ±3.4e38)."
+    with np.errstate(over='ignore'): return np.isfinite(v) & np.isinf(v.astype(np.float32))
 
 def ndcg_gains(backend:str, params:dict):
     "The gain the library's NDCG gives each grade under `params`, as `ndcg_at_10` takes it: None (2**grade - 1), 'linear' (XGBoost's ndcg_exp_gain=False) or LightGBM's label_gain."
@@ -277,6 +285,9 @@ def _validate(data:Dataset, task:str, backend:str, params:dict|None=None):
     if np.issubdtype(np.asarray(y).dtype, np.floating) and (n_inf := int(np.isinf(y).sum())):   # LightGBM trained on them, to a model of 1e35s
         raise ValueError(f"labels have {n_inf} infinite value{'s' if n_inf > 1 else ''}; drop or fill those rows")
     if task == 'ranking' and np.issubdtype(np.asarray(y).dtype, np.number): _check_grades(backend, params or {}, y)
+    if far := _features_where(data, _past_float32):
+        raise ValueError(f"feature{'s' if len(far) > 1 else ''} {far} hold{'' if len(far) > 1 else 's'} values past float32's range (about ±3.4e38), "
+                         "and train reads features as float32, where they would all be infinite alike: scale them, or make them NaN (missing)")
     if backend == 'xgboost' and (inf := _infinite_features(data)):
         raise ValueError(f"feature{'s' if len(inf) > 1 else ''} {inf} hold{'' if len(inf) > 1 else 's'} infinite values, which XGBoost refuses to train on: "
                          "make them NaN (missing) or finite (LightGBM and scikit-learn read them as the largest and smallest values)")
