@@ -821,7 +821,7 @@ def calibration_rows(forest:Forest, n:int, seed:int=0,
         cat = at & (forest.kind >= 2)
         vals = forest.threshold[at & ~cat]
         if cat.any(): vals = np.concatenate([vals, np.arange(32, dtype=np.float64)])
-        X[:, j] = rng.choice(vals, n) + rng.choice([-1e-3, 1e-3], n)
+        with np.errstate(over='ignore'): X[:, j] = rng.choice(vals, n) + rng.choice([-1e-3, 1e-3], n)   # a float64 model's threshold past float32's range: +-inf
     holes = np.flatnonzero(np.arange(n) % nan_every == nan_every - 1)
     X[holes] = np.where(rng.random((len(holes), X.shape[1])) < 0.5, np.nan, X[holes])
     X[holes, rng.integers(0, X.shape[1], len(holes))] = np.nan   # at least one in each
