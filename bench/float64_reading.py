@@ -24,16 +24,13 @@ from trainfer_nb.data import load_dataset
 from trainfer_nb.infer import Predictor
 from _options import options
 
-ROUNDS = 5
+ROUNDS, SECONDS = 5, 0.3
 
-SECONDS = 0.3
-
-def per_call_us(f, seconds:float=None) -> float:
-    "Median microseconds a call of `f` over at least 20 calls and `seconds` (after 5 warm-up calls)."
-    seconds = SECONDS if seconds is None else seconds
+def per_call_us(f) -> float:
+    "Median microseconds a call of `f` over at least 20 calls and `SECONDS` (after 5 warm-up calls)."
     for _ in range(5): f()
     ts, start = [], time.perf_counter()
-    while len(ts) < 20 or time.perf_counter() - start < seconds:
+    while len(ts) < 20 or time.perf_counter() - start < SECONDS:
         t = time.perf_counter(); f(); ts.append(time.perf_counter() - t)
     return float(np.median(ts) * 1e6)
 
@@ -101,7 +98,6 @@ def main():
     out = dict(when=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), cpu=platform.processor() or platform.machine(),
                threads=os.cpu_count(), python=platform.python_version(), lightgbm=lgb.__version__, facts=facts, results=res)
     stem = opts.results
-    Path(stem + '.json').write_text(json.dumps(out, indent=1))
     us = lambda n: res[n]['p50_us']
     lines = ["# Reading float64 input as LightGBM and scikit-learn read it\n",
              f"{out['when']}, {out['threads']} CPUs, Python {out['python']}, LightGBM {out['lightgbm']}; engine `cpu`. Median per-call time over "

@@ -18,16 +18,17 @@ from trainfer_nb.train import train
 from trainfer_nb.infer import Predictor
 from _options import options
 
-ROUNDS, BATCH, CALLS = 5, 65_536, 300
+ROUNDS, BATCH, CALLS, MIN_S = 5, 65_536, 300, 0.5
 
-def rows_per_s(f, X, min_s:float=0.5) -> float:
-    "Rows a second of `f(X)`, calling it for at least `min_s` seconds after one warm-up call."
+def rows_per_s(f, X) -> float:
+    "Rows a second of `f(X)`, calling it for at least `MIN_S` seconds after one warm-up call."
     f(X); n, t0 = 0, time.perf_counter()
-    while (t := time.perf_counter() - t0) < min_s: f(X); n += 1
+    while (t := time.perf_counter() - t0) < MIN_S: f(X); n += 1
     return n * len(X) / t
 
-def one_row_us(f, X, n:int=CALLS) -> tuple:
-    "p50 and p99 microseconds of `f` on one row at a time, over `n` rows."
+def one_row_us(f, X) -> tuple:
+    "p50 and p99 microseconds of `f` on one row at a time, over `CALLS` rows."
+    n = CALLS
     for i in range(20): f(X[i:i + 1])
     ts = np.empty(n)
     for i in range(n):
@@ -36,8 +37,8 @@ def one_row_us(f, X, n:int=CALLS) -> tuple:
 
 def main():
     opts = options(__doc__, 'infer_linear', '20 boosting rounds, 2 measuring rounds')
-    global ROUNDS, CALLS
-    if opts.quick: ROUNDS, CALLS = 2, 50
+    global ROUNDS, CALLS, MIN_S
+    if opts.quick: ROUNDS, CALLS, MIN_S = 2, 50, 0.1
     trees = 20 if opts.quick else 100
     d = load_dataset('flights')
     r = train(d, 'lightgbm', device='cpu', params=dict(linear_tree=True, max_depth=6, num_leaves=63), num_boost_round=trees, verbose=False)
@@ -50,8 +51,8 @@ def main():
     for k in range(ROUNDS):
         for name in (list(peers) if k % 2 == 0 else list(peers)[::-1]):
             assert np.max(np.abs(peers[name](X) - want)) < 1e-5, name
-            runs[name]['rows_per_s'].append(rows_per_s(peers[name], X, 0.1 if opts.quick else 0.5))
-            p50, p99 = one_row_us(peers[name], X, CALLS)
+            runs[name]['rows_per_s'].append(rows_per_s(peers[name], X))
+            p50, p99 = one_row_us(peers[name], X)
             runs[name]['p50_us'].append(p50); runs[name]['p99_us'].append(p99)
     med = {name: {m: float(np.median(v)) for m, v in r_.items()} for name, r_ in runs.items()}
     out = dict(when=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), cpu=platform.processor() or platform.machine(),

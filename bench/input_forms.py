@@ -23,7 +23,7 @@ from _options import options
 
 ROUNDS, CALLS, BATCH_CALLS, BATCH = 5, 300, 15, 65_536
 
-def per_call_us(f, n:int=CALLS) -> float:
+def per_call_us(f, n:int) -> float:
     "Median microseconds a call of `f` over `n` calls (after 20 warm-up calls, or 2 for a batch's few)."
     for _ in range(20 if n >= 100 else 2): f()
     ts = np.empty(n)

@@ -238,13 +238,16 @@ def _check_objective(backend:str, task:str, params:dict|None):
     if backend == 'xgboost' and (params or {}).get('booster') == 'gblinear':
         raise ValueError("booster 'gblinear' is a linear model, not trees: trainfer_nb trains and predicts tree models ('gbtree', 'dart')")
 
-def _features_where(data:Dataset, holds) -> list:
-    "The features of `data` where `holds` (float64 values -> a mask) is true of some value."
+def _features_where(data:Dataset, holds, # float64 values -> a mask
+                    min_bytes:int=0) -> list: # look only at float columns of at least this size a value
+    "The float features of `data` where `holds` is true of some value."
     X = data.X
     if sp.issparse(X):
         X = X.tocsr()
+        if X.dtype.itemsize < min_bytes: return []
         return [data.feature_names[i] for i in sorted(set(X.indices[holds(X.data.astype(np.float64, copy=False))].tolist()))]
-    return [c for c in X.columns if pd.api.types.is_float_dtype(X[c].dtype) and holds(X[c].to_numpy(dtype='float64', na_value=np.nan)).any()]
+    return [c for c, t in X.dtypes.items() if pd.api.types.is_float_dtype(t) and t.itemsize >= min_bytes
+            and holds(X[c].to_numpy(dtype='float64', na_value=np.nan)).any()]
 
 def _infinite_features(data:Dataset) -> list:
     "The features of `data` holding an infinite value."
@@ -285,7 +288,7 @@ def _validate(data:Dataset, task:str, backend:str, params:dict|None=None):
     if np.issubdtype(np.asarray(y).dtype, np.floating) and (n_inf := int(np.isinf(y).sum())):   # LightGBM trained on them, to a model of 1e35s
         raise ValueError(f"labels have {n_inf} infinite value{'s' if n_inf > 1 else ''}; drop or fill those rows")
     if task == 'ranking' and np.issubdtype(np.asarray(y).dtype, np.number): _check_grades(backend, params or {}, y)
-    if far := _features_where(data, _past_float32):
+    if far := _features_where(data, _past_float32, min_bytes=8):   # float32 columns hold nothing past it
         raise ValueError(f"feature{'s' if len(far) > 1 else ''} {far} hold{'' if len(far) > 1 else 's'} values past float32's range (about ±3.4e38), "
                          "and train reads features as float32, where they would all be infinite alike: scale them, or make them NaN (missing)")
     if backend == 'xgboost' and (inf := _infinite_features(data)):
