@@ -357,8 +357,9 @@ def _compiled(make, engine:str) -> Forest | None:
         return None
 
 class _FrameInput:
-    "A scikit-learn model fitted on a DataFrame, fed the predictor's matrix as such a frame: its column names, and category codes as the values its encoder knows."
-    def __init__(self, model, names:list, categories:dict): self.model, self.names, self.categories = model, names, categories
+    "A scikit-learn model fitted on a DataFrame, fed the predictor's matrix as such a frame: its column names (0, 1, 2 ... where it reads columns by position), and category codes as the values its encoder knows."
+    def __init__(self, model, names:list, categories:dict, by_position:bool=False):
+        self.model, self.names, self.categories, self.by_position = model, names, categories, by_position
     def __getattr__(self, name):
         if name.startswith('__') or name == 'model': raise AttributeError(name)   # unpickling asks before `model` is set
         return getattr(self.model, name)
@@ -368,6 +369,7 @@ class _FrameInput:
             codes = X[c].to_numpy()
             known = (codes >= 0) & (codes < len(cats))   # NaN, negative or past the last: no category the model knows
             X[c] = pd.Categorical.from_codes(np.where(known, codes, -1).astype(int), categories=cats)
+        if self.by_position: X.columns = pd.RangeIndex(X.shape[1])   # names that are not all text: scikit-learn keeps none, and refuses text ones
         return X
     def predict(self, X): return self.model.predict(self.frame(X))
     def predict_proba(self, X): return self.model.predict_proba(self.frame(X))
@@ -1140,7 +1142,8 @@ def _sklearn_facts(model) -> dict:
     names = [str(c) for c in model.feature_names_in_] if hasattr(model, 'feature_names_in_') else [f'x{i}' for i in range(model.n_features_in_)]
     cols, known = _sk_columns(model)
     cats = {names[c]: [v for v in k if not pd.isna(v)] for c, k in zip(cols, known) if k is not None and k.dtype.kind not in 'biuf'}
-    native = _FrameInput(model, names, cats) if hasattr(model, 'feature_names_in_') else model
+    named = hasattr(model, 'feature_names_in_')   # fitted on a frame whose names are all text; else on a matrix, or on a frame read by position
+    native = _FrameInput(model, names, cats, by_position=not named) if named or cats else model   # categories of text: it reads them from a frame alone
     return dict(backend='sklearn', model=native, task=task, feature_names=names, categories=cats,
                 classes=None if classes is None else np.asarray(classes), best_iteration=model.n_iter_ - 1)
 

@@ -25,17 +25,17 @@ _sk_metrics = _OnFirstUse('sklearn.metrics')
 # %% auto #0
 __all__ = ['BACKENDS', 'CATEGORY_COLUMNS', 'OBJECTIVES', 'EVAL_METRICS', 'SCORES', 'PROBABILITY_OBJECTIVES',
            'CLASSIFIER_OBJECTIVES', 'XGBOOST_ALIASES', 'ROUND_PARAMS', 'STOP_PARAMS', 'DEVICE_PARAMS',
-           'CATEGORY_PARAMS', 'SK_SCORERS', 'SKOPS_TRUSTED_PREFIXES', 'SKOPS_TRUSTED_TYPES', 'CHECKPOINT_FORMAT',
-           'LIBRARY_NAME_CHARS', 'FEATURE_PARAMS', 'DIVERGENCE_HINTS', 'OTHER_SPLIT', 'BY_CLASS', 'ARTIFACT_FORMAT',
-           'ndcg_at_10', 'test_scores', 'TrainResult', 'group_sizes', 'fingerprint', 'matrix_on', 'input_device',
-           'Split', 'param_key', 'merge_params', 'ndcg_gains', 'prepare', 'let_go', 'RoundInfo', 'Rounds',
-           'float32_cut', 'cut_lightgbm_thresholds', 'cut_sklearn_thresholds', 'short_xgboost_error', 'dart_booster',
-           'XGBoostBackend', 'lightgbm_lets_go', 'LightGBMBackend', 'xgboost_holds', 'with_xgboost_categories',
-           'SklearnBackend', 'backend_for', 'sklearn_reading_frames', 'sklearn_reading_codes', 'Checkpointer',
-           'random_draws', 'check_resumable', 'library_name', 'library_names', 'feature_params', 'device_for',
-           'diverged', 'xgboost_intercept_outside', 'check_training', 'blind_split', 'check_rounds', 'train',
-           'library_versions', 'check_model_path', 'read_metadata', 'load_model', 'plot_learning_curve',
-           'feature_importance', 'plot_importance']
+           'CATEGORY_PARAMS', 'SK_SCORERS', 'SKOPS_TRUSTED_PREFIXES', 'SKOPS_TRUSTED_TYPES', 'FRAME_COLUMNS',
+           'CHECKPOINT_FORMAT', 'LIBRARY_NAME_CHARS', 'FEATURE_PARAMS', 'DIVERGENCE_HINTS', 'OTHER_SPLIT', 'BY_CLASS',
+           'ARTIFACT_FORMAT', 'ndcg_at_10', 'test_scores', 'TrainResult', 'group_sizes', 'fingerprint', 'matrix_on',
+           'input_device', 'Split', 'param_key', 'merge_params', 'ndcg_gains', 'prepare', 'let_go', 'RoundInfo',
+           'Rounds', 'float32_cut', 'cut_lightgbm_thresholds', 'cut_sklearn_thresholds', 'short_xgboost_error',
+           'dart_booster', 'XGBoostBackend', 'lightgbm_lets_go', 'LightGBMBackend', 'xgboost_holds',
+           'with_xgboost_categories', 'SklearnBackend', 'backend_for', 'sklearn_reading_frames',
+           'sklearn_reading_codes', 'Checkpointer', 'random_draws', 'check_resumable', 'library_name', 'library_names',
+           'feature_params', 'device_for', 'diverged', 'xgboost_intercept_outside', 'check_training', 'blind_split',
+           'check_rounds', 'train', 'library_versions', 'check_model_path', 'read_metadata', 'load_model',
+           'plot_learning_curve', 'feature_importance', 'plot_importance']
 
 # %% ../nbs/02_train.ipynb #95495dc9
 BACKENDS = ('xgboost', 'lightgbm', 'sklearn')
@@ -883,14 +883,15 @@ def _named(o, names):
     if names is None: vars(o).pop('feature_names_in_', None)
     else: o.feature_names_in_ = names
 
-def _sklearn_columns(model, names:np.ndarray|None, # the column names the copy reads by; None: it reads a matrix
-                     encoded): # (an encoder's categories_, their columns' names) -> (the copy's categories_, each one's new index of each old one), or None if it cannot hold them
+def _sklearn_columns(model, names:np.ndarray|None, # the column names the copy reads by; None: it reads columns by position
+                     encoded, # (an encoder's categories_, their columns' names) -> (the copy's categories_, each one's new index of each old one), or None if it cannot hold them
+                     columns:np.ndarray # the features' names, for `encoded`
+                    ):
     "A shallow copy of HistGradientBoosting `model` reading columns `names`, its encoder holding `encoded` categories and its trees renumbered to them; None where `encoded` gives None."
     out = copy.copy(model)   # shallow: the trees are shared, not copied
     _named(out, names)
     pre = getattr(model, '_preprocessor', None)   # none without categorical features
     if pre is None: return out
-    columns = names if names is not None else model.feature_names_in_
     pre = out._preprocessor = copy.copy(pre)
     _named(pre, names)
     steps = []
@@ -922,18 +923,35 @@ def _with_classes(model, classes:np.ndarray):
         model._label_encoder.classes_ = classes
     return model
 
+FRAME_COLUMNS = '_trainfer_frame_columns'   # a copy reading a frame's columns by position (names not all text) keeps their names here, for `sklearn_reading_codes`
+
+def _items(names:list) -> np.ndarray:
+    "`names` as a 1-D object array, a MultiIndex's tuples each one item."
+    out = np.empty(len(names), dtype=object)
+    out[:] = [None] * len(names)
+    for i, n in enumerate(names): out[i] = n
+    return out
+
+def _frame_columns(model) -> np.ndarray|None:
+    "The names of the columns a HistGradientBoosting estimator reads a DataFrame in (by name, or by position: `FRAME_COLUMNS`); None where it reads codes."
+    names = getattr(model, 'feature_names_in_', None)
+    if names is None and (names := getattr(model, FRAME_COLUMNS, None)) is not None: names = _items(names)
+    return names
+
 def sklearn_reading_frames(model, # a HistGradientBoosting estimator that `train` fitted on codes
                            feature_names:list, categories:dict, # {feature name: categories}, codes their positions
                            classes=None # a classifier's labels, codes their positions
                           ):
-    "A copy of `model` that reads a DataFrame as an estimator fitted on the frame does (by column name, categories by value) and predicts the labels; `model` itself where it cannot, or does already."
-    names = list(feature_names)
-    if hasattr(model, 'feature_names_in_') or len(names) != model.n_features_in_ or len(set(names)) != len(names) or not all(isinstance(n, str) for n in names):
-        return model
+    "A copy of `model` that reads a DataFrame as an estimator fitted on the frame does (by column name, or by position where the names are not all text; categories by value) and predicts the labels; `model` itself where it cannot, or does already."
+    names = [n.item() if isinstance(n, np.generic) else n for n in feature_names]   # Python's own: a skops file trusts them
+    if _frame_columns(model) is not None or len(names) != model.n_features_in_ or len(set(names)) != len(names): return model
+    by_name = all(isinstance(n, str) for n in names)   # as scikit-learn keeps names: only all text
     def by_value(codes, columns):
         held = [_held_values(c, categories.get(n, [])) for c, n in zip(codes, columns)]
         return None if any(h is None for h in held) else held
-    if (framed := _sklearn_columns(model, np.array(names, dtype=object), by_value)) is None: return model
+    columns = _items(names)
+    if (framed := _sklearn_columns(model, columns if by_name else None, by_value, columns)) is None: return model
+    if not by_name: setattr(framed, FRAME_COLUMNS, names)
     labels = _labels(classes)
     if labels is not None and hasattr(model, 'classes_') and np.array_equal(model.classes_, np.arange(len(labels))): _with_classes(framed, labels)
     return framed
@@ -952,9 +970,10 @@ def _codes_of(held:np.ndarray, cats:list, column:str) -> tuple[np.ndarray, np.nd
     return np.append(np.sort(codes), [np.nan] * int(missing.sum())).astype(np.float32), np.argsort(np.argsort(codes))
 
 def sklearn_reading_codes(model, categories:dict, classes=None):
-    "Undo `sklearn_reading_frames`: a copy of `model` that reads codes under `categories` and predicts the codes of `classes`, as `train` fitted it; `model` itself if it reads no column names."
-    if not hasattr(model, 'feature_names_in_'): return model   # fitted on a matrix, as train's were before artifact format 2
-    coded = _sklearn_columns(model, None, lambda held, columns: [_codes_of(h, categories.get(n, []), n) for h, n in zip(held, columns)])
+    "Undo `sklearn_reading_frames`: a copy of `model` that reads codes under `categories` and predicts the codes of `classes`, as `train` fitted it; `model` itself if it reads no frame."
+    if (columns := _frame_columns(model)) is None: return model   # fitted on a matrix, as train's were before artifact format 2
+    coded = _sklearn_columns(model, None, lambda held, names: [_codes_of(h, categories.get(n, []), n) for h, n in zip(held, names)], columns)
+    vars(coded).pop(FRAME_COLUMNS, None)
     labels = _labels(classes)
     if labels is not None and np.array_equal(getattr(model, 'classes_', None), labels): _with_classes(coded, np.arange(len(labels), dtype=np.float32))   # as y was given to fit
     return coded
@@ -1355,10 +1374,11 @@ def predict(self:TrainResult, X):
     return to_host(b.predict(self.matrix_model, matrix_on(X, input_device(b, self.device)), self.best_iteration, self.task))
 
 # %% ../nbs/02_train.ipynb #f4e158e3
-ARTIFACT_FORMAT = 4   # 2: scikit-learn's file reads a DataFrame (`sklearn_reading_frames`), which a format-1 reader would give codes; 3: and predicts the labels; 4: its trees renumbered to the categories' order (`_file_format`)
+ARTIFACT_FORMAT = 5   # 2: scikit-learn's file reads a DataFrame (`sklearn_reading_frames`), which a format-1 reader would give codes; 3: and predicts the labels; 4: its trees renumbered to the categories' order; 5: a frame read by position (`_file_format`)
 
 def _file_format(written, fitted) -> int:
-    "The format of a folder holding `written`, the file's model made from the `fitted` one: 4 where its trees were renumbered (scikit-learn's, categories of numbers or dates out of order), which a format-3 reader would read as fitted; else 3, which readers since read."
+    "The format of a folder holding `written`, the file's model made from the `fitted` one: 5 where it reads a frame's columns by position (names not all text), which a reader before would take for codes; 4 where its trees were renumbered (scikit-learn's, categories of numbers or dates out of order), which a format-3 reader would read as fitted; else 3, which readers since read."
+    if hasattr(written, FRAME_COLUMNS): return 5
     return 4 if getattr(written, '_predictors', None) is not getattr(fitted, '_predictors', None) else 3
 
 def _jsonable(x):
@@ -1443,8 +1463,8 @@ def load_model(path:Path|str) -> TrainResult:
     import_library(b.module)   # whole: a Ctrl-C while the library loads waits for it
     model = b.load(model_path)
     classes = None if meta['classes'] is None else np.asarray(meta['classes'])
-    if meta['format'] < 3:   # scikit-learn's estimator predicting the classes' codes, and under format 1 reading codes too
-        model = b.reading_frames(b.reading_codes(model, meta['categories']), meta['feature_names'], meta['categories'], classes)
+    if meta['format'] < 3: model = b.reading_codes(model, meta['categories'])   # scikit-learn's estimator predicting the classes' codes, and under format 1 reading codes too
+    if meta['format'] < 5: model = b.reading_frames(model, meta['feature_names'], meta['categories'], classes)   # as `train` gives it now; one reading frames already is left as it is
     return TrainResult(meta['backend'], model, meta['task'], 'cpu', meta['params'], meta['num_boost_round'],
                        meta['best_iteration'], meta['history'], meta['metric'], meta['test_metrics'], meta['resources'],
                        meta['feature_names'], meta['feature_types'], meta['categories'], classes, meta['n_train'], meta['fingerprint'],
