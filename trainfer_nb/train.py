@@ -923,12 +923,11 @@ def _with_classes(model, classes:np.ndarray):
         model._label_encoder.classes_ = classes
     return model
 
-FRAME_COLUMNS = '_trainfer_frame_columns'   # a copy reading a frame's columns by position (names not all text) keeps their names here, for `sklearn_reading_codes`
+FRAME_COLUMNS = '_trainfer_frame_columns'   # a copy reading a frame's columns by position (names not all text) keeps their names here as text, for `sklearn_reading_codes`: a skops file trusts text, not a Timestamp
 
 def _items(names:list) -> np.ndarray:
     "`names` as a 1-D object array, a MultiIndex's tuples each one item."
     out = np.empty(len(names), dtype=object)
-    out[:] = [None] * len(names)
     for i, n in enumerate(names): out[i] = n
     return out
 
@@ -943,15 +942,16 @@ def sklearn_reading_frames(model, # a HistGradientBoosting estimator that `train
                            classes=None # a classifier's labels, codes their positions
                           ):
     "A copy of `model` that reads a DataFrame as an estimator fitted on the frame does (by column name, or by position where the names are not all text; categories by value) and predicts the labels; `model` itself where it cannot, or does already."
-    names = [n.item() if isinstance(n, np.generic) else n for n in feature_names]   # Python's own: a skops file trusts them
+    names = list(feature_names)
     if _frame_columns(model) is not None or len(names) != model.n_features_in_ or len(set(names)) != len(names): return model
-    by_name = all(isinstance(n, str) for n in names)   # as scikit-learn keeps names: only all text
+    by_name, texts = all(isinstance(n, str) for n in names), [str(n) for n in names]   # as scikit-learn keeps names: only all text
+    if len(set(texts)) != len(names): return model   # 1 and '1': one text for two columns
     def by_value(codes, columns):
         held = [_held_values(c, categories.get(n, [])) for c, n in zip(codes, columns)]
         return None if any(h is None for h in held) else held
     columns = _items(names)
     if (framed := _sklearn_columns(model, columns if by_name else None, by_value, columns)) is None: return model
-    if not by_name: setattr(framed, FRAME_COLUMNS, names)
+    if not by_name: setattr(framed, FRAME_COLUMNS, texts)
     labels = _labels(classes)
     if labels is not None and hasattr(model, 'classes_') and np.array_equal(model.classes_, np.arange(len(labels))): _with_classes(framed, labels)
     return framed
@@ -972,7 +972,8 @@ def _codes_of(held:np.ndarray, cats:list, column:str) -> tuple[np.ndarray, np.nd
 def sklearn_reading_codes(model, categories:dict, classes=None):
     "Undo `sklearn_reading_frames`: a copy of `model` that reads codes under `categories` and predicts the codes of `classes`, as `train` fitted it; `model` itself if it reads no frame."
     if (columns := _frame_columns(model)) is None: return model   # fitted on a matrix, as train's were before artifact format 2
-    coded = _sklearn_columns(model, None, lambda held, names: [_codes_of(h, categories.get(n, []), n) for h, n in zip(held, names)], columns)
+    by_text = {str(c): v for c, v in categories.items()}   # `FRAME_COLUMNS` holds names as text
+    coded = _sklearn_columns(model, None, lambda held, names: [_codes_of(h, by_text.get(str(n), []), n) for h, n in zip(held, names)], columns)
     vars(coded).pop(FRAME_COLUMNS, None)
     labels = _labels(classes)
     if labels is not None and np.array_equal(getattr(model, 'classes_', None), labels): _with_classes(coded, np.arange(len(labels), dtype=np.float32))   # as y was given to fit
