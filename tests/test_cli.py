@@ -227,3 +227,33 @@ def test_stopped_while_the_libraries_load(tmp_path, how, status, line):
                        capture_output=True, text=True, timeout=120, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert (r.returncode, r.stderr) == (status, f'trainfer score: {line}; nothing half-written is left\n'), f'exit status {r.returncode}, stderr:\n{r.stderr}'
     assert list(tmp_path.iterdir()) == []
+
+LAUNCHED_WHILE_LOADING = '''
+import signal, sys
+how = getattr(signal, sys.argv[1])
+class Stopper:   # sends the signal as pandas begins to load, in the console script's first second
+    def find_spec(self, name, path=None, target=None):
+        if name == 'pandas': sys.meta_path.remove(self); signal.raise_signal(how)
+sys.meta_path.insert(0, Stopper())
+sys.argv = ['trainfer', *sys.argv[2:]]
+from trainfer_nb.launch import main
+sys.exit(main())
+'''
+
+@pytest.mark.parametrize('how, status, line', [('SIGTERM', 143, 'stopped by SIGTERM'), ('SIGINT', 130, 'interrupted')])
+def test_stopped_while_the_command_loads(tmp_path, how, status, line):
+    "Ctrl-C or SIGTERM while the console script loads NumPy and pandas (its first 0.7 s) ends it with one line and the shell's status. Before, Ctrl-C printed Python's traceback of the import and SIGTERM killed the process without a word."
+    import signal
+    r = subprocess.run([sys.executable, '-c', LAUNCHED_WHILE_LOADING, how, 'score', str(tmp_path / 'model'), str(tmp_path / 'in.parquet'), str(tmp_path / 'scores.csv')],
+                       capture_output=True, text=True, timeout=120, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert (r.returncode, r.stderr) == (status, f'trainfer score: {line}; nothing half-written is left\n'), f'exit status {r.returncode}, stderr:\n{r.stderr}'
+    assert list(tmp_path.iterdir()) == []
+
+def test_the_console_script_starts_in_launch():
+    "The installed `trainfer` enters through `trainfer_nb.launch`, which loads nothing but Python's own modules before its handlers are set."
+    import configparser, pathlib
+    ini = configparser.ConfigParser(); ini.read(pathlib.Path(__file__).parents[1] / 'settings.ini')
+    assert 'trainfer=trainfer_nb.launch:main' in ini['DEFAULT']['console_scripts'], ini['DEFAULT']['console_scripts']
+    r = subprocess.run([sys.executable, '-c', 'import sys, trainfer_nb.launch; print(sorted(m for m in ("numpy", "pandas", "trainfer_nb.cli") if m in sys.modules))'],
+                       capture_output=True, text=True, timeout=60)
+    assert r.stdout.strip() == '[]', r.stdout + r.stderr

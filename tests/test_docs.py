@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = ['core', 'data', 'train', 'forest', 'infer', 'estimators', 'tune', 'cli']
+MODULES = ['core', 'data', 'train', 'forest', 'infer', 'estimators', 'tune', 'cli', 'launch']
 
 
 class Page(HTMLParser):
