@@ -25,7 +25,7 @@ __all__ = ['TASKS', 'ROOM', 'TIME_OF_DAY', 'YEAR_FIRST_DATE', 'DURATION', 'FLAG_
            'arrow_frame', 'zstandard_module', 'csv_encoding', 'csv_format', 'read_table', 'with_columns', 'held_flags',
            'held_numbers', 'check_flat', 'infer_types', 'infer_task', 'check_target', 'mark_missing', 'numbers_as_text',
            'dates_as_text', 'local_dates', 'date_order_of', 'parse_local_dates', 'read_local_dates', 'as_trained',
-           'identifier_columns', 'from_file', 'iter_batches']
+           'identifier_columns', 'read_text_columns', 'from_file', 'iter_batches']
 
 # %% ../nbs/01_data.ipynb #0b23fc3e
 TASKS = ('binary', 'multiclass', 'regression', 'ranking')
@@ -973,6 +973,36 @@ def identifier_columns(df:pd.DataFrame, columns:list,
         elif _index_name(c) and df[c].is_unique: found[c] = f"named {c!r} with a different value on every row: the index written with the file"
     return found
 
+def read_text_columns(df:pd.DataFrame, names:list, # the feature columns among `df`'s
+                      date_order:str|None=None, # 'dmy' or 'mdy': how dates such as '03/04/2024' are written; default: as the values tell
+                      label:str='X', # what `df` is called in messages
+                      hint:str="pass date_order='dmy' or 'mdy' (--date_order in the shell)" # how the caller tells the order of untold dates
+                     ) -> tuple[pd.DataFrame, dict]:
+    "`df` with its text columns among `names` that hold dates, times of day or durations read as such (not one category per value), as the predictor reads such text; and {column: order} for those of dates read in an order their values tell, or `date_order`."
+    if dates := dates_as_text(df, names):   # datetimes, as the predictor reads such text: not one category per day
+        parsed = {}
+        for c in dates:
+            try: parsed[c] = pd.to_datetime(df[c], format='ISO8601', utc=True)
+            except (ValueError, TypeError): pass   # no such day (a 13th month): text it stays
+        df = with_columns(df, parsed)
+    orders, untold = {}, {}
+    for c, v in local_dates(df, names).items():   # text dates such as '30.09.1990': times, read in the order the values tell or the user gives
+        told = date_order_of(df[c])
+        if (order := told if told == 'ymd' else date_order or told) is None: untold[c] = v; continue
+        try: df = with_columns(df, {c: parse_local_dates(df[c], order, c)}); orders[c] = order
+        except ValueError as e:
+            if order == 'ymd': continue   # no such day (a 13th month): text it stays, as ISO 8601 text does
+            if date_order: raise ValueError(f"{label}: {e}; date_order={date_order!r} was given") from None
+            untold[c] = v   # no such day: text it stays, and the warning below says why
+    if untold:
+        warnings.warn(f"{label}: " + '; '.join(f"{c!r} holds dates such as {v!r}" for c, v in untold.items()) + ", read as categories, one per day: "
+                      f"the values do not tell whether the day or the month comes first (a day above 12 in one place only would), so {hint}; then they are times, and scoring reads them so too", stacklevel=3)
+    if times := [c for c in names if _text(df[c]) and is_times(df[c])]:   # times of day: seconds since midnight, as the predictor reads them
+        df = with_columns(df, {c: day_seconds(df[c]) for c in times})
+    if durations := [c for c in names if _text(df[c]) and is_durations(df[c])]:   # durations: seconds, as a timedelta column and the predictor read them
+        df = with_columns(df, {c: duration_seconds(df[c]) for c in durations})
+    return df, orders
+
 def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or Arrow table
               target:str, # the column to predict
               group:str|None=None, # ranking: the query id column; rows of a query adjacent
@@ -1028,29 +1058,7 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
     w = None if weight is None else check_weights(df[weight].to_numpy(), len(df), f"weight column {weight!r}")
     names = [c for c in (features if features is not None else cols) if c not in (target, group, weight, *(exclude or ()))]
     check_flat(df, names, label)
-    if dates := dates_as_text(df, names):   # datetimes, as the predictor reads such text: not one category per day
-        parsed = {}
-        for c in dates:
-            try: parsed[c] = pd.to_datetime(df[c], format='ISO8601', utc=True)
-            except (ValueError, TypeError): pass   # no such day (a 13th month): text it stays
-        df = with_columns(df, parsed)
-    orders, untold = {}, {}
-    for c, v in local_dates(df, names).items():   # text dates such as '30.09.1990': times, read in the order the values tell or the user gives
-        told = date_order_of(df[c])
-        if (order := told if told == 'ymd' else date_order or told) is None: untold[c] = v; continue
-        try: df = with_columns(df, {c: parse_local_dates(df[c], order, c)}); orders[c] = order
-        except ValueError as e:
-            if order == 'ymd': continue   # no such day (a 13th month): text it stays, as ISO 8601 text does
-            if date_order: raise ValueError(f"{label}: {e}; date_order={date_order!r} was given") from None
-            untold[c] = v   # no such day: text it stays, and the warning below says why
-    if untold:
-        warnings.warn(f"{label}: " + '; '.join(f"{c!r} holds dates such as {v!r}" for c, v in untold.items()) + ", read as categories, one per day: "
-                      "the values do not tell whether the day or the month comes first (a day above 12 in one place only would), so pass date_order='dmy' or 'mdy' "
-                      "(--date_order in the shell); then they are times, and scoring reads them so too", stacklevel=2)
-    if times := [c for c in names if _text(df[c]) and is_times(df[c])]:   # times of day: seconds since midnight, as the predictor reads them
-        df = with_columns(df, {c: day_seconds(df[c]) for c in times})
-    if durations := [c for c in names if _text(df[c]) and is_durations(df[c])]:   # durations: seconds, as a timedelta column and the predictor read them
-        df = with_columns(df, {c: duration_seconds(df[c]) for c in durations})
+    df, orders = read_text_columns(df, names, date_order, label)
     if features is None and (empty := [c for c in names if not df[c].notna().any()]):
         warnings.warn(f"{label}: left out {', '.join(map(repr, empty))}: no value in any row (a separator at the end of every line "
                       "leaves such a column); list them in features (--features in the shell) to keep them", stacklevel=2)

@@ -13,7 +13,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted, validate_data, _check_y, _check_sample_weight
 from .core import is_cupy, is_cupy_sparse, to_host
-from .data import Dataset, infer_types, check_flat, check_groups, as_matrix, arrow_frame, DEFAULT_METRICS, _check_unique
+from .data import Dataset, infer_types, check_flat, check_groups, as_matrix, arrow_frame, read_text_columns, read_local_dates, DEFAULT_METRICS, _check_unique
 from .train import train, backend_for, ndcg_at_10, ndcg_gains, merge_params, device_for, BACKENDS, CATEGORY_COLUMNS
 
 # %% auto #0
@@ -102,12 +102,13 @@ class _GBM(BaseEstimator):
             elif list(X.columns) != list(self.feature_names_in_):
                 raise ValueError(_columns_differ(list(X.columns), list(self.feature_names_in_), type(self).__name__))
             if len(X) == 0: raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required.")
-            if reset:
+            if reset:   # text of dates, times of day and durations read as from_file reads them: times and seconds, not one category per value
+                X, self.date_orders_ = read_text_columns(X, list(X.columns), hint="parse them before fitting (pd.to_datetime(X[column], dayfirst=True))")
                 X = infer_types(X)
                 self.categories_ = {c: list(X[c].cat.categories) for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)}
                 return X
             check_flat(X, list(X.columns), 'X')
-            return X   # as given: `as_matrix` reads each column as the model knows it (a CSV file's text as the number, date or duration it trained on)
+            return read_local_dates(X, getattr(self, 'date_orders_', {}))   # else as given: `as_matrix` reads each column as the model knows it (a CSV file's text as the number, date or duration it trained on)
         try: X = validate_data(self, X, reset=reset, accept_sparse='csr' if self.backend != 'sklearn' else False,
                                dtype=np.float32, ensure_all_finite='allow-nan')
         except ValueError:
@@ -115,7 +116,7 @@ class _GBM(BaseEstimator):
                 raise ValueError(f"X column {cell[0]} holds text ({cell[1]!r}), " + ("which a NumPy matrix cannot carry as a category: pass a "
                                  "pandas DataFrame, whose text columns are trained as categories" if reset else "where the model reads numbers")) from None
             raise
-        if reset: self.categories_ = {}
+        if reset: self.categories_, self.date_orders_ = {}, {}
         names = getattr(self, 'feature_names_in_', None)   # a numeric DataFrame's own column names, as scikit-learn records them
         return X if sp.issparse(X) else pd.DataFrame(X, columns=[f'f{i}' for i in range(X.shape[1])] if names is None else list(names))
 
@@ -177,7 +178,7 @@ class _GBM(BaseEstimator):
                 tr, va = map(np.sort, train_test_split(idx, test_size=self.validation_fraction, random_state=seed, stratify=strat))
         else: tr, va = idx, idx[:0]
         split = {'train': tr, 'valid': va, 'test': idx[:0]}
-        data = Dataset(type(self).__name__, Xf, y, self._task, DEFAULT_METRICS[self._task], split, group=qid, weight=w)
+        data = Dataset(type(self).__name__, Xf, y, self._task, DEFAULT_METRICS[self._task], split, group=qid, weight=w, date_orders=self.date_orders_)
         self.result_ = train(data, self.backend, device=self.device, params=self._params(), num_boost_round=self.n_estimators,
                              early_stopping_rounds=self.early_stopping_rounds, eval_sets=('valid',) if len(va) else (),
                              seed=seed, verbose=self.verbose)
