@@ -108,7 +108,7 @@ class _GBM(BaseEstimator):
                 self.categories_ = {c: list(X[c].cat.categories) for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)}
                 return X
             check_flat(X, list(X.columns), 'X')
-            return read_local_dates(X, getattr(self, 'date_orders_', {}))   # else as given: `as_matrix` reads each column as the model knows it (a CSV file's text as the number, date or duration it trained on)
+            return read_local_dates(X, self.date_orders_)   # else as given: `as_matrix` reads each column as the model knows it (a CSV file's text as the number, date or duration it trained on)
         try: X = validate_data(self, X, reset=reset, accept_sparse='csr' if self.backend != 'sklearn' else False,
                                dtype=np.float32, ensure_all_finite='allow-nan')
         except ValueError:
