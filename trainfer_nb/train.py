@@ -540,7 +540,7 @@ class XGBoostBackend:
 
     def rewarn(self, caught, model):
         "Warnings raised while training, passed on once each (XGBoost repeats some every round: an eval set of one class); its unused parameters as one line naming the closest known ones."
-        for w in {str(w.message): w for w in caught}.values():
+        for w in {re.sub(r'^\[\d\d:\d\d:\d\d\] ', '', str(w.message)): w for w in caught}.values():   # the same warning at another second is the same
             msg = str(w.message)
             if unused := re.search(r'Parameters: \{(.*?)\} are not used', msg, re.S):
                 known = _config_keys(json.loads(model.save_config()))
