@@ -117,7 +117,11 @@ class Part(NamedTuple):
 def _cuts(n:int, fractions:tuple) -> np.ndarray:
     if len(fractions) != 3 or abs(sum(fractions) - 1) > 1e-9 or min(fractions) < 0:
         raise ValueError(f"split fractions {fractions} must be three non-negative numbers that sum to 1")
-    return np.round(np.cumsum(fractions)[:-1] * n).astype(int)
+    sizes = np.diff(np.r_[0, np.round(np.cumsum(fractions)[:-1] * n).astype(int), n])
+    wanted = np.asarray(fractions) > 0
+    if n >= wanted.sum():   # every part asked for gets one before any gets more: rounding alone left 5 queries' valid part empty
+        for k in np.flatnonzero(wanted & (sizes == 0)): sizes[np.argmax(sizes)] -= 1; sizes[k] += 1
+    return np.cumsum(sizes)[:-1]
 
 def split_rows(n:int, fractions:tuple=(0.7, 0.1, 0.2), # train, valid, test; they sum to 1
                seed:int=0,

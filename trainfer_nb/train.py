@@ -13,7 +13,7 @@ import trainfer_nb
 from fastcore.basics import patch
 from .core import (check_choice, check_count, did_you_mean, is_cupy, resolve_device, to_device, to_host, xgboost_cuda_built, cuda_gpus,
                               lightgbm_gpu_error, DeviceUnavailableError, ResourceMeter, held_output, note_openmp_use, SafeInterrupts, import_library)
-from .data import Dataset, as_matrix, as_trained, atomic_path, room_said, check_writable, sha256_file, category_dtypes, typed_categories, _check_unique, csr, TASKS, DEFAULT_METRICS
+from .data import Dataset, group_runs, as_matrix, as_trained, atomic_path, room_said, check_writable, sha256_file, category_dtypes, typed_categories, _check_unique, csr, TASKS, DEFAULT_METRICS
 
 class _OnFirstUse:
     "Module `name`, imported when one of its names is first read: a service that imports only `trainfer_nb.infer` does not load scikit-learn (1 s here)."
@@ -25,17 +25,18 @@ _sk_metrics = _OnFirstUse('sklearn.metrics')
 # %% auto #0
 __all__ = ['BACKENDS', 'CATEGORY_COLUMNS', 'OBJECTIVES', 'EVAL_METRICS', 'SCORES', 'PROBABILITY_OBJECTIVES',
            'CLASSIFIER_OBJECTIVES', 'XGBOOST_ALIASES', 'ROUND_PARAMS', 'STOP_PARAMS', 'DEVICE_PARAMS',
-           'CATEGORY_PARAMS', 'SK_SCORERS', 'SKOPS_TRUSTED_PREFIXES', 'SKOPS_TRUSTED_TYPES', 'FRAME_COLUMNS',
-           'CHECKPOINT_FORMAT', 'LIBRARY_NAME_CHARS', 'FEATURE_PARAMS', 'DIVERGENCE_HINTS', 'OTHER_SPLIT', 'BY_CLASS',
-           'ARTIFACT_FORMAT', 'ndcg_at_10', 'test_scores', 'TrainResult', 'group_sizes', 'fingerprint', 'matrix_on',
-           'input_device', 'Split', 'param_key', 'merge_params', 'ndcg_gains', 'prepare', 'let_go', 'RoundInfo',
-           'Rounds', 'float32_cut', 'cut_lightgbm_thresholds', 'cut_sklearn_thresholds', 'short_xgboost_error',
-           'dart_booster', 'XGBoostBackend', 'lightgbm_lets_go', 'LightGBMBackend', 'xgboost_holds',
-           'with_xgboost_categories', 'SklearnBackend', 'backend_for', 'sklearn_reading_frames',
-           'sklearn_reading_codes', 'Checkpointer', 'random_draws', 'check_resumable', 'library_name', 'library_names',
-           'feature_params', 'device_for', 'diverged', 'xgboost_intercept_outside', 'check_training', 'blind_split',
-           'check_rounds', 'train', 'library_versions', 'check_model_path', 'read_metadata', 'load_model',
-           'plot_learning_curve', 'feature_importance', 'plot_importance']
+           'CATEGORY_PARAMS', 'OTHER_SPLIT', 'SK_SCORERS', 'SKOPS_TRUSTED_PREFIXES', 'SKOPS_TRUSTED_TYPES',
+           'FRAME_COLUMNS', 'CHECKPOINT_FORMAT', 'LIBRARY_NAME_CHARS', 'FEATURE_PARAMS', 'DIVERGENCE_HINTS', 'BY_CLASS',
+           'LIGHTGBM_QUERY_ROWS', 'ARTIFACT_FORMAT', 'ndcg_at_10', 'test_scores', 'TrainResult', 'group_sizes',
+           'fingerprint', 'matrix_on', 'input_device', 'Split', 'param_key', 'merge_params', 'ndcg_gains',
+           'split_sizes', 'prepare', 'let_go', 'RoundInfo', 'Rounds', 'float32_cut', 'cut_lightgbm_thresholds',
+           'cut_sklearn_thresholds', 'short_xgboost_error', 'dart_booster', 'XGBoostBackend', 'lightgbm_lets_go',
+           'LightGBMBackend', 'xgboost_holds', 'with_xgboost_categories', 'SklearnBackend', 'backend_for',
+           'sklearn_reading_frames', 'sklearn_reading_codes', 'Checkpointer', 'random_draws', 'check_resumable',
+           'library_name', 'library_names', 'feature_params', 'device_for', 'diverged', 'xgboost_intercept_outside',
+           'check_training', 'blind_split', 'check_split', 'check_rounds', 'train', 'library_versions',
+           'check_model_path', 'read_metadata', 'load_model', 'plot_learning_curve', 'feature_importance',
+           'plot_importance']
 
 # %% ../nbs/02_train.ipynb #95495dc9
 BACKENDS = ('xgboost', 'lightgbm', 'sklearn')
@@ -280,9 +281,19 @@ def _check_grades(backend:str, params:dict, y:np.ndarray):
         raise ValueError(f"LightGBM's NDCG takes grades up to {limit} ({'its default label_gain' if gains is None else 'one per gain in label_gain'}); "
                          f"the labels reach {top:g}: pass label_gain with a gain for each grade")
 
+OTHER_SPLIT = "more rows, another split_seed (--split_seed in the shell), or a split of your own, Dataset(..., split=...)"
+
+def split_sizes(data:Dataset) -> str:
+    "The sizes of `data`'s splits, in rows, and in queries where it has them: for messages."
+    def size(rows):
+        if data.group is None or not len(rows): return f"{len(rows):,}"
+        return f"{group_runs(data.group[rows]):,} queries ({len(rows):,} rows)"
+    return ', '.join(f"{k} {size(v)}" for k, v in data.split.items())
+
 def _validate(data:Dataset, task:str, backend:str, params:dict|None=None):
     y = data.y
     if data.X.shape[0] != len(y): raise ValueError(f"X has {data.X.shape[0]} rows but y has {len(y)}")
+    if not len(data.split['train']): raise ValueError(f"the train split has no rows, nothing to learn from ({split_sizes(data)}): give it {OTHER_SPLIT}")
     if task == 'ranking' and data.group is None: raise ValueError("ranking needs groups: a query id per row (Dataset.group)")
     if n_nan := int(pd.isna(pd.Series(y)).sum()): raise ValueError(f"labels have {n_nan} NaN values; drop or fill those rows")
     if np.issubdtype(np.asarray(y).dtype, np.floating) and (n_inf := int(np.isinf(y).sum())):   # LightGBM trained on them, to a model of 1e35s
@@ -1242,7 +1253,6 @@ def check_training(data:Dataset, backend:str, task:str='auto', device:str='auto'
 
 def _whole(v) -> bool: return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
 
-OTHER_SPLIT = "more rows, another split_seed (--split_seed in the shell), or a split of your own, Dataset(..., split=...)"
 BY_CLASS = "a split by class, from_file(..., stratify=True) (--stratify in the shell)"
 
 def blind_split(data:Dataset, task:str, metric:str, where:str) -> tuple[str, str]|None:
@@ -1258,6 +1268,24 @@ def blind_split(data:Dataset, task:str, metric:str, where:str) -> tuple[str, str
         if (np.maximum.reduceat(y, starts) == np.minimum.reduceat(y, starts)).all():
             return (f"each of the {len(starts):,} queries of the {where} rows holds one grade, and NDCG is the same for every order of its rows",
                     f"give that split queries of more than one grade: {OTHER_SPLIT}")
+
+LIGHTGBM_QUERY_ROWS = 10_000   # LightGBM's ranking objectives and NDCG take no longer query (its DCG calculator's limit)
+
+def check_split(data:Dataset, backend:str, task:str, eval_sets:tuple=('valid',), # the splits the library scores each round
+                leave_out:str|None="train without it, eval_sets=()"): # how the caller can do without an eval set; None: it cannot
+    "Refuse eval sets the library would fail on from inside: a split without rows, a LightGBM ranking query past its 10,000 rows (the train split's too)."
+    for s in eval_sets:
+        if not len(data.split[s]):
+            raise ValueError(f"the {s} split has no rows to score each round ({split_sizes(data)}): give it {OTHER_SPLIT}" + (f"; or {leave_out}" if leave_out else ''))
+    if backend != 'lightgbm' or task != 'ranking': return
+    for s in dict.fromkeys(('train',) + tuple(eval_sets)):
+        g = np.asarray(data.group)[data.split[s]]
+        rows = group_sizes(g)
+        if (big := np.flatnonzero(rows > LIGHTGBM_QUERY_ROWS)).size:
+            query = g[rows[:big[0]].sum()]
+            raise ValueError(f"LightGBM ranks queries of up to {LIGHTGBM_QUERY_ROWS:,} rows, and {len(big):,} of the {s} split's have more "
+                             f"(query {query.item() if isinstance(query, np.generic) else query!r}: {rows[big[0]]:,} rows): "
+                             "split such queries into smaller ones, or use backend='xgboost'")
 
 def check_rounds(num_boost_round, early_stopping_rounds=None):
     "Refuse a round count that is not a positive integer, and early stopping rounds that are not whole or below 0 (0, None: none)."
@@ -1286,6 +1314,7 @@ def train(data:Dataset, # what to learn from: its train rows fit, its valid rows
     if seed is not None and not _whole(seed): raise ValueError(f"seed must be an integer, got {seed!r}")   # else the library's own error, or none
     eval_sets = tuple(check_choice(s, ('train', 'valid'), 'eval set') for s in ((eval_sets,) if isinstance(eval_sets, str) else eval_sets))   # 'valid': one set
     if early_stopping_rounds and not eval_sets: raise ValueError("early stopping needs an eval set to watch; eval_sets is empty")
+    check_split(data, backend, task, eval_sets)
     if resume and not checkpoint_dir: raise ValueError("resume=True needs a checkpoint_dir")
     if checkpoint_dir: check_resumable(backend, params or {})
     if callable(callbacks) or not isinstance(callbacks, (list, tuple)): callbacks = (callbacks,)   # one callback alone, as a list of one

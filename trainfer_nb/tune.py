@@ -11,7 +11,7 @@ import hashlib, os, time
 import numpy as np, pandas as pd
 from .core import check_choice, check_count, import_library
 from .data import Dataset, check_writable
-from .train import train, check_training, check_rounds, merge_params, blind_split, BACKENDS, EVAL_METRICS, _jsonable, _differing
+from .train import train, check_training, check_split, check_rounds, merge_params, blind_split, BACKENDS, EVAL_METRICS, _jsonable, _differing
 
 # %% auto #0
 __all__ = ['default_space', 'TuneResult', 'data_fingerprint', 'tune']
@@ -112,6 +112,7 @@ def tune(data:Dataset, backend:str='xgboost', n_trials:int=20, # trials at most;
     check_rounds(num_boost_round, early_stopping_rounds)   # train's own checks
     if timeout is not None and not timeout > 0: raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
     check_training(data, backend, device=device, params=params)   # bad data, parameters or device: one line now, not a failed first trial
+    check_split(data, backend, data.task, leave_out=None)   # every trial is judged on the valid rows
     metric = data.metric
     if blind := blind_split(data, data.task, metric, 'valid'):   # every trial's score alike
         raise ValueError(f"{blind[0]}, and each trial is judged by its {metric} there: {blind[1]}")
