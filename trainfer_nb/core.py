@@ -305,10 +305,12 @@ class StopRequest:
 
 def signal_again_soon(signum:int,
                       still:Callable[[], bool]=lambda: True, # whether it is still wanted, asked when the time comes
-                      delay:float=0.01): # seconds
+                      delay:float=0.01, # seconds
+                      lock=None): # held while `still` is asked and the signal sent: whoever changes the answer takes it too
     "Deliver `signum` to the main thread's Python handler again after `delay`: for a handler that could not stop the work where it was."
     def again():
-        if still(): _thread.interrupt_main(signum)   # as if the signal arrived again; nothing where no Python handler is set
+        with lock or contextlib.nullcontext():
+            if still(): _thread.interrupt_main(signum)   # as if the signal arrived again; nothing where no Python handler is set
     timer = threading.Timer(delay, again); timer.daemon = True; timer.start()
 
 _NATIVE_CODE = ('llvmlite.binding', 'numba.core.codegen')   # LLVM's objects: numba's compiled code being made, kept or loaded
@@ -318,12 +320,12 @@ _UNSAFE_CALLS = {'xgboost': {'_log_callback', '_next_wrapper', '_reset_wrapper'}
                  'numba': {'refresh', 'load_additional_registries', 'install_registry'}}   # its contexts taking in what its modules registered
 
 def unsafe_to_stop(frame) -> bool: # a signal handler's `frame` argument, or any frame
-    "Whether an exception raised in `frame` would be lost or leave a library broken: numba making, keeping or loading machine code (llvmlite's LLVM objects), numba loading the modules of its types and taking them in (a first compile), a library `import_library` loads, or XGBoost's and LightGBM's calls back into Python (their log, XGBoost's data iterator)."
+    "Whether an exception raised in `frame` would be lost or leave a library broken: numba making, keeping or loading machine code (llvmlite's LLVM objects), numba loading the modules of its types and taking them in (a first compile), a library `import_library` loads, XGBoost's and LightGBM's calls back into Python (their log, XGBoost's data iterator), or `SafeInterrupts` taking or giving back its hold."
     importing = False   # the frames seen so far (from `frame` out) are an import's
     while frame is not None:
         module = frame.f_globals.get('__name__') or ''
         top = module.partition('.')[0]
-        if module.startswith(_NATIVE_CODE) or frame.f_code.co_name in _UNSAFE_CALLS.get(top, ()) or frame.f_code is import_library.__code__: return True
+        if module.startswith(_NATIVE_CODE) or frame.f_code.co_name in _UNSAFE_CALLS.get(top, ()) or frame.f_code in _UNSAFE_CODE: return True
         if importing and top in _REGISTERING: return True   # an import numba started: stopped half-way, its registrations stay and the module goes
         importing = module.startswith('importlib._bootstrap') or (importing and module == 'importlib')
         frame = frame.f_back
@@ -333,7 +335,9 @@ def _interrupt_when_safe(signum, frame):
     "Ctrl-C's handler while `SafeInterrupts` is held (numba compiling, a library training): `KeyboardInterrupt` where it is safe to stop, else Ctrl-C again a moment later, or as the hold ends."
     SafeInterrupts.pending = unsafe_to_stop(frame)
     if not SafeInterrupts.pending: raise KeyboardInterrupt
-    signal_again_soon(signum, still=lambda: SafeInterrupts.pending)
+    signal_again_soon(signum, still=lambda: SafeInterrupts.pending, lock=_HOLD_ENDING)
+
+_HOLD_ENDING = threading.Lock()   # a Ctrl-C delivered again, and the hold's end: one at a time
 
 class SafeInterrupts:
     "Ctrl-C while a library may call back into Python, in the main thread of a notebook or script (Python's own handler set): it waits for code `unsafe_to_stop` to end. `forest` calls `enter` and `exit` as numba takes and gives back its compiler lock; `train` holds it (`with SafeInterrupts():`) while a library trains."
@@ -342,17 +346,20 @@ class SafeInterrupts:
     @classmethod
     def enter(cls):
         if threading.current_thread() is not threading.main_thread(): return   # only the main thread handles signals, and may set handlers
+        if cls.depth == 0:   # the handler first: a Ctrl-C between the two would leave the hold counted and Python's handler set
+            cls.pending = False
+            if signal.getsignal(signal.SIGINT) is signal.default_int_handler: signal.signal(signal.SIGINT, _interrupt_when_safe)
         cls.depth += 1
-        if cls.depth == 1 and signal.getsignal(signal.SIGINT) is signal.default_int_handler: signal.signal(signal.SIGINT, _interrupt_when_safe)
     @classmethod
     def exit(cls):
         if threading.current_thread() is not threading.main_thread(): return
         cls.depth = max(cls.depth - 1, 0)
         if cls.depth > 0: return
-        pending, cls.pending = cls.pending, False
-        if signal.getsignal(signal.SIGINT) is _interrupt_when_safe:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-            if pending: raise KeyboardInterrupt   # the library is done: here, not wherever Python is a moment later
+        with _HOLD_ENDING:   # a Ctrl-C delivered again now reaches this handler, which waits for the end below, not Python's after it
+            ours = signal.getsignal(signal.SIGINT) is _interrupt_when_safe
+            if ours: signal.signal(signal.SIGINT, signal.default_int_handler)
+            pending, cls.pending = cls.pending, False
+        if ours and pending: raise KeyboardInterrupt   # the library is done: here, not wherever Python is a moment later
     def __enter__(self): self.enter(); return self
     def __exit__(self, *exc): self.exit()
 
@@ -360,3 +367,5 @@ def import_library(name:str): # a module, e.g. 'xgboost'
     "Module `name`, its import finished before a Ctrl-C (in a notebook or script, or a `trainfer` command) stops anything: a library stopped halfway through its import may fail every later import in the process."
     if (module := sys.modules.get(name)) is not None: return module
     with SafeInterrupts(): return importlib.import_module(name)
+
+_UNSAFE_CODE = {import_library.__code__, SafeInterrupts.enter.__func__.__code__, SafeInterrupts.exit.__func__.__code__}   # stopped in the hold's own steps, it stayed counted: none after it worked
