@@ -15,15 +15,15 @@ from .core import check_choice, check_count, did_you_mean, import_library
 # %% auto #0
 __all__ = ['TASKS', 'ROOM', 'TIME_OF_DAY', 'YEAR_FIRST_DATE', 'DURATION', 'FLAG_TEXT', 'INTERVAL_CLOSED', 'TEXT_DTYPES',
            'WRITTEN_AS_TEXT', 'DATASETS', 'DIAMOND_GRADES', 'TWEET_HASH_FEATURES', 'TWEET_TIME_COLUMNS',
-           'SYNTHETIC_CATEGORICALS', 'DEFAULT_METRICS', 'TABLE_SUFFIXES', 'CSV_COMPRESSIONS', 'ISO_DATETIME',
-           'LOCAL_DATE', 'DATE_ORDERS', 'WRITTEN_ORDERS', 'INDEX_NAMES', 'data_dir', 'atomic_path', 'no_room',
-           'room_said', 'check_writable', 'sha256_file', 'read_manifest', 'Part', 'split_rows', 'group_runs',
+           'SYNTHETIC_CATEGORICALS', 'DEFAULT_METRICS', 'TABLE_SUFFIXES', 'CSV_COMPRESSIONS', 'TEXT_KINDS',
+           'ISO_DATETIME', 'LOCAL_DATE', 'DATE_ORDERS', 'WRITTEN_ORDERS', 'INDEX_NAMES', 'data_dir', 'atomic_path',
+           'no_room', 'room_said', 'check_writable', 'sha256_file', 'read_manifest', 'Part', 'split_rows', 'group_runs',
            'check_groups', 'check_weights', 'split_groups', 'csr', 'Dataset', 'feature_types', 'categories_of',
            'epoch_seconds', 'day_seconds', 'is_times', 'duration_seconds', 'is_durations', 'numeric_column',
            'kept_as_text', 'category_dtypes', 'typed_categories', 'category_codes', 'as_matrix', 'DatasetSpec',
            'register_dataset', 'load_dataset', 'list_datasets', 'synthetic_chunks', 'synthetic', 'write_shards',
            'arrow_frame', 'zstandard_module', 'csv_encoding', 'csv_format', 'read_table', 'with_columns', 'held_flags',
-           'held_numbers', 'check_flat', 'infer_types', 'infer_task', 'check_target', 'mark_missing', 'numbers_as_text',
+           'held_numbers', 'check_flat', 'infer_types', 'infer_task', 'check_target', 'mark_missing', 'kinds_as_text',
            'dates_as_text', 'local_dates', 'date_order_of', 'parse_local_dates', 'read_local_dates', 'as_trained',
            'identifier_columns', 'read_text_columns', 'from_file', 'iter_batches']
 
@@ -870,16 +870,30 @@ def mark_missing(df:pd.DataFrame, na_values:list|None) -> pd.DataFrame:
         out[c] = s
     return pd.DataFrame(out, index=df.index)
 
-def numbers_as_text(df:pd.DataFrame, columns:list, share:float=0.5, max_others:int=5) -> dict:
-    "{column: {value: rows}} for the text columns among `columns` whose values are numbers but for a few others, which likely mark missing values."
+TEXT_KINDS = {   # what a column of text may hold, and how each distinct value is read as it (NaN: it is not)
+    'numbers': lambda v: pd.to_numeric(v, errors='coerce'),
+    'times of day': lambda v: day_seconds(v.astype(str)),
+    'durations': lambda v: duration_seconds(v.astype(str)),
+    'dates': lambda v: v.astype(str).str.fullmatch(f'{ISO_DATETIME}|{LOCAL_DATE}|{YEAR_FIRST_DATE}').map({True: 1.0, False: np.nan})}
+
+def kinds_as_text(df:pd.DataFrame, columns:list, share:float=0.5, max_others:int=5) -> dict:
+    "{column: (kind, {value: rows})} for the text columns among `columns` whose values are of one of `TEXT_KINDS` but for a few others, which likely mark missing values: read as categories, a value each."
     found = {}
     for c in columns:
         s = df[c]
         if not _text(s) or not (n := int(s.notna().sum())): continue
-        num = pd.to_numeric(s, errors='coerce')
-        others = s[num.isna() & s.notna()]
-        if num.notna().sum() >= share * n and 0 < others.nunique() <= min(max_others, num.nunique() - 1): found[c] = others.value_counts().to_dict()
+        rows = s.value_counts()   # each distinct value once: a file may have millions of rows
+        for kind in TEXT_KINDS:
+            if (~_read_as(rows.iloc[:200], kind)).sum() > max_others: continue   # the most common values tell first: a column of names is read 200 values deep, not whole
+            ok = _read_as(rows, kind)
+            if rows[ok].sum() >= share * n and 0 < (~ok).sum() <= min(max_others, ok.sum() - 1):
+                found[c] = (kind, rows[~ok].to_dict()); break
     return found
+
+def _read_as(rows:pd.Series, # a text column's `value_counts()`
+             kind:str) -> np.ndarray: # one of `TEXT_KINDS`
+    "Which of the distinct values `rows` counts read as `kind`."
+    return TEXT_KINDS[kind](pd.Series(rows.index, dtype=object)).notna().to_numpy()
 
 ISO_DATETIME = r'\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?'
 
@@ -957,10 +971,11 @@ def _singleton_share(s:pd.Series) -> float:
     counts = s.value_counts()
     return float(counts[counts == 1].sum() / counts.sum()) if len(counts) else 0.0
 
-def _mostly_numbers(s:pd.Series) -> bool:
-    "Whether most of text column `s`'s present values are numbers: measurements with a mark or two for missing, not names."
+def _mostly_of_a_kind(s:pd.Series) -> bool:
+    "Whether most of text column `s`'s present values are of one of `TEXT_KINDS` (numbers, dates ...): measurements with a mark or two for missing, not names."
     present = s.dropna()
-    return bool(len(present)) and pd.to_numeric(present, errors='coerce').notna().mean() >= 0.5
+    rows = (present.sample(10_000, random_state=0) if len(present) > 10_000 else present).value_counts()   # a share: 10,000 rows tell it within a point or two
+    return any(rows[_read_as(rows, kind)].sum() >= 0.5 * rows.sum() for kind in TEXT_KINDS)
 
 def identifier_columns(df:pd.DataFrame, columns:list,
                        min_rows:int=50, # fewer rows than this: too few to tell
@@ -973,7 +988,7 @@ def identifier_columns(df:pd.DataFrame, columns:list,
         share = _singleton_share(df[c]) if _text(df[c]) else 0.0   # one count of the values serves both text rules
         if _counts_rows(df[c]): found[c] = f"counts the rows from {df[c].iloc[0]}: the index written with the file, so it says only where a row sits"
         elif share == 1 and df[c].isna().sum() <= 1: found[c] = "text with a different value on every row"
-        elif share >= unique_share and not _mostly_numbers(df[c]): found[c] = f"text where {share:.0%} of the rows hold a value no other row has"
+        elif share >= unique_share and not _mostly_of_a_kind(df[c]): found[c] = f"text where {share:.0%} of the rows hold a value no other row has"
         elif _index_name(c) and df[c].is_unique: found[c] = f"named {c!r} with a different value on every row: the index written with the file"
     return found
 
@@ -1071,10 +1086,10 @@ def from_file(source, # CSV/Parquet file, folder of Parquet shards, DataFrame or
         warnings.warn(f"{label}: left out {'; '.join(f'{c!r} ({why})' for c, why in ids.items())}: identifiers, not features; "
                       "list them in features (--features in the shell) to keep them", stacklevel=2)
         names = [c for c in names if c not in ids]
-    if marks := numbers_as_text(df, names):
-        warnings.warn(f"{label}: " + '; '.join(f"{c!r} holds numbers but is read as categories because of " +
-                      ', '.join(f'{v!r} ({k} row{"s" if k > 1 else ""})' for v, k in m.items()) for c, m in marks.items()) +
-                      ": if those mark missing values, pass na_values (--na_values in the shell) and the columns are numbers", stacklevel=2)
+    if marks := kinds_as_text(df, names):
+        warnings.warn(f"{label}: " + '; '.join(f"{c!r} holds {kind} but is read as categories because of " +
+                      ', '.join(f'{v!r} ({k} row{"s" if k > 1 else ""})' for v, k in m.items()) for c, (kind, m) in marks.items()) +
+                      ": if those mark missing values, pass na_values (--na_values in the shell) and the columns are read as what they hold", stacklevel=2)
     if not names: raise ValueError(f"{label} has no feature columns left once the target, group, weight, excluded columns, identifiers "
                                    "and columns without a value are left out")
     X = infer_types(df[names])
