@@ -115,8 +115,8 @@ def datasets():
     print(t[['rows', 'features', 'task', 'metric', 'queries', 'description']].to_string(formatters={'rows': '{:,}'.format}))
 
 def _listed(s:str|None) -> list|None:
-    "The items of a comma-separated option, each without the spaces around it."
-    return None if s is None else [v.strip() for v in s.split(',') if v.strip()]
+    "The items of a comma-separated option, each without the spaces around it; an item of spaces alone stays as it is: a blank written as a space."
+    return None if s is None else [v if v.isspace() else v.strip() for v in s.split(',') if v.strip() or v.isspace()]
 
 @call_parse
 def train_file(source:Param("CSV or Parquet file, or folder of Parquet shards", str),
@@ -125,7 +125,7 @@ def train_file(source:Param("CSV or Parquet file, or folder of Parquet shards", 
                backend:Param("'xgboost', 'lightgbm' or 'sklearn'", str)='xgboost',
                group:Param("ranking: the query id column (rows of a query adjacent)", str)=None,
                weight:Param("the column of row weights, if any: counts in training and in every metric", str)=None,
-               na_values:Param("comma-separated text that marks a missing value, e.g. '?,-' (the model keeps it for scoring)", str)=None,
+               na_values:Param("comma-separated text that marks a missing value, e.g. '?,-', or ' ,?' with a blank written as a space (the model keeps it for scoring)", str)=None,
                drop_missing_target:Param("leave out the rows whose target is missing (default: refuse them)", store_true)=False,
                encoding:Param("the CSV file's text encoding, e.g. cp1252 (default: read off the file)", str)=None,
                date_order:Param("'dmy' or 'mdy': how text dates such as 03/04/2024 are written (default: read off each column where a day above 12 tells)", str)=None,
