@@ -298,6 +298,9 @@ def _validate(data:Dataset, task:str, backend:str, params:dict|None=None):
     if n_nan := int(pd.isna(pd.Series(y)).sum()): raise ValueError(f"labels have {n_nan} NaN values; drop or fill those rows")
     if np.issubdtype(np.asarray(y).dtype, np.floating) and (n_inf := int(np.isinf(y).sum())):   # LightGBM trained on them, to a model of 1e35s
         raise ValueError(f"labels have {n_inf} infinite value{'s' if n_inf > 1 else ''}; drop or fill those rows")
+    if task == 'regression' and np.issubdtype(np.asarray(y).dtype, np.floating) and (far := int(_past_float32(np.asarray(y, np.float64)).sum())):   # classes and grades are read as codes
+        raise ValueError(f"labels have {far} value{'s' if far > 1 else ''} past float32's range (about ±3.4e38), up to {np.nanmax(np.abs(y)):.4g}, and train reads "
+                         "labels as float32, where they would be infinite: scale them (a log, another unit), or drop those rows")
     if task == 'ranking' and np.issubdtype(np.asarray(y).dtype, np.number): _check_grades(backend, params or {}, y)
     if far := _features_where(data, _past_float32, min_bytes=8):   # float32 columns hold nothing past it
         raise ValueError(f"feature{'s' if len(far) > 1 else ''} {far} hold{'' if len(far) > 1 else 's'} values past float32's range (about ±3.4e38), "
