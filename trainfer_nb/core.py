@@ -368,4 +368,4 @@ def import_library(name:str): # a module, e.g. 'xgboost'
     if (module := sys.modules.get(name)) is not None: return module
     with SafeInterrupts(): return importlib.import_module(name)
 
-_UNSAFE_CODE = {import_library.__code__, SafeInterrupts.enter.__func__.__code__, SafeInterrupts.exit.__func__.__code__}   # stopped in the hold's own steps, it stayed counted: none after it worked
+_UNSAFE_CODE = {import_library.__code__, SafeInterrupts.enter.__func__.__code__, SafeInterrupts.exit.__func__.__code__}   # a stop raised in the hold's own steps left it counted, and no later hold set its handler

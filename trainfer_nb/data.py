@@ -975,7 +975,7 @@ def _mostly_of_a_kind(s:pd.Series) -> bool:
     "Whether most of text column `s`'s present values are of one of `TEXT_KINDS` (numbers, dates ...): measurements with a mark or two for missing, not names."
     present = s.dropna()
     rows = (present.sample(10_000, random_state=0) if len(present) > 10_000 else present).value_counts()   # a share: 10,000 rows tell it within a point or two
-    return any(rows[_read_as(rows, kind)].sum() >= 0.5 * rows.sum() for kind in TEXT_KINDS)
+    return bool(len(rows)) and any(rows[_read_as(rows, kind)].sum() >= 0.5 * rows.sum() for kind in TEXT_KINDS)
 
 def identifier_columns(df:pd.DataFrame, columns:list,
                        min_rows:int=50, # fewer rows than this: too few to tell
