@@ -154,6 +154,28 @@ class _GBM(BaseEstimator):
             check_groups(qe, 'eval_qid')
         return Xe, ye.astype(np.float64) if self._task == 'regression' else ye, we, qe
 
+    def _held_out(self, y:np.ndarray, qid:np.ndarray|None, seed:int) -> tuple[np.ndarray, np.ndarray]:
+        "Training and validation rows for early stopping: `validation_fraction` of the rows, by class where each class has two (a classifier), or of the queries (a ranker); refused by name where they are too few, not inside scikit-learn's split."
+        f, n, again = self.validation_fraction, len(y), "pass eval_set, or early_stopping_rounds=None"
+        if isinstance(f, bool) or not isinstance(f, (int, float, np.floating)) or not 0 < f < 1:
+            raise ValueError(f"validation_fraction must be a number between 0 and 1, got {f!r}")
+        idx = np.arange(n)
+        if qid is not None:
+            queries = len(pd.unique(qid))
+            if queries - int(np.ceil(f * queries)) < 1:
+                raise ValueError(f"early stopping holds out validation_fraction={f} of the queries, whole, and qid has {queries:,}: none would be left to train on; {again}")
+            return tuple(map(np.sort, next(GroupShuffleSplit(1, test_size=f, random_state=seed).split(idx, groups=qid))))
+        classes, counts = np.unique(y, return_counts=True)
+        by_class = self._task in ('binary', 'multiclass') and counts.min() >= 2
+        held, least = int(np.ceil(f * n)), len(classes) if by_class else 1   # as scikit-learn's split counts them
+        if n - held < least:
+            raise ValueError(f"early stopping holds out validation_fraction={f} of the {n:,} rows, {held:,}, and leaves {n - held:,} to train on, "
+                             + (f"fewer than the {least} classes: lower validation_fraction, or " if by_class else "too few: ") + again)
+        if held < least:
+            raise ValueError(f"early stopping holds out validation_fraction={f} of the {n:,} rows, {held:,}, one of each class, and there are {least}: "
+                             f"raise validation_fraction to {least / n:.2g} or more, or {again}")
+        return tuple(map(np.sort, train_test_split(idx, test_size=f, random_state=seed, stratify=y if by_class else None)))
+
     def _fit(self, X, y, qid=None, sample_weight=None, eval_set=None, sample_weight_eval_set=None, eval_qid=None):
         if self.backend not in BACKENDS: raise ValueError(f"backend {self.backend!r} is not one of: {', '.join(map(repr, BACKENDS))}")
         seed = self._seed()
@@ -169,13 +191,7 @@ class _GBM(BaseEstimator):
             if w is not None or we is not None: w = np.concatenate([np.ones(n) if w is None else w, np.ones(m) if we is None else we])
             if qid is not None: qid = np.concatenate([pd.factorize(qid)[0], pd.factorize(qe)[0] + len(np.unique(qid))])   # the two sets' queries apart
             tr, va = idx, np.arange(n, n + m)
-        elif self.early_stopping_rounds:
-            if qid is not None:
-                tr, va = next(GroupShuffleSplit(1, test_size=self.validation_fraction, random_state=seed).split(idx, groups=qid))
-                tr, va = np.sort(tr), np.sort(va)
-            else:
-                strat = y if self._task in ('binary', 'multiclass') and np.min(np.unique(y, return_counts=True)[1]) >= 2 else None
-                tr, va = map(np.sort, train_test_split(idx, test_size=self.validation_fraction, random_state=seed, stratify=strat))
+        elif self.early_stopping_rounds: tr, va = self._held_out(y, qid, seed)
         else: tr, va = idx, idx[:0]
         split = {'train': tr, 'valid': va, 'test': idx[:0]}
         data = Dataset(type(self).__name__, Xf, y, self._task, DEFAULT_METRICS[self._task], split, group=qid, weight=w, date_orders=self.date_orders_)
