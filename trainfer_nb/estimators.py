@@ -173,7 +173,7 @@ class _GBM(BaseEstimator):
                              + (f"fewer than the {least} classes: lower validation_fraction, or " if by_class else "too few: ") + again)
         if held < least:
             raise ValueError(f"early stopping holds out validation_fraction={f} of the {n:,} rows, {held:,}, one of each class, and there are {least}: "
-                             f"raise validation_fraction to {least / n:.2g} or more, or {again}")
+                             f"raise validation_fraction to {np.ceil(least * 100 / n) / 100:g} or more, or {again}")
         return tuple(map(np.sort, train_test_split(idx, test_size=f, random_state=seed, stratify=y if by_class else None)))
 
     def _fit(self, X, y, qid=None, sample_weight=None, eval_set=None, sample_weight_eval_set=None, eval_qid=None):
