@@ -887,7 +887,7 @@ def kinds_as_text(df:pd.DataFrame, columns:list, share:float=0.5, max_others:int
             if (~_read_as(rows.iloc[:200], kind)).sum() > max_others: continue   # the most common values tell first: a column of names is read 200 values deep, not whole
             ok = _read_as(rows, kind)
             if rows[ok].sum() >= share * n and 0 < (~ok).sum() <= min(max_others, ok.sum() - 1):
-                found[c] = (kind, rows[~ok].to_dict()); break
+                found[c] = (kind, dict(sorted(rows[~ok].items(), key=lambda vk: (-vk[1], str(vk[0]))))); break   # the most rows first, ties by text: pandas' order of ties changed
     return found
 
 def _read_as(rows:pd.Series, # a text column's `value_counts()`
